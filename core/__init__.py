@@ -1,0 +1,1 @@
+"""The engine: a NumPy multilayer perceptron with every initializer and full telemetry."""

@@ -1,0 +1,232 @@
+"""``python -m core``: train, gradcheck and inits from the command line.
+
+Every value is read as text and checked by ``core.settings``, so a bad one exits with
+status 2 and a message naming the setting and its allowed range, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+from core import activations, gradcheck, initializers, losses, settings, telemetry
+from core.trainer import Trainer
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
+
+
+TRAIN_FLAGS = [
+    "dataset", "n_samples", "noise", "test_fraction", "depth", "width", "activation", "init",
+    "init_scale", "bias_init", "optimizer", "lr", "momentum", "batch_size", "steps",
+    "record_every", "dropout", "l2", "loss", "data_seed", "init_seed", "train_seed",
+]
+
+
+def _parser():
+    parser = _Parser(prog="python -m core", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    train = sub.add_parser("train", help="train one network and write its telemetry",
+                           description="Train one network and write its telemetry.")
+    for name in TRAIN_FLAGS:
+        s = settings.SETTINGS[name]
+        train.add_argument(_flag(name), metavar="V", help=f"{s.help} ({s.allowed()}; "
+                           f"default {s.default})")
+    train.add_argument("--init-param", action="append", default=[], metavar="KEY=VALUE",
+                       help="a parameter of --init, e.g. stddev=0.1 (repeatable)")
+    train.add_argument("--bias-init-param", action="append", default=[], metavar="KEY=VALUE",
+                       help="a parameter of --bias-init (repeatable)")
+    train.add_argument("--layer-init", action="append", default=[], metavar="L=NAME",
+                       help="a different initializer for layer L (1-based; repeatable)")
+    train.add_argument("--layer-init-param", action="append", default=[], metavar="L:KEY=VALUE",
+                       help="a parameter of layer L's initializer (repeatable)")
+    train.add_argument("--seed", metavar="V", help="sets data, init and train seeds at once")
+    train.add_argument("--out", metavar="FILE", help="FILE.json (full document) or FILE.csv "
+                       "(tidy telemetry); without it a short summary is printed")
+    check = sub.add_parser("gradcheck", help="backprop against finite differences",
+                           description="Compare backprop with central differences on every "
+                           "weight and bias; exit 1 if the largest relative error > 1e-6.")
+    check.add_argument("--depth", default="3", metavar="V", help="hidden layers (0 to 8)")
+    check.add_argument("--width", default="5", metavar="V", help="units per layer (1 to 16)")
+    check.add_argument("--activation", default="tanh", help=", ".join(activations.NAMES))
+    check.add_argument("--loss", default="bce", help=", ".join(losses.NAMES))
+    check.add_argument("--l2", default="0", metavar="V", help="L2 penalty (0 to 1)")
+    check.add_argument("--regression", action="store_true", help="regression targets (mse)")
+    check.add_argument("--seed", default="0", metavar="V")
+    sub.add_parser("inits", help="list every initializer with its parameters and formula")
+    return parser
+
+
+def _params(items, what):
+    return dict(settings.parse_param(item) for item in items)
+
+
+def _layer_inits(names, params):
+    out: dict[int, list] = {}
+    for item in names:
+        layer, sep, name = item.partition("=")
+        if not sep:
+            raise ValueError(f"layer-init: {item!r} must look like L=NAME")
+        out[layer.strip()] = [name.strip(), {}]
+    for item in params:
+        layer, sep, kv = item.partition(":")
+        if not sep or layer.strip() not in out:
+            raise ValueError(f"layer-init-param: {item!r} must look like L:KEY=VALUE, "
+                             "with L given by --layer-init")
+        key, value = settings.parse_param(kv)
+        out[layer.strip()][1][key] = value
+    return out
+
+
+def train_config(args) -> dict:
+    raw = {}
+    if args.seed is not None:
+        seed = settings.parse("data_seed", args.seed)
+        raw.update(data_seed=seed, init_seed=seed, train_seed=seed)
+    for name in TRAIN_FLAGS:
+        value = getattr(args, name)
+        if value is not None:
+            raw[name] = settings.parse(name, value)
+    raw["init_params"] = _params(args.init_param, "init-param")
+    raw["bias_init_params"] = _params(args.bias_init_param, "bias-init-param")
+    raw["layer_inits"] = _layer_inits(args.layer_init, args.layer_init_param)
+    return settings.validate(raw)
+
+
+def _finite(x):
+    if isinstance(x, float | np.floating):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def document(trainer: Trainer, member=0) -> dict:
+    """The JSON document of a run: config, status, and every recorded step."""
+    steps, lay, met = trainer.record.arrays()
+    cfg = dict(trainer.members[member])
+    cfg["layer_inits"] = {str(k): [n, p] for k, (n, p) in cfg["layer_inits"].items()}
+    out_steps = []
+    for s, step in enumerate(steps):
+        row = {"step": int(step)}
+        row.update({k: _finite(met[s, member, i]) for i, k in enumerate(telemetry.STEP_FIELDS)})
+        row["layers"] = []
+        for layer in range(lay.shape[2]):
+            entry = {"layer": layer + 1}
+            entry.update({k: _finite(lay[s, member, layer, i])
+                          for i, k in enumerate(telemetry.FIELDS)})
+            if entry["distinct_units"] is not None:
+                entry["distinct_units"] = int(entry["distinct_units"])
+            row["layers"].append(entry)
+        out_steps.append(row)
+    where = trainer.diverged_at[member]
+    return {
+        "config": cfg,
+        "status": "diverged" if where else "ok",
+        "diverged_at": None if where is None else {"step": where["step"], "layer": where["layer"],
+                                                   "phase": where["phase"]},
+        "steps": out_steps,
+    }
+
+
+def csv_frame(trainer: Trainer):
+    layer_frame, step_frame = trainer.frames()
+    return layer_frame.merge(step_frame, on=["member", "step"]).drop(columns="member")
+
+
+def summary(trainer: Trainer) -> str:
+    cfg = trainer.config
+    steps, lay, met = trainer.record.arrays()
+    lines = [
+        f"{cfg['depth']} x {cfg['width']} {cfg['activation']}, init {cfg['init']}, "
+        f"{cfg['dataset']}, {cfg['optimizer']} lr {cfg['lr']:g}, {trainer.step} steps",
+    ]
+    for s in (0, len(steps) - 1) if len(steps) > 1 else (0,):
+        tr, te, tra, tea = met[s, 0]
+        acc = "" if math.isnan(tra) else f", accuracy {tra:.3f} / {tea:.3f}"
+        lines.append(f"step {steps[s]:>6}: loss train {tr:.4f}, test {te:.4f}{acc}")
+    lines.append("grad norm per layer at step 0: " + " ".join(f"{g:.2e}" for g in lay[0, 0, :, 0]))
+    lines.append("distinct units per layer: " + " ".join(
+        str(int(u)) if not math.isnan(u) else "-" for u in lay[-1, 0, :, 9]))
+    where = trainer.diverged_at[0]
+    lines.append("status: ok" if where is None else
+                 f"status: diverged at step {where['step']} in layer {where['layer']} "
+                 f"({where['phase']}); last finite weights kept")
+    return "\n".join(lines)
+
+
+def _train(args):
+    cfg = train_config(args)
+    if args.out and not args.out.endswith((".json", ".csv")):
+        raise ValueError(f"out: {args.out!r} must end in .json or .csv")
+    trainer = Trainer(cfg).run(cfg["steps"])
+    if not args.out:
+        print(summary(trainer))
+    elif args.out.endswith(".json"):
+        with open(args.out, "w") as f:
+            json.dump(document(trainer), f, allow_nan=False)
+        print(f"wrote {args.out}: status {trainer.status}, {len(trainer.record)} recorded steps")
+    else:
+        csv_frame(trainer).to_csv(args.out, index=False)
+        print(f"wrote {args.out}: status {trainer.status}, {len(trainer.record)} recorded steps")
+    return 0
+
+
+def _bounded_int(name, text, lo, hi):
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a whole number; allowed: {lo} to {hi}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}: {value} is out of range; allowed: {lo} to {hi}")
+    return value
+
+
+def _gradcheck(args):
+    depth = _bounded_int("depth", args.depth, 0, 8)
+    width = _bounded_int("width", args.width, 1, 16)
+    seed = _bounded_int("seed", args.seed, 0, settings.MAX_SEED)
+    activations.get(args.activation)
+    l2 = settings.parse("l2", args.l2)
+    if args.regression and args.loss != "mse":
+        raise ValueError(f"loss: {args.loss!r} cannot fit regression targets; allowed: mse")
+    worst, errors = gradcheck.check(depth, width, args.activation, args.loss, seed, l2,
+                                    args.regression)
+    for name, err in errors.items():
+        print(f"{name:>4}: {err:.3e}")
+    verdict = "ok" if worst <= gradcheck.TOLERANCE else "FAILED"
+    print(f"largest relative error {worst:.3e} ({verdict}, tolerance {gradcheck.TOLERANCE:g})")
+    return 0 if worst <= gradcheck.TOLERANCE else 1
+
+
+def _inits(args):
+    for name in initializers.NAMES:
+        s = initializers.spec(name)
+        params = ", ".join(f"{k}={v!r}" for k, v in s.defaults.items()) or "no parameters"
+        print(f"{name}\n    {s.formula}\n    parameters: {params}\n    {s.description}")
+    return 0
+
+
+def main(argv=None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return {"train": _train, "gradcheck": _gradcheck, "inits": _inits}[args.command](args)
+    except (UsageError, ValueError) as err:
+        print(f"python -m core: error: {err}", file=sys.stderr)
+        print("run 'python -m core --help' (or 'python -m core COMMAND --help') for usage",
+              file=sys.stderr)
+        return 2

@@ -1,0 +1,222 @@
+"""Training: data, weights and optimizer for one network or a stack of them, stepped on demand.
+
+``Trainer(config).run(n)`` advances n steps and records telemetry every ``record_every``
+steps (and at step 0, the state at initialisation). It is cheap to call many times a
+second: the app calls it on a timer. ``Trainer(config, members=[...])`` trains several
+networks of one shape together, each member overriding the per-member settings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core import activations, datasets, losses, network, optimizers, settings, telemetry
+
+# What may differ between the members of one stack; everything else is shared.
+PER_MEMBER = (
+    "init", "init_params", "init_scale", "bias_init", "bias_init_params", "layer_inits",
+    "init_seed", "lr", "momentum", "l2",
+)
+PROBE_SIZE = 256
+
+
+class Trainer:
+    def __init__(self, config: dict | None = None, members: list[dict] | None = None):
+        self.config = settings.validate(config or {})
+        self.members = [settings.validate({**self.config, **m}) for m in (members or [{}])]
+        cfg = self.config
+        for key in set(settings.DEFAULTS) - set(PER_MEMBER):
+            if any(m[key] != cfg[key] for m in self.members):
+                raise ValueError(f"{key}: members of one stack must share it; only "
+                                 f"{', '.join(PER_MEMBER)} may differ")
+        self.act = activations.get(cfg["activation"])
+        self.data = datasets.make(cfg["dataset"], cfg["n_samples"], cfg["noise"],
+                                  cfg["test_fraction"], cfg["data_seed"])
+        n_out = 1 if not self.data.classification else (
+            self.data.n_classes if cfg["loss"] == "softmax_ce" else 1)
+        self.sizes = network.layer_sizes(2, cfg["depth"], cfg["width"], n_out)
+        self.Ws, self.bs = network.init_params(self.members, self.sizes)
+        self._lsuv()
+        self.optimizer = optimizers.make(cfg["optimizer"], self._member("lr"),
+                                         self._member("momentum"))
+        self.l2 = self._member("l2")
+        self.step = 0
+        self.diverged_at: list[dict | None] = [None] * len(self.members)
+        self.record = telemetry.Record(len(self.members), len(self.Ws))
+        self._rng = np.random.default_rng(cfg["train_seed"])
+        self._order, self._cursor = np.empty(0, np.int64), 0
+        self._next = self._draw_batch()
+        with np.errstate(all="ignore"):
+            self._measure_and_record(self._pass(self._next), None)
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def n_members(self):
+        return len(self.members)
+
+    @property
+    def depth(self):
+        return self.config["depth"]
+
+    @property
+    def status(self):
+        return "diverged" if any(self.diverged_at) else "ok"
+
+    @property
+    def alive(self):
+        return np.array([d is None for d in self.diverged_at])
+
+    def set_lr(self, lr):
+        """Change the learning rate while training (every member, or one value each)."""
+        lrs = np.broadcast_to(np.asarray(lr, float), (self.n_members,))
+        for value in lrs:
+            settings.check("lr", float(value))
+        self.optimizer.lr = np.array(lrs)
+        self.config["lr"] = float(lrs[0])
+        for m, value in zip(self.members, lrs, strict=True):
+            m["lr"] = float(value)
+
+    def run(self, n_steps: int):
+        """Advance up to ``n_steps`` steps; stops early once every member has diverged."""
+        with np.errstate(all="ignore"):
+            for _ in range(int(n_steps)):
+                if not self.alive.any():
+                    break
+                self._one_step()
+        return self
+
+    def frames(self):
+        return self.record.frames()
+
+    def snapshot(self, member=0, grid_size=24, max_layers=None, max_units=None):
+        """The network seen on the probe batch and over a grid of the input plane.
+
+        Returns per-layer pre-activations, activations and back-propagated gradients on a
+        fixed probe batch (the first PROBE_SIZE training points, no dropout), the weights,
+        and each hidden unit's output over a grid_size² grid (for the first ``max_layers``
+        hidden layers and ``max_units`` units of each) with the final output on the grid.
+        """
+        Ws = [W[member:member + 1] for W in self.Ws]
+        bs = [b[member:member + 1] for b in self.bs]
+        X, y = self.data.X_train[:PROBE_SIZE], self.data.y_train[:PROBE_SIZE]
+        cfg = self.config
+        with np.errstate(all="ignore"):
+            p = network.forward(Ws, bs, X, y, self.act, cfg["loss"], self.data.classification)
+            network.backward(p, Ws, self.act, self.l2[member])
+            lim = datasets.DOMAIN * 1.1
+            axis = np.linspace(-lim, lim, grid_size)
+            gx, gy = np.meshgrid(axis, axis)
+            grid = np.column_stack([gx.ravel(), gy.ravel()])
+            g = network.forward(Ws, bs, grid, np.zeros(len(grid), y.dtype), self.act,
+                                cfg["loss"], self.data.classification)
+        shown = g.a[:max_layers] if max_layers is not None else g.a
+        return {
+            "step": self.step,
+            "preacts": [z[0] for z in p.z],
+            "activations": [a[0] for a in p.a],
+            "backprop": [d[0] for d in p.dz],
+            "weights": [W[0] for W in Ws],
+            "biases": [b[0] for b in bs],
+            "grid_axis": axis,
+            "unit_maps": [a[0][:, :max_units].T.reshape(-1, grid_size, grid_size) for a in shown],
+            "output_map": g.outputs[0].reshape(grid_size, grid_size),
+        }
+
+    def predict(self, X, member=0):
+        with np.errstate(all="ignore"):
+            return network.predict([W[member:member + 1] for W in self.Ws],
+                                   [b[member:member + 1] for b in self.bs], X, self.act,
+                                   self.config["loss"], self.data.classification)[0]
+
+    # ------------------------------------------------------------------ internals
+
+    def _member(self, key):
+        return np.array([m[key] for m in self.members], dtype=np.float64)
+
+    def _lsuv(self):
+        flags = network.uses_lsuv(self.config, self.depth)
+        member_flags = [network.uses_lsuv(m, self.depth) for m in self.members]
+        if any(any(f) for f in member_flags):
+            if any(f != flags for f in member_flags):
+                # LSUV rescales the whole stack's layer at once; members must agree on where.
+                raise ValueError("init: lsuv must be used by every member of a stack or none")
+            network.apply_lsuv(self.Ws, self.bs, self.data.X_train[:PROBE_SIZE], self.act, flags)
+
+    def _draw_batch(self):
+        """Indices of the next batch (reshuffled every epoch) and its dropout masks."""
+        n = len(self.data.y_train)
+        size = self.config["batch_size"]
+        if size == 0 or size >= n:
+            idx = np.arange(n)
+        else:
+            if self._cursor + size > len(self._order):
+                self._order, self._cursor = self._rng.permutation(n), 0
+            idx = self._order[self._cursor:self._cursor + size]
+            self._cursor += size
+        keep = 1 - self.config["dropout"]
+        masks = None
+        if keep < 1:
+            masks = [(self._rng.random((len(idx), s)) < keep) / keep for s in self.sizes[1:-1]]
+        return idx, masks
+
+    def _pass(self, batch):
+        idx, masks = batch
+        p = network.forward(self.Ws, self.bs, self.data.X_train[idx], self.data.y_train[idx],
+                            self.act, self.config["loss"], self.data.classification, masks)
+        return network.backward(p, self.Ws, self.act, self._l2_scalar())
+
+    def _l2_scalar(self):
+        # One penalty for all is a scalar; different ones broadcast over (M, 1, 1).
+        return self.l2[0] if np.all(self.l2 == self.l2[0]) else self.l2[:, None, None]
+
+    def _one_step(self):
+        batch, self._next = self._next, self._draw_batch()
+        p = self._pass(batch)
+        n = len(self.Ws)
+        deltas = self.optimizer.deltas(p.dW + p.db)
+        update_sq = np.array([telemetry.sq_norms(d) for d in deltas])  # (2n, M)
+        finite = np.isfinite(p.loss) & np.isfinite(update_sq.sum(axis=0))
+        frozen = ~(finite & self.alive)
+        for m in np.flatnonzero(~finite & self.alive):
+            self.diverged_at[m] = {"step": self.step + 1, **_first_bad_layer(p, deltas, m)}
+        if frozen.any():  # a diverged member keeps its last finite weights
+            deltas = [np.where(frozen.reshape((-1,) + (1,) * (d.ndim - 1)), 0.0, d)
+                      for d in deltas]
+        used_Ws, used_bs = self.Ws, self.bs
+        self.Ws = [W + d for W, d in zip(self.Ws, deltas[:n], strict=True)]
+        self.bs = [b + d for b, d in zip(self.bs, deltas[n:], strict=True)]
+        self.step += 1
+        if self.step % self.config["record_every"] == 0:
+            self._measure_and_record(p, deltas[:n], used_Ws, used_bs)
+
+    def _measure_and_record(self, p, deltas, Ws=None, bs=None):
+        layer_values = telemetry.measure(p, Ws or self.Ws, bs or self.bs, deltas, self.act.df_max)
+        step_values = np.full((self.n_members, len(telemetry.STEP_FIELDS)), np.nan)
+        d = self.data
+        for col, (X, y) in enumerate([(d.X_train, d.y_train), (d.X_test, d.y_test)]):
+            if len(y):
+                e = network.forward(self.Ws, self.bs, X, y, self.act, self.config["loss"],
+                                    d.classification)
+                step_values[:, col] = e.loss
+                if d.classification:
+                    step_values[:, 2 + col] = losses.accuracy(e.outputs, y)
+        dead = ~self.alive
+        layer_values[dead] = np.nan
+        step_values[dead] = np.nan
+        self.record.add(self.step, layer_values, step_values)
+
+
+def _first_bad_layer(p, deltas, m):
+    """Where member m's numbers first stopped being finite: 1-based layer and phase."""
+    for layer, z in enumerate(p.z):
+        if not np.isfinite(z[m]).all():
+            return {"layer": layer + 1, "phase": "forward"}
+    for layer in range(len(p.dz) - 1, -1, -1):
+        if not np.isfinite(p.dz[layer][m]).all():
+            return {"layer": layer + 1, "phase": "backward"}
+    n = len(p.dz)
+    for layer in range(n):
+        if not (np.isfinite(deltas[layer][m]).all() and np.isfinite(deltas[n + layer][m]).all()):
+            return {"layer": layer + 1, "phase": "update"}
+    return {"layer": len(p.z), "phase": "loss"}
