@@ -9,8 +9,8 @@ signal through a layer with Var(W) = gain²/fan_in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 

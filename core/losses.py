@@ -6,8 +6,8 @@ class probabilities, or a value) and what the figures draw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 

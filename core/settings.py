@@ -127,6 +127,10 @@ def _check_layer_inits(layer_inits, depth):
     return out
 
 
+def _auto_loss(dataset):
+    return "bce" if dataset in datasets.CLASSIFICATION else "mse"
+
+
 def validate(raw: dict | None = None, **overrides) -> dict:
     """A complete configuration: defaults, then ``raw``, then ``overrides``, all checked."""
     given = {**(raw or {}), **overrides}
@@ -136,7 +140,7 @@ def validate(raw: dict | None = None, **overrides) -> dict:
         check(sorted(unknown)[0], None)
     classification = cfg["dataset"] in datasets.CLASSIFICATION
     if cfg["loss"] == "auto":
-        cfg["loss"] = "bce" if classification else "mse"
+        cfg["loss"] = _auto_loss(cfg["dataset"])
     if not classification and losses.LOSSES[cfg["loss"]].for_values is None:
         _fail("loss", cfg["loss"], f"cannot fit the regression data set {cfg['dataset']!r}; "
               "allowed: mse")
@@ -144,3 +148,80 @@ def validate(raw: dict | None = None, **overrides) -> dict:
     cfg["bias_init_params"] = initializers.check_params(cfg["bias_init"], cfg["bias_init_params"])
     cfg["layer_inits"] = _check_layer_inits(cfg["layer_inits"], cfg["depth"])
     return cfg
+
+
+# ---------------------------------------------------------------- the URL query string
+# Scalars go by their own names; initializer parameters as ``init.KEY`` and
+# ``bias_init.KEY``; per-layer overrides as ``layer_init=L:NAME;L:NAME`` with their
+# parameters as ``layer_init.L.KEY``. Only values that differ from the defaults are written.
+
+_PARAM_GROUPS = {"init": "init_params", "bias_init": "bias_init_params"}
+
+
+def _text(value) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def to_query(cfg: dict) -> dict[str, str]:
+    query = {}
+    for name, s in SETTINGS.items():
+        if s.kind is not dict and cfg[name] != s.default:
+            query[name] = _text(cfg[name])
+    if cfg["loss"] == _auto_loss(cfg["dataset"]):
+        query.pop("loss", None)
+    for prefix, group in _PARAM_GROUPS.items():
+        defaults = initializers.spec(cfg[prefix]).defaults
+        for key, value in cfg[group].items():
+            if value != defaults[key]:
+                query[f"{prefix}.{key}"] = _text(value)
+    if cfg["layer_inits"]:
+        query["layer_init"] = ";".join(f"{k}:{n}" for k, (n, _) in cfg["layer_inits"].items())
+        for layer, (name, params) in cfg["layer_inits"].items():
+            defaults = initializers.spec(name).defaults
+            for key, value in params.items():
+                if value != defaults[key]:
+                    query[f"layer_init.{layer}.{key}"] = _text(value)
+    return query
+
+
+def _param_value(text):
+    return parse_param(f"x={text}")[1]
+
+
+def from_query(query, ignore=()) -> tuple[dict, list[str]]:
+    """(configuration, messages): every bad entry is reported and left at its default."""
+    errors, raw = [], {}
+
+    def attempt(fn):
+        try:
+            fn()
+            return True
+        except ValueError as err:
+            errors.append(str(err))
+            return False
+
+    for key, text in query.items():
+        if key in SETTINGS and SETTINGS[key].kind is not dict:
+            attempt(lambda k=key, t=text: raw.__setitem__(k, parse(k, t)))
+        elif key not in ignore and key.split(".")[0] not in (*_PARAM_GROUPS, "layer_init"):
+            errors.append(f"URL parameter {key!r} is unknown and was ignored")
+    depth = raw.get("depth", DEFAULTS["depth"])
+    for prefix, group in _PARAM_GROUPS.items():
+        name = raw.get(prefix, DEFAULTS[prefix])
+        raw[group] = {}
+        for key, text in query.items():
+            if key.startswith(prefix + "."):
+                param = {key.split(".", 1)[1]: _param_value(text)}
+                if attempt(lambda n=name, p=param: initializers.check_params(n, p)):
+                    raw[group].update(param)
+    raw["layer_inits"] = {}
+    for entry in filter(None, query.get("layer_init", "").split(";")):
+        layer, _, name = entry.partition(":")
+        params = {k.rsplit(".", 1)[1]: _param_value(t) for k, t in query.items()
+                  if k.startswith(f"layer_init.{layer}.")}
+        attempt(lambda e={layer: (name, params)}: raw["layer_inits"].update(
+            _check_layer_inits(e, depth)))
+    try:
+        return validate(raw), errors
+    except ValueError as err:  # a combination no single entry shows (e.g. bce on regression)
+        return validate(), [*errors, f"{err}; all settings were reset to their defaults"]

@@ -85,6 +85,20 @@ def distinct_units(Ws, bs, rtol=DISTINCT_RTOL):
     return counts
 
 
+def unit_similarity(W, b):
+    """Cosine similarity between the units of one layer, by (incoming weights, bias).
+
+    Two all-zero units count as identical (1): under zeros initialisation they are.
+    """
+    units = np.vstack([W, b[None, :]]).T
+    norms = np.linalg.norm(units, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    sim = (units / safe[:, None]) @ (units / safe[:, None]).T
+    zero = norms == 0
+    sim[np.ix_(zero, zero)] = 1.0
+    return np.clip(sim, -1.0, 1.0)
+
+
 def measure(p, Ws, bs, deltas, df_max):
     """Telemetry of one step: (M, layers, FIELDS); deltas None means no update (step 0)."""
     M, n = Ws[0].shape[0], len(Ws)
@@ -130,6 +144,14 @@ class Record:
 
     def __len__(self):
         return len(self.steps)
+
+    def thin(self):
+        """Keep step 0, the newest and every other record between: memory stays bounded."""
+        keep = sorted({0, len(self.steps) - 1, *range(0, len(self.steps), 2)})
+        self.steps = [self.steps[i] for i in keep]
+        self.layers = [self.layers[i] for i in keep]
+        self.metrics = [self.metrics[i] for i in keep]
+        self._frames = None
 
     def arrays(self, start=0):
         """(steps, layers (S, M, L, F), metrics (S, M, 4)) from the start-th recorded step."""

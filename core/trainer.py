@@ -21,7 +21,8 @@ PROBE_SIZE = 256
 
 
 class Trainer:
-    def __init__(self, config: dict | None = None, members: list[dict] | None = None):
+    def __init__(self, config: dict | None = None, members: list[dict] | None = None,
+                 max_records: int | None = None):
         self.config = settings.validate(config or {})
         self.members = [settings.validate({**self.config, **m}) for m in (members or [{}])]
         cfg = self.config
@@ -43,6 +44,8 @@ class Trainer:
         self.step = 0
         self.diverged_at: list[dict | None] = [None] * len(self.members)
         self.record = telemetry.Record(len(self.members), len(self.Ws))
+        # A live run keeps at most max_records records, halving its rate when it fills.
+        self.max_records = max_records
         self._rng = np.random.default_rng(cfg["train_seed"])
         self._order, self._cursor = np.empty(0, np.int64), 0
         self._next = self._draw_batch()
@@ -205,6 +208,9 @@ class Trainer:
         layer_values[dead] = np.nan
         step_values[dead] = np.nan
         self.record.add(self.step, layer_values, step_values)
+        if self.max_records and len(self.record) > self.max_records:
+            self.record.thin()
+            self.config["record_every"] *= 2
 
 
 def _first_bad_layer(p, deltas, m):

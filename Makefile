@@ -1,0 +1,39 @@
+VENV := .venv
+PY := $(VENV)/bin/python
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-n 0 -k smoke"`.
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test lint bench clean distclean
+
+# One venv serves run and test. The stamp makes pip run again whenever a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/streamlit run app.py --server.port 8501
+
+# One BLAS thread per process: results do not depend on the machine's core count, and the
+# pytest-xdist workers do not oversubscribe the CPU.
+test: export OPENBLAS_NUM_THREADS := 1
+test: export OMP_NUM_THREADS := 1
+test: export MKL_NUM_THREADS := 1
+test: $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.installed
+	@set -e; for f in bench/*.py; do \
+		[ -e "$$f" ] || { echo "no benchmarks in bench/"; break; }; \
+		echo "== $$f"; $(PY) "$$f"; \
+	done
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis test-output
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,77 @@
+"""A training run as the app holds it: one Trainer, its first weights, and a work budget.
+
+No Streamlit here: the page calls ``tick`` from a timer, under the run's lock, because a
+fast rerun can overlap a tick that is still running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from core.trainer import Trainer
+
+MAX_RECORDS = 1500  # per run, whatever its length: enough points for any curve on screen
+TICK_BUDGET_S = 0.05  # work per tick, so one session's timer never starves the others
+
+
+class LiveRun:
+    def __init__(self, config: dict, members: list[dict] | None = None):
+        self.config = dict(config)
+        self.members = members
+        self.lock = threading.Lock()
+        self._build()
+
+    def _build(self):
+        self.trainer = Trainer({**self.config, "record_every": 1}, self.members,
+                               max_records=MAX_RECORDS)
+        self.initial_Ws = [W.copy() for W in self.trainer.Ws]
+        self.initial_bs = [b.copy() for b in self.trainer.bs]
+        self.sec_per_step = None
+
+    def reset(self):
+        """The identical run again: same data, same first weights, same batches."""
+        self._build()
+
+    def update(self, config: dict, members: list[dict] | None = None) -> bool:
+        """Take a new configuration; only a learning-rate change keeps the run going.
+
+        Returns True when the run was rebuilt.
+        """
+        changed = {k for k in config if config[k] != self.config.get(k)}
+        if members == self.members and changed <= {"lr"}:
+            if changed:
+                self.trainer.set_lr(config["lr"])
+                self.config["lr"] = config["lr"]
+            return False
+        self.config, self.members = dict(config), members
+        self._build()
+        return True
+
+    @property
+    def finished(self):
+        return not self.trainer.alive.any()
+
+    def tick(self, steps: int, budget_s: float = TICK_BUDGET_S) -> int:
+        """Run up to ``steps`` steps within about ``budget_s`` of work; returns steps done."""
+        if self.finished:
+            return 0
+        if self.sec_per_step:
+            steps = max(1, min(steps, int(budget_s / self.sec_per_step)))
+        # About ten records per tick is plenty for curves drawn at a few frames a second.
+        rate = max(1, steps // 10)
+        if self.trainer.config["record_every"] < rate:
+            self.trainer.config["record_every"] = rate
+        start, before = time.perf_counter(), self.trainer.step
+        self.trainer.run(steps)
+        done = self.trainer.step - before
+        if done:
+            per = (time.perf_counter() - start) / done
+            self.sec_per_step = per if self.sec_per_step is None else (
+                0.7 * self.sec_per_step + 0.3 * per)
+        return done
+
+    def initial_weights(self, layer: int, member: int = 0) -> np.ndarray:
+        return self.initial_Ws[layer - 1][member]

@@ -1,0 +1,107 @@
+"""Start the app in a real Streamlit server and take screenshots; usable from any test."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OUTPUT_DIR = REPO_ROOT / "test-output"
+SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
+
+
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def start_streamlit(
+    app_path: str = "app.py", env: dict[str, str] | None = None, timeout: float = 60.0
+) -> Iterator[str]:
+    """Serve `app_path` (relative to the repo root) and yield its base URL until the block exits.
+
+    `env` adds to (or overrides) the current environment of the server process.
+    """
+    port = free_port()
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    log_path = OUTPUT_DIR / f"streamlit-{Path(app_path).stem}-{port}.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", app_path,
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        # A session of its own, so teardown can kill the whole process group.
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO_ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(proc, f"{url}/_stcore/health", timeout, log_path)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _wait_healthy(proc: subprocess.Popen, health_url: str, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with code {proc.returncode} before becoming healthy; "
+                f"log {log}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
+        try:
+            with urllib.request.urlopen(health_url, timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    _stop(proc)
+    raise RuntimeError(
+        f"streamlit not healthy at {health_url} after {timeout:.0f} s; "
+        f"log {log}:\n{log.read_text(errors='replace')[-3000:]}"
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page PNG as test-output/screenshots/<name>.png and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
