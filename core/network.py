@@ -20,7 +20,7 @@ def layer_sizes(n_in, depth, width, n_out):
 
 def _draw_layer(cfg, layer, fan_in, fan_out):
     name, params = cfg["layer_inits"].get(layer, (cfg["init"], cfg["init_params"]))
-    # One generator per layer and per role: overriding layer 3 leaves the others' draws as they were.
+    # A generator per layer and role: overriding layer 3 leaves the other draws unchanged.
     w_rng = np.random.default_rng([cfg["init_seed"], layer, 0])
     b_rng = np.random.default_rng([cfg["init_seed"], layer, 1])
     W = initializers.get(name, **params)((fan_in, fan_out), w_rng) * cfg["init_scale"]
