@@ -85,6 +85,31 @@ def distinct_units(Ws, bs, rtol=DISTINCT_RTOL):
     return counts
 
 
+FLOW_RATIO = 100.0  # a layer 100x below (above) the output layer is vanishing (exploding)
+
+
+def flow_state(values, ratio=FLOW_RATIO):
+    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against the output layer (the
+    last value), or against the median of the positive values when that one is 0."""
+    v = np.asarray(values, dtype=float)
+    positive = v[np.isfinite(v) & (v > 0)]
+    ref = v[-1] if np.isfinite(v[-1]) and v[-1] > 0 else (
+        float(np.median(positive)) if len(positive) else 1.0)
+    states = []
+    for x in v:
+        if not np.isfinite(x):
+            states.append("exploding" if x == np.inf else "vanishing")
+        elif x == 0:
+            states.append("zero")
+        elif x < ref / ratio:
+            states.append("vanishing")
+        elif x > ref * ratio:
+            states.append("exploding")
+        else:
+            states.append("ok")
+    return states
+
+
 def unit_similarity(W, b):
     """Cosine similarity between the units of one layer, by (incoming weights, bias).
 

@@ -116,6 +116,7 @@ class Trainer:
         shown = g.a[:max_layers] if max_layers is not None else g.a
         return {
             "step": self.step,
+            "classification": self.data.classification,
             "preacts": [z[0] for z in p.z],
             "activations": [a[0] for a in p.a],
             "backprop": [d[0] for d in p.dz],

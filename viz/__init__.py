@@ -1,0 +1,1 @@
+"""Figure builders: telemetry frames or model snapshots in, plotly Figures out. No Streamlit."""

@@ -1,0 +1,104 @@
+"""Per-layer distributions (Glorot & Bengio's figures), saturation, and theory beside
+measurement."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from viz import style
+
+
+def _hist_lines(arrays, bins=40):
+    """Shared bins over all layers' values (0.5-99.5 percentile); each layer's share per bin."""
+    flat = [np.asarray(a, float).ravel() for a in arrays]
+    finite = np.concatenate([a[np.isfinite(a)] for a in flat])
+    lo, hi = np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0)
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5 * max(abs(lo), 1e-12), hi + 0.5 * max(abs(hi), 1e-12)
+    edges = np.linspace(lo, hi, bins + 1)
+    shares = []
+    for a in flat:
+        counts, _ = np.histogram(np.clip(a[np.isfinite(a)], lo, hi), bins=edges)
+        shares.append(counts / max(counts.sum(), 1))
+    return (edges[:-1] + edges[1:]) / 2, shares
+
+
+def histograms_figure(snapshot, depth, max_layers=10, height=330):
+    """Activations (left) and back-propagated errors ∂L/∂z (right), one line per layer."""
+    acts = snapshot["activations"][:max_layers]
+    grads = snapshot["backprop"][: len(acts)]
+    colours = style.layer_colours(max(len(acts), 1))
+    traces = []
+    for axis, arrays in (("", acts), ("2", grads)):
+        if not arrays:
+            continue
+        centres, shares = _hist_lines(arrays)
+        for k, (colour, share) in enumerate(zip(colours, shares, strict=True), 1):
+            name = style.layer_name(k, depth)
+            traces.append(dict(
+                type="scatter", x=centres, y=share, mode="lines", xaxis="x" + axis,
+                yaxis="y" + axis, line=dict(color=colour, width=1.6), name=name,
+                legendgroup=str(k), showlegend=axis == "",
+                hovertemplate=f"{name}: %{{y:.1%}} near %{{x:.3g}}<extra></extra>"))
+    notes = [style.note("activations", x=0, y=1.0, yanchor="bottom"),
+             style.note("back-propagated error ∂L/∂z", x=0.54, y=1.0, yanchor="bottom")]
+    if depth > max_layers:
+        notes.append(style.note(f"first {max_layers} of {depth} layers", x=1, y=1.1,
+                                xanchor="right"))
+    return style.figure(traces, style.layout(
+        "Per-layer distributions on the probe batch", height, annotations=notes,
+        xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], exponentformat="e"),
+        yaxis=dict(title="share of values"), yaxis2=dict(anchor="x2")))
+
+
+def saturation_figure(latest, depth, height=280):
+    """Saturated and dead fractions per hidden layer, now."""
+    rows = latest[latest["layer"] <= depth].sort_values("layer")
+    labels = [style.layer_name(k, depth) for k in rows["layer"]]
+    traces = [
+        dict(type="bar", x=labels, y=rows["saturated_frac"], name="saturated (f′ < 5% of max)",
+             marker=dict(color=style.NEGATIVE)),
+        dict(type="bar", x=labels, y=rows["dead_frac"], name="dead (f′ = 0 on the whole batch)",
+             marker=dict(color="#555555")),
+    ]
+    return style.figure(traces, style.layout(
+        "Saturated and dead units", height, barmode="group",
+        yaxis=dict(range=[0, 1], tickformat=".0%")))
+
+
+def theory_figure(predicted, measured, depth, height=320):
+    """Predicted (lines) against measured at step 0 (markers), per layer, log scale."""
+    labels = [style.layer_name(k, depth) for k in predicted["layer"]]
+    traces = []
+    for field, name, dash, symbol in (("preact_std", "pre-activation std", "solid", "circle"),
+                                      ("backprop_std", "back-propagated error std", "dot",
+                                       "diamond")):
+        measured_values = np.asarray(measured[field], float)
+        traces += [
+            dict(type="scatter", x=labels, y=predicted[field], mode="lines",
+                 line=dict(color=style.THEORY, dash=dash, width=2.2), name=f"{name}: theory"),
+            dict(type="scatter", x=labels, y=np.where(measured_values > 0, measured_values,
+                                                      np.nan),
+                 mode="markers", name=f"{name}: measured",
+                 marker=dict(color=style.TRAIN, size=7, symbol=symbol)),
+        ]
+    return style.figure(traces, style.layout(
+        "Theory beside measurement, at initialisation", height,
+        yaxis=dict(type="log", exponentformat="power"),
+        xaxis=dict(tickangle=-45 if len(labels) > 12 else 0)))
+
+
+def weight_histogram_figure(weights, edges, density, layer, init_name, height=280):
+    """The first weights of one layer against the initializer's density."""
+    w = np.asarray(weights, float).ravel()
+    lo, hi = float(edges[0]), float(edges[-1])
+    counts, bins = np.histogram(np.clip(w, lo, hi), bins=30, range=(lo, hi), density=True)
+    traces = [
+        dict(type="bar", x=(bins[:-1] + bins[1:]) / 2, y=counts, width=(hi - lo) / 30,
+             name="drawn weights", marker=dict(color=style.POSITIVE), opacity=0.55),
+        dict(type="scatter", x=(edges[:-1] + edges[1:]) / 2, y=density, mode="lines",
+             name=f"{init_name} density", line=dict(color=style.THEORY, width=2.2)),
+    ]
+    return style.figure(traces, style.layout(
+        f"Layer {layer}: first weights against the initializer", height, bargap=0,
+        xaxis=dict(title="weight")))

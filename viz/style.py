@@ -1,0 +1,67 @@
+"""Shared look: a colour-blind-safe palette (Okabe & Ito) with one meaning per colour."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.colors
+import plotly.graph_objects as go
+
+# Plotly checks every property as a figure is built, and that check costs most of the
+# time of a live refresh. The app builds figures unchecked; the tests set VALIDATE so
+# that a misspelt property still fails there.
+VALIDATE = False
+
+NEGATIVE = "#E69F00"  # orange: class 0, negative weights and values
+POSITIVE = "#0072B2"  # blue: class 1, positive weights and values
+TRAIN = "#000000"
+TEST = "#D55E00"  # vermillion
+THEORY = "#CC79A7"  # reddish purple: what the argument predicts
+VANISHING = "#56B4E9"  # sky blue
+EXPLODING = "#D55E00"
+HEALTHY = "#009E73"  # bluish green
+DIVERGING = [[0.0, NEGATIVE], [0.5, "#FFFFFF"], [1.0, POSITIVE]]
+FONT = dict(family="Source Sans Pro, sans-serif", size=13)
+
+
+def layer_colours(n: int) -> list[str]:
+    """A viridis ramp, input side dark to output side light, one colour per layer."""
+    if n <= 1:
+        return [plotly.colors.sequential.Viridis[0]]
+    return plotly.colors.sample_colorscale("Viridis", [0.9 * i / (n - 1) for i in range(n)])
+
+
+def layout(title: str, height: int = 300, **extra) -> dict:
+    return dict(
+        title=dict(text=title, x=0.01, font=dict(size=15)),
+        height=height,
+        margin=dict(l=55, r=15, t=40, b=40),
+        template="plotly_white",
+        font=FONT,
+        legend=dict(orientation="h", y=-0.2),
+        uirevision=title,  # zoom and legend clicks survive live updates
+        **extra,
+    )
+
+
+def thin_steps(steps: np.ndarray, max_points: int) -> np.ndarray:
+    """The steps to draw: at most max_points, evenly strided, always with the newest."""
+    steps = np.unique(steps)
+    if len(steps) <= max_points:
+        return steps
+    idx = np.unique(np.r_[np.linspace(0, len(steps) - 1, max_points).astype(int), len(steps) - 1])
+    return steps[idx]
+
+
+def layer_name(layer: int, depth: int) -> str:
+    return "output" if layer == depth + 1 else f"layer {layer}"
+
+
+def figure(traces: list[dict], layout_: dict) -> go.Figure:
+    """A Figure from plain trace dicts (each with its ``type``) and a layout dict."""
+    return go.Figure(dict(data=traces, layout=layout_), _validate=VALIDATE)
+
+
+def note(text, x=0.01, y=0.98, **extra) -> dict:
+    """A paper-anchored annotation."""
+    return dict(text=text, xref="paper", yref="paper", x=x, y=y, showarrow=False,
+                xanchor="left", **extra)

@@ -1,0 +1,148 @@
+"""Curves over training: losses, per-layer gradient flow, and the symmetry meter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.telemetry import flow_state
+from viz import style
+
+FIELD_TITLES = {
+    "grad_norm": "‖∂L/∂W‖ per layer",
+    "backprop_std": "std of the back-propagated error ∂L/∂z per layer",
+    "update_ratio": "update size / weight size per layer",
+    "preact_std": "std of pre-activations per layer",
+    "act_std": "std of activations per layer",
+}
+STATE_COLOURS = {"vanishing": style.VANISHING, "exploding": style.EXPLODING,
+                 "ok": style.HEALTHY, "zero": style.VANISHING}
+
+
+def _member(frame, member):
+    return frame[frame["member"] == member] if "member" in frame else frame
+
+
+def _thinned(frame, member, max_points):
+    f = _member(frame, member)
+    return f[f["step"].isin(style.thin_steps(f["step"].to_numpy(), max_points))]
+
+
+def loss_figure(step_frame, log_y=False, member=0, max_points=400, height=300):
+    f = _thinned(step_frame, member, max_points)
+    traces = [
+        dict(type="scatter", x=f["step"], y=f["train_loss"], name="train", mode="lines",
+             line=dict(color=style.TRAIN, width=2),
+             hovertemplate="step %{x}<br>train loss %{y:.4f}<extra></extra>"),
+        dict(type="scatter", x=f["step"], y=f["test_loss"], name="test", mode="lines",
+             line=dict(color=style.TEST, width=2, dash="dash"),
+             hovertemplate="step %{x}<br>test loss %{y:.4f}<extra></extra>"),
+    ]
+    return style.figure(traces, style.layout(
+        "Loss", height, xaxis=dict(title="step"),
+        yaxis=dict(title="loss", type="log" if log_y else "linear")))
+
+
+def _positive(values):
+    """Values for a log axis: zeros and non-finite values become gaps, not -inf."""
+    v = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(v) & (v > 0), v, np.nan)
+
+
+def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points=300,
+                   height=320):
+    """One line per layer over steps, on a log scale; exact zeros are named, not hidden."""
+    f = _thinned(layer_frame, member, max_points)
+    layers = sorted(f["layer"].unique())
+    depth = len(layers) - 1 if depth is None else depth
+    traces, zero_layers = [], []
+    for colour, (layer, rows) in zip(style.layer_colours(len(layers)), f.groupby("layer"),
+                                     strict=True):
+        values = rows[field].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        if len(finite) and np.all(finite == 0):
+            zero_layers.append(layer)
+        name = style.layer_name(layer, depth)
+        traces.append(dict(
+            type="scatter", x=rows["step"], y=_positive(values), mode="lines", name=name,
+            line=dict(color=colour, width=1.6),
+            hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3e}}<extra></extra>"))
+    notes = []
+    if zero_layers:
+        names = ", ".join(style.layer_name(k, depth) for k in zero_layers)
+        notes.append(style.note(f"exactly 0, so not drawn on a log scale: {names}",
+                                font=dict(color=style.VANISHING, size=12)))
+    return style.figure(traces, style.layout(
+        FIELD_TITLES.get(field, field) + " over steps", height, annotations=notes,
+        xaxis=dict(title="step"), yaxis=dict(type="log", title=field, exponentformat="power")))
+
+
+def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_steps=150,
+                     height=300):
+    """Layer x step picture of log10(field): vanishing shows as a dark band at the bottom."""
+    f = _thinned(layer_frame, member, max_steps)
+    table = f.pivot(index="layer", columns="step", values=field)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(_positive(table.to_numpy(dtype=float)))
+    depth = len(table.index) - 1 if depth is None else depth
+    trace = dict(
+        type="heatmap", z=z, x=table.columns.to_numpy(),
+        y=[style.layer_name(k, depth) for k in table.index], colorscale="Viridis",
+        colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=10),
+        hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>")
+    return style.figure([trace], style.layout(
+        FIELD_TITLES.get(field, field) + ": layer x step", height, xaxis=dict(title="step")))
+
+
+def gradflow_bars(latest, field="grad_norm", depth=None, height=300):
+    """The current value per layer on a log axis, coloured vanishing / healthy / exploding
+    against the output layer (core.telemetry.flow_state); exact zeros marked with a 0."""
+    latest = latest.sort_values("layer")
+    values = latest[field].to_numpy(dtype=float)
+    depth = len(values) - 1 if depth is None else depth
+    states = flow_state(values)
+    labels = [style.layer_name(k, depth) for k in latest["layer"]]
+    shown = _positive(values)
+    floor = float(np.nanmin(shown)) if np.isfinite(shown).any() else 1.0
+    zeros = [lab for lab, s in zip(labels, states, strict=True) if s == "zero"]
+    traces = [
+        dict(type="bar", x=labels, y=shown, marker=dict(color=[STATE_COLOURS[s] for s in states]),
+             customdata=[[s, f"{v:.3e}"] for s, v in zip(states, values, strict=True)],
+             hovertemplate="%{x}: %{customdata[1]} (%{customdata[0]})<extra></extra>"),
+        dict(type="scatter", x=zeros, y=[floor] * len(zeros), mode="markers+text", text="0",
+             textposition="top center", marker=dict(symbol="x", color=style.VANISHING, size=10),
+             hoverinfo="skip"),
+    ]
+    key = style.note("blue: vanishing or 0 · green: healthy · red: exploding (vs the output "
+                     "layer)", x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
+    return style.figure(traces, style.layout(
+        f"Now: {FIELD_TITLES.get(field, field)}", height, showlegend=False, annotations=[key],
+        yaxis=dict(type="log", exponentformat="power"),
+        xaxis=dict(tickangle=-45 if len(values) > 12 else 0)))
+
+
+def symmetry_figure(layer_frame, width, depth, member=0, max_points=300, height=280):
+    """Distinct units per hidden layer over steps: 1 means the layer is one unit copied."""
+    f = _thinned(layer_frame, member, max_points)
+    f = f[f["layer"] <= depth]
+    traces = [
+        dict(type="scatter", x=rows["step"], y=rows["distinct_units"].astype(float),
+             mode="lines", name=style.layer_name(layer, depth),
+             line=dict(color=colour, width=1.6, shape="hv"))
+        for colour, (layer, rows) in zip(style.layer_colours(max(depth, 1)), f.groupby("layer"),
+                                         strict=False)
+    ]
+    return style.figure(traces, style.layout(
+        "Symmetry meter: distinct units per layer", height, xaxis=dict(title="step"),
+        yaxis=dict(title="distinct units", range=[0, width + 0.5])))
+
+
+def similarity_figure(similarity, layer, height=280):
+    n = similarity.shape[0]
+    trace = dict(
+        type="heatmap", z=similarity, x=np.arange(1, n + 1), y=np.arange(1, n + 1), zmin=-1,
+        zmax=1, colorscale=style.DIVERGING, colorbar=dict(thickness=10),
+        hovertemplate="units %{x} and %{y}: cosine %{z:.3f}<extra></extra>")
+    return style.figure([trace], style.layout(
+        f"Layer {layer}: cosine similarity of units' weights", height,
+        xaxis=dict(title="unit", constrain="domain"),
+        yaxis=dict(title="unit", autorange="reversed", scaleanchor="x")))
