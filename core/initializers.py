@@ -280,7 +280,7 @@ _DESCRIPTIONS = {
 }
 
 # Allowed values and bounds of the parameters, for messages the user can act on.
-_CHOICES = {
+PARAM_CHOICES = {
     "mode": FAN_MODES,
     "distribution": DISTRIBUTIONS,
     "nonlinearity": ("linear", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "selu"),
@@ -344,10 +344,10 @@ def check_params(name: str, params: dict) -> dict:
     for key, value in full.items():
         default = s.defaults[key]
         if isinstance(default, str):
-            if value not in _CHOICES[key]:
+            if value not in PARAM_CHOICES[key]:
                 raise ValueError(
                     f"{name} parameter {key}={value!r} is not valid; "
-                    f"choose one of {', '.join(_CHOICES[key])}"
+                    f"choose one of {', '.join(PARAM_CHOICES[key])}"
                 )
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -8,7 +8,10 @@ the value and what is allowed.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 from core import activations, datasets, initializers, losses
 
@@ -79,12 +82,16 @@ def check(name: str, value):
         if not isinstance(value, dict):
             _fail(name, value, "must be a mapping")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # numbers.Real: NumPy's scalars (np.int64 from a table, say) are numbers too.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, value, f"is not a number; allowed: {s.allowed()}")
+    # Range first: int(nan) and int(inf) raise errors that name no setting (and math.isfinite
+    # of a huge int overflows, so integers skip it).
+    if not (isinstance(value, numbers.Integral) or math.isfinite(value)) or not (
+            s.lo <= value <= s.hi):
+        _fail(name, value, f"is out of range; allowed: {s.allowed()}")
     if s.kind is int and value != int(value):
         _fail(name, value, f"is not a whole number; allowed: {s.allowed()}")
-    if not (isinstance(value, int) or math.isfinite(value)) or not s.lo <= value <= s.hi:
-        _fail(name, value, f"is out of range; allowed: {s.allowed()}")
     return s.kind(value)
 
 
@@ -110,6 +117,16 @@ def parse_param(text: str) -> tuple[str, object]:
     except ValueError:
         value = raw
     return key.strip(), value
+
+
+def _check_bias_init(name, params):
+    # Some initializers (identity, sparse) exist only for matrices: catch that here, with
+    # the setting's name, rather than as a failed draw when the trainer builds the network.
+    try:
+        initializers.get(name, **params)((1,), np.random.default_rng(0), fans=(1, 1))
+    except ValueError as err:
+        _fail("bias_init", name, f"cannot draw a bias vector ({err}); "
+              "allowed: an initializer that works on any shape")
 
 
 def _check_layer_inits(layer_inits, depth):
@@ -146,6 +163,7 @@ def validate(raw: dict | None = None, **overrides) -> dict:
               "allowed: mse")
     cfg["init_params"] = initializers.check_params(cfg["init"], cfg["init_params"])
     cfg["bias_init_params"] = initializers.check_params(cfg["bias_init"], cfg["bias_init_params"])
+    _check_bias_init(cfg["bias_init"], cfg["bias_init_params"])
     cfg["layer_inits"] = _check_layer_inits(cfg["layer_inits"], cfg["depth"])
     return cfg
 

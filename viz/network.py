@@ -57,7 +57,7 @@ def _links(Ws, cols, x_of, y_of):
     return traces
 
 
-def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=420):
+def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=None):
     """One figure: input, up to ``max_layers`` hidden layers of up to ``max_units`` units,
     and the output, each as a heatmap thumbnail over the input plane."""
     cols = _columns(snapshot, max_layers, max_units)
@@ -71,7 +71,13 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=420
         n = len(cols[c][1])
         return (n_rows - 1) / 2 - (i - (n - 1) / 2)
 
+    height = height or 70 + 62 * n_rows
     hidden = [m for _, maps, _ in cols[1:-1] for m in maps]
+    # A thin frame round each thumbnail, so that a blank (all-zero) unit is still seen.
+    frames = [dict(type="rect", x0=x_of(c) - THUMB / 2, x1=x_of(c) + THUMB / 2,
+                   y0=y_of(c, i) - THUMB / 2, y1=y_of(c, i) + THUMB / 2,
+                   line=dict(color="#999", width=1), layer="above")
+              for c, (_, maps, _) in enumerate(cols) for i in range(len(maps))]
     scale = max([float(np.nanmax(np.abs(m))) for m in hidden] + [1e-12])
     traces = _links(snapshot["weights"], cols, x_of, y_of)
     g = len(snapshot["grid_axis"])
@@ -100,11 +106,11 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=420
                           showarrow=False, font=dict(size=12, color="#555")))
     return style.figure(traces, style.layout(
         "Network: each unit's output over the input plane", height,
-        annotations=notes,
+        annotations=notes, shapes=frames,
         coloraxis=dict(colorscale=style.DIVERGING, cmin=-scale, cmax=scale, showscale=False),
         coloraxis2=dict(colorscale=style.DIVERGING, showscale=False,
                         **(dict(cmin=0, cmax=1) if snapshot["classification"] else
                            dict(cmid=0))),
         xaxis=dict(visible=False, range=[-gap / 2, x_of(len(cols) - 1) + gap / 2]),
-        yaxis=dict(visible=False, range=[-1.2, n_rows], scaleanchor="x"),
+        yaxis=dict(visible=False, range=[-1.0, n_rows], scaleanchor="x"),
     ) | dict(margin=dict(l=5, r=5, t=40, b=5)))

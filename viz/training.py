@@ -37,9 +37,14 @@ def loss_figure(step_frame, log_y=False, member=0, max_points=400, height=300):
              line=dict(color=style.TEST, width=2, dash="dash"),
              hovertemplate="step %{x}<br>test loss %{y:.4f}<extra></extra>"),
     ]
-    return style.figure(traces, style.layout(
-        "Loss", height, xaxis=dict(title="step"),
-        yaxis=dict(title="loss", type="log" if log_y else "linear")))
+    yaxis = dict(title="loss", type="log" if log_y else "linear", tickformat=".4g")
+    values = f[["train_loss", "test_loss"]].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if not log_y and values.size and np.ptp(values) < 1e-3 * max(abs(values.mean()), 1e-9):
+        # A loss that does not move (all zeros: exactly ln 2) must look flat, not like noise.
+        yaxis["range"] = [values.mean() * 0.9, values.mean() * 1.1]
+    return style.figure(traces, style.layout("Loss", height, xaxis=dict(title="step"),
+                                             yaxis=yaxis))
 
 
 def _positive(values):

@@ -1,0 +1,231 @@
+"""Explore: one network trained live, every panel updating while it plays."""
+
+import numpy as np
+import streamlit as st
+
+from core import telemetry, theory
+from core.lessons import BY_KEY
+from ui import controls, state
+from viz import boundary, distributions, network, style, training
+
+TICK_S = 0.2  # five refreshes a second
+PANELS = ("network", "boundary", "loss", "gradient flow", "distributions", "symmetry",
+          "theory")
+CHART = dict(theme=None, config={"displaylogo": False, "displayModeBar": False})
+
+errors = state.load_url_once("explore")
+raw = controls.sidebar()
+cfg, problem = controls.apply(raw, st.session_state.get("_cfg_explore"))
+st.session_state["_cfg_explore"] = cfg
+lesson = BY_KEY.get(st.session_state.get("lesson") or "")
+state.write_url(cfg, lesson=lesson.key if lesson else None)
+run = state.live_run(cfg)
+
+with st.sidebar:
+    shown = st.multiselect("Panels", PANELS, default=PANELS, key="panels",
+                           help="hide panels you don't need: hidden ones cost nothing")
+    speed = st.slider("steps per refresh", 1, 200, 20, key="speed",
+                      help="how many training steps run between two refreshes (5 a second)")
+
+st.title("Explore: watch a network train from its first weights")
+for message in errors:
+    st.warning(f"Link setting ignored: {message}")
+if problem:
+    st.error(f"Setting not applied: {problem}")
+if lesson:
+    st.info(f"**Lesson: {lesson.title}.** {lesson.text}\n\n**Look for:** {lesson.look_for}")
+
+playing_key = "_playing_explore"
+playing = st.session_state.get(playing_key, False)
+
+
+def _toggle_play():
+    st.session_state[playing_key] = not st.session_state.get(playing_key, False)
+
+
+def _step(n):
+    st.session_state[playing_key] = False
+    with run.lock:
+        run.trainer.run(n)
+
+
+def _reset():
+    st.session_state[playing_key] = False
+    with run.lock:
+        run.reset()
+
+
+c = st.columns([1, 1, 1, 1, 4])
+c[0].button("Pause" if playing else "Play", on_click=_toggle_play, type="primary",
+            icon=":material/pause:" if playing else ":material/play_arrow:", key="play",
+            width="stretch")
+c[1].button("Step", on_click=_step, args=(1,), key="step1", width="stretch")
+c[2].button("Step ×10", on_click=_step, args=(10,), key="step10", width="stretch")
+c[3].button("Reset", icon=":material/replay:", on_click=_reset, key="reset", width="stretch",
+            help="the identical run again: same data, first weights and batches")
+
+
+def chart(fig, key):
+    st.plotly_chart(fig, key=key, **CHART)
+
+
+def status_line(trainer, lay, met):
+    step = trainer.step
+    tr, te, tra, tea = met
+    acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
+    st.markdown(f"**Step {step}** · loss train **{tr:.4f}** test **{te:.4f}**{acc}")
+    depth, width = trainer.depth, trainer.config["width"]
+    grads = " · ".join(f"{style.layer_name(k + 1, depth)} {g:.2g}"
+                       for k, g in enumerate(lay[:, telemetry.FIELDS.index("grad_norm")]))
+    st.caption(f"‖∂L/∂W‖ now: {grads}")
+    where = trainer.diverged_at[0]
+    if where:
+        st.error(f"Exploded at step {where['step']} in layer {where['layer']} "
+                 f"({where['phase']} pass): numbers overflowed. The last finite state stays "
+                 "on screen; lower the learning rate or the initial scale and press Reset.")
+    distinct = lay[:-1, telemetry.FIELDS.index("distinct_units")]
+    stuck = [k + 1 for k, d in enumerate(distinct) if d == 1]
+    if width > 1 and stuck:
+        layers = ", ".join(str(k) for k in stuck[:8]) + ("…" if len(stuck) > 8 else "")
+        st.warning(f"Symmetry holds: in layer {layers} all {width} units are identical, "
+                   "so each layer acts like a single unit.")
+
+
+def live():
+    with run.lock:
+        if st.session_state.get(playing_key) and not run.finished:
+            run.tick(st.session_state.get("speed", 20))
+        trainer = run.trainer
+        layer_frame, step_frame = trainer.frames()
+        snap = trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
+        first_Ws = [W[0] for W in run.initial_Ws]
+        first_bs = [b[0] for b in run.initial_bs]
+    depth, width = trainer.depth, trainer.config["width"]
+    last = layer_frame["step"].max()
+    latest = layer_frame[layer_frame["step"] == last]
+    _, lay, met = trainer.record.arrays(len(trainer.record) - 1)
+    status_line(trainer, lay[-1, 0], met[-1, 0])
+    if lesson:
+        verdict, message = lesson_check(lesson.key, trainer)
+        icon = {"yes": ":material/check_circle:", "not yet": ":material/hourglass_top:",
+                "no": ":material/cancel:"}[verdict]
+        st.markdown(f"{icon} **Live check ({verdict}):** {message}")
+
+    if "network" in shown or "boundary" in shown:
+        left, right = st.columns([3, 2])
+        if "network" in shown:
+            with left:
+                chart(network.network_figure(snap, depth, width), "network")
+                st.caption("Each square is one unit's output over the input plane (blue "
+                           "positive, orange negative); links are weights, thicker = larger. "
+                           "Under zeros or a constant, every square in a layer is the same.")
+        if "boundary" in shown:
+            with right:
+                chart(boundary.boundary_figure(snap, trainer.data), "boundary")
+                st.caption("What the network predicts everywhere; filled dots train, rings "
+                           "test.")
+    if "loss" in shown or "gradient flow" in shown:
+        left, right = st.columns(2)
+        if "loss" in shown:
+            with left:
+                log_y = st.toggle("log scale", key="loss_log")
+                chart(training.loss_figure(step_frame, log_y=log_y), "loss")
+                st.caption("A flat line at 0.693 (ln 2) means the network guesses 50/50: "
+                           "it has learnt nothing.")
+        if "gradient flow" in shown:
+            with right:
+                field = st.segmented_control(
+                    "quantity", ["grad_norm", "backprop_std", "update_ratio"],
+                    default="grad_norm", key="flow_field",
+                    format_func=lambda f: {"grad_norm": "weight gradient",
+                                           "backprop_std": "back-propagated error",
+                                           "update_ratio": "update / weight"}[f]) or "grad_norm"
+                chart(training.gradflow_bars(latest, field, depth), "flow_bars")
+                st.caption("Each layer's gradient now, on a log scale. Bars far below the "
+                           "output layer's are vanishing; far above, exploding.")
+        if "gradient flow" in shown:
+            left, right = st.columns(2)
+            with left:
+                chart(training.gradflow_lines(layer_frame, field, depth), "flow_lines")
+            with right:
+                chart(training.gradflow_heatmap(layer_frame, field, depth), "flow_heat")
+            st.caption("Healthy initialisation keeps all layers within an order of magnitude "
+                       "or two; vanishing shows as lines fanning out downwards for the layers "
+                       "nearest the input.")
+    if "distributions" in shown and depth:
+        left, right = st.columns([2, 1])
+        with left:
+            chart(distributions.histograms_figure(snap, depth), "histograms")
+        with right:
+            chart(distributions.saturation_figure(latest, depth), "saturation")
+        st.caption("Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
+                   "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
+                   "with zero slope on every example are dead.")
+    if "symmetry" in shown and depth:
+        left, right = st.columns([3, 2])
+        with left:
+            chart(training.symmetry_figure(layer_frame, width, depth), "symmetry")
+        with right:
+            layer = st.number_input("layer", 1, depth, 1, key="sim_layer")
+            sim = telemetry.unit_similarity(trainer.Ws[layer - 1][0], trainer.bs[layer - 1][0])
+            chart(training.similarity_figure(sim[:32, :32], layer), "similarity")
+        st.caption("Random initialisation gives every unit its own weights: as many "
+                   "distinct units as the width. Zeros or a constant give 1, and gradient "
+                   "descent can never separate them.")
+    if "theory" in shown:
+        left, right = st.columns(2)
+        step0 = layer_frame[(layer_frame["step"] == 0)].sort_values("layer")
+        top_sq = float(np.mean(snap["backprop"][-1] ** 2))
+        predicted = theory.predict(first_Ws, first_bs, trainer.data.X_train, trainer.act,
+                                   top_grad_sq=top_sq)
+        with left:
+            chart(distributions.theory_figure(predicted, step0, depth), "theory")
+        with right:
+            wl = st.number_input("weights of layer", 1, depth + 1, 1, key="weight_layer")
+            name, params = cfg["layer_inits"].get(wl, (cfg["init"], cfg["init_params"]))
+            W0 = first_Ws[wl - 1]
+            edges, density = density_of(name, tuple(sorted(params.items())), W0.shape,
+                                        cfg["init_scale"])
+            chart(distributions.weight_histogram_figure(W0, edges, density, wl, name),
+                  "weights")
+        st.caption("The variance argument (lines) predicts each layer's scale from the "
+                   "weights' variance alone; dots are what the network really did at step 0. "
+                   "They agree for zero-mean random weights and part ways where its "
+                   "assumptions fail (constant weights, identical units).")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def density_of(name, params, shape, scale):
+    edges, density = theory.init_density(name, dict(params), shape)
+    if scale == 0:
+        return np.array([-0.01, 0.01]), np.array([50.0])
+    return edges * scale, density / scale
+
+
+@st.cache_data(max_entries=64, show_spinner=False, ttl=600)
+def _restarts_check(cfg_json):
+    import json
+
+    from core.trainer import Trainer
+    cfg = json.loads(cfg_json)
+    return BY_KEY["restarts"].check(Trainer({**cfg, "layer_inits": {}}))
+
+
+def lesson_check(key, trainer):
+    if key == "restarts":  # trains eight networks: once per configuration, not every tick
+        return _restarts_check(state.config_json(trainer.config))
+    return BY_KEY[key].check(trainer)
+
+
+st.fragment(live, run_every=TICK_S if playing else None)()
+
+with st.expander("Export and share"):
+    layer_frame, step_frame = run.trainer.frames()
+    csv = layer_frame.merge(step_frame, on=["member", "step"]).drop(columns="member")
+    c1, c2 = st.columns(2)
+    c1.download_button("Telemetry (CSV)", csv.to_csv(index=False), "telemetry.csv",
+                       "text/csv", key="dl_csv")
+    c2.download_button("Configuration (JSON)", state.config_json(cfg), "config.json",
+                       "application/json", key="dl_json")
+    st.caption("Share link: reproduces these settings exactly (seeds included).")
+    st.code(state.share_link(cfg), language=None)

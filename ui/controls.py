@@ -1,0 +1,113 @@
+"""The settings widgets: one function per group, each reading its defaults from
+core.settings so that bounds live in one place."""
+
+from __future__ import annotations
+
+import random
+
+import streamlit as st
+
+from core import activations, datasets, initializers, losses, settings
+from ui.state import WIDGET_PREFIX as P
+
+HELP = {name: s.help for name, s in settings.SETTINGS.items()}
+
+
+def _number(name, label=None, step=None, fmt=None, **extra):
+    s = settings.SETTINGS[name]
+    kw = dict(min_value=s.kind(s.lo), max_value=s.kind(s.hi), key=P + name, help=HELP[name],
+              **extra)
+    if step is not None:
+        kw["step"] = step
+    if fmt is not None:
+        kw["format"] = fmt
+    return st.number_input(label or name.replace("_", " "), **kw)
+
+
+def _select(name, options, label=None, **extra):
+    return st.selectbox(label or name.replace("_", " "), options, key=P + name,
+                        help=HELP[name], **extra)
+
+
+def _reseed(name):
+    st.session_state[P + name] = random.randrange(10**6)
+
+
+def init_params(init_name: str, scope: str) -> dict:
+    """Widgets for an initializer's own parameters; none when it has none."""
+    spec = initializers.spec(init_name)
+    params = {}
+    for key, default in spec.defaults.items():
+        wkey = f"{P}{scope}:{init_name}.{key}"
+        if wkey not in st.session_state:
+            st.session_state[wkey] = default
+        if isinstance(default, str):
+            choices = initializers.PARAM_CHOICES[key]
+            params[key] = st.selectbox(key, choices, key=wkey)
+        else:
+            params[key] = st.number_input(key, key=wkey, format="%.4g", step=None,
+                                          min_value=-1e6, max_value=1e6)
+    return params
+
+
+def sidebar() -> dict:
+    """Every setting of a run, grouped; returns the raw values (validated by the caller)."""
+    raw = {}
+    with st.sidebar:
+        with st.expander("Data", expanded=False):
+            raw["dataset"] = _select("dataset", datasets.NAMES)
+            raw["n_samples"] = _number("n_samples", "samples", step=20)
+            raw["noise"] = _number("noise", step=0.05, fmt="%.2f")
+            raw["test_fraction"] = _number("test_fraction", "test fraction", step=0.05,
+                                           fmt="%.2f")
+            c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+            with c1:
+                raw["data_seed"] = _number("data_seed", "data seed")
+            c2.button("new", key="reseed_data", on_click=_reseed, args=("data_seed",),
+                      help="draw a new data set")
+        with st.expander("Network", expanded=True):
+            raw["depth"] = _number("depth", "hidden layers", step=1)
+            raw["width"] = _number("width", "units per layer", step=1)
+            raw["activation"] = _select("activation", activations.NAMES)
+        with st.expander("Initialisation", expanded=True):
+            raw["init"] = _select("init", initializers.NAMES, "weight initializer")
+            spec = initializers.spec(raw["init"])
+            st.caption(f"`{spec.formula}`  \n{spec.description}")
+            raw["init_params"] = init_params(raw["init"], "init")
+            raw["init_scale"] = _number("init_scale", "scale (x every weight)", step=0.1,
+                                        fmt="%.3g")
+            raw["bias_init"] = _select("bias_init", initializers.NAMES, "bias initializer")
+            raw["bias_init_params"] = init_params(raw["bias_init"], "bias_init")
+            raw["layer_inits"] = {}
+            if st.checkbox("different initializer for one layer", key=P + "override"):
+                top = int(raw["depth"]) + 1
+                key = P + "override_layer"
+                st.session_state[key] = min(st.session_state.get(key, 1), top)
+                layer = st.number_input("layer (output is depth + 1)", 1, top, key=key)
+                name = st.selectbox("its initializer", initializers.NAMES,
+                                    key=P + "override_init")
+                raw["layer_inits"] = {int(layer): (name, init_params(name, "override"))}
+            c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+            with c1:
+                raw["init_seed"] = _number("init_seed", "init seed")
+            c2.button("new", key="reseed_init", on_click=_reseed, args=("init_seed",),
+                      help="draw new initial weights on the same data")
+        with st.expander("Training", expanded=False):
+            raw["optimizer"] = _select("optimizer", settings.OPTIMIZERS)
+            raw["lr"] = _number("lr", "learning rate", fmt="%.4g", step=None)
+            if raw["optimizer"] == "momentum":
+                raw["momentum"] = _number("momentum", step=0.05, fmt="%.3f")
+            raw["batch_size"] = _number("batch_size", "batch size (0 = all)", step=1)
+            raw["dropout"] = _number("dropout", step=0.05, fmt="%.2f")
+            raw["l2"] = _number("l2", "L2 penalty", fmt="%.4g", step=None)
+            raw["loss"] = _select("loss", ("auto",) + losses.NAMES)
+            raw["train_seed"] = _number("train_seed", "batch/dropout seed")
+    return raw
+
+
+def apply(raw: dict, previous: dict | None) -> tuple[dict, str | None]:
+    """Validate the widgets' values; on a bad combination keep the previous configuration."""
+    try:
+        return settings.validate({k: v for k, v in raw.items()}), None
+    except ValueError as err:
+        return (previous or settings.validate()), str(err)
