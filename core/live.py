@@ -11,10 +11,12 @@ import time
 
 import numpy as np
 
+from core import limits, settings
 from core.trainer import Trainer
 
 MAX_RECORDS = 1500  # per run, whatever its length: enough points for any curve on screen
-TICK_BUDGET_S = 0.05  # work per tick, so one session's timer never starves the others
+# Work per tick, so one session's timer never starves the others (WRI_TICK_BUDGET_SECONDS).
+TICK_BUDGET_S = limits.LIMITS.tick_budget_seconds
 
 
 class LiveRun:
@@ -22,6 +24,8 @@ class LiveRun:
         self.config = dict(config)
         self.members = members
         self.lock = threading.Lock()
+        _check_limits(config, members)  # the app's runs share a server: refuse what's over a cap
+        self.waiting = False  # True when the last tick found no free training slot
         self._build()
 
     def _build(self):
@@ -46,6 +50,7 @@ class LiveRun:
                 self.trainer.set_lr(config["lr"])
                 self.config["lr"] = config["lr"]
             return False
+        _check_limits(config, members)  # before anything changes: a refusal keeps the old run
         self.config, self.members = dict(config), members
         self._build()
         return True
@@ -54,10 +59,21 @@ class LiveRun:
     def finished(self):
         return not self.trainer.alive.any()
 
-    def tick(self, steps: int, budget_s: float = TICK_BUDGET_S) -> int:
-        """Run up to ``steps`` steps within about ``budget_s`` of work; returns steps done."""
+    def tick(self, steps: int, budget_s: float = TICK_BUDGET_S,
+             slots: limits.TrainingSlots | None = None) -> int:
+        """Run up to ``steps`` steps within about ``budget_s`` of work; returns steps done.
+
+        The work happens only with a server-wide training slot (``limits.SLOTS``); without
+        one the tick does nothing and sets ``waiting``, so the page can say why.
+        """
         if self.finished:
             return 0
+        with (slots or limits.SLOTS).hold() as granted:
+            self.waiting = not granted
+            return self._work(steps, budget_s) if granted else 0
+
+    def _work(self, steps: int, budget_s: float) -> int:
+        steps = min(steps, limits.LIMITS.max_steps_per_tick)
         if self.sec_per_step:
             steps = max(1, min(steps, int(budget_s / self.sec_per_step)))
         # About ten records per tick is plenty for curves drawn at a few frames a second.
@@ -75,3 +91,7 @@ class LiveRun:
 
     def initial_weights(self, layer: int, member: int = 0) -> np.ndarray:
         return self.initial_Ws[layer - 1][member]
+
+
+def _check_limits(config: dict, members: list[dict] | None):
+    limits.check(settings.validate(config), n_networks=len(members or [{}]))

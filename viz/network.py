@@ -9,6 +9,7 @@ from viz import style
 
 THUMB = 0.8  # thumbnail side in column units
 LINK_BUCKETS = 4
+F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _columns(snapshot, max_layers, max_units):
@@ -86,8 +87,10 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
         for i, z in enumerate(maps):
             traces.append(dict(
                 # float32 halves what is sent each refresh; colours cannot show the rest.
-                type="heatmap", z=np.asarray(z, np.float32), x0=x_of(c) - THUMB / 2,
-                dx=THUMB / g, y0=y_of(c, i) - THUMB / 2, dy=THUMB / g, coloraxis="coloraxis2" if is_out else "coloraxis",
+                # Clipped first: a network on the edge of diverging overflows float32.
+                type="heatmap", z=np.clip(z, -F32_MAX, F32_MAX).astype(np.float32), x0=x_of(c) - THUMB / 2,
+                dx=THUMB / g, y0=y_of(c, i) - THUMB / 2, dy=THUMB / g,
+                coloraxis="coloraxis2" if is_out else "coloraxis",
                 hovertemplate=f"{label} unit {i + 1}<br>value %{{z:.3g}}<extra></extra>"
                 if names is None else f"input {names[i]}<extra></extra>",
             ))

@@ -64,4 +64,4 @@ def figure(traces: list[dict], layout_: dict) -> go.Figure:
 def note(text, x=0.01, y=0.98, **extra) -> dict:
     """A paper-anchored annotation."""
     return dict(text=text, xref="paper", yref="paper", x=x, y=y, showarrow=False,
-                xanchor="left", **extra)
+                xanchor="left") | extra

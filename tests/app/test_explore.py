@@ -1,0 +1,133 @@
+"""Explore and Lessons under AppTest: page logic, URL in and out, bad links, lessons."""
+
+import math
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import settings
+from core.lessons import LESSONS
+from tests.e2e.helpers import REPO_ROOT
+
+APP = str(REPO_ROOT / "app.py")
+
+
+def run_app(query=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def markdown_text(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_explore_runs_on_defaults():
+    at = run_app()
+    assert not at.exception
+    assert "**Step 0**" in markdown_text(at)
+    assert not at.error and not at.warning
+    assert at.session_state["cfg_init"] == settings.DEFAULTS["init"]
+
+
+def test_url_configuration_is_loaded_into_the_widgets():
+    at = run_app({"init": "he_normal", "depth": "5", "width": "16", "activation": "relu",
+                  "lr": "0.03"})
+    assert not at.exception
+    assert at.selectbox(key="cfg_init").value == "he_normal"
+    assert at.number_input(key="cfg_depth").value == 5
+    assert at.selectbox(key="cfg_activation").value == "relu"
+    assert math.isclose(at.number_input(key="cfg_lr").value, 0.03)
+
+
+def test_changing_a_control_changes_the_configuration_and_the_url():
+    at = run_app()
+    at.number_input(key="cfg_depth").set_value(6).run()
+    at.selectbox(key="cfg_init").set_value("orthogonal").run()
+    assert not at.exception
+    assert at.query_params["depth"] == "6"
+    assert at.query_params["init"] == "orthogonal"
+    run = at.session_state["_run_explore"]
+    assert run.config["depth"] == 6 and run.config["init"] == "orthogonal"
+
+
+def test_initializer_parameters_appear_only_when_it_has_them():
+    at = run_app({"init": "random_normal", "init.stddev": "0.5"})
+    keys = {w.key for w in at.number_input}
+    assert "cfg_init:random_normal.stddev" in keys
+    assert at.number_input(key="cfg_init:random_normal.stddev").value == 0.5
+    at.selectbox(key="cfg_init").set_value("glorot_uniform").run()
+    assert not any(k and k.startswith("cfg_init:glorot_uniform") for k in
+                   (w.key for w in at.number_input))
+    assert "init.stddev" not in at.query_params
+
+
+def test_stepping_advances_and_learning_rate_changes_without_reset():
+    at = run_app({"init": "he_normal"})
+    at.button(key="step10").click().run()
+    run = at.session_state["_run_explore"]
+    assert run.trainer.step == 10
+    at.number_input(key="cfg_lr").set_value(0.05).run()
+    assert at.session_state["_run_explore"] is run and run.trainer.step == 10
+    assert math.isclose(float(run.trainer.optimizer.lr[0]), 0.05)
+    at.button(key="reset").click().run()
+    assert at.session_state["_run_explore"].trainer.step == 0
+
+
+def test_zeros_shows_the_symmetry_banner_and_zero_gradients():
+    at = run_app({"init": "zeros", "batch_size": "0"})
+    at.button(key="step10").click().run()
+    assert any("Symmetry holds" in w.value for w in at.warning)
+    caption = next(c.value for c in at.caption if c.value.startswith("‖∂L/∂W‖ now"))
+    assert "layer 1 0 ·" in caption and "layer 3 0 ·" in caption
+
+
+@pytest.mark.parametrize("query, setting", [
+    ({"depth": "abc"}, "depth"),
+    ({"depth": "999"}, "depth"),
+    ({"lr": "nan"}, "lr"),
+    ({"lr": "-1"}, "lr"),
+    ({"init": "no_such_init"}, "init"),
+    ({"init": "random_normal", "init.stddev": "-3"}, "stddev"),
+    ({"dataset": "plane", "loss": "bce"}, "loss"),
+    ({"layer_init": "99:zeros"}, "layer_inits"),
+    ({"whatever": "1"}, "whatever"),
+])
+def test_bad_links_give_a_message_and_defaults(query, setting):
+    at = run_app(query)
+    assert not at.exception
+    messages = " ".join(w.value for w in at.warning)
+    assert setting in messages
+    assert "Traceback" not in markdown_text(at)
+    assert "**Step 0**" in markdown_text(at)  # the page still works, on defaults
+
+
+def test_a_diverging_run_is_caught_and_shown():
+    at = run_app({"init": "random_normal", "init.stddev": "1.0", "activation": "relu",
+                  "depth": "10", "width": "64", "dataset": "spiral"})
+    at.button(key="step10").click().run()
+    assert not at.exception
+    assert any("Exploded at step" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
+def test_every_lesson_preset_runs_in_explore(lesson):
+    query = {**settings.to_query(settings.validate(lesson.config)), "lesson": lesson.key}
+    at = run_app(query)
+    assert not at.exception
+    assert any(lesson.title in i.value for i in at.info)
+    assert "Live check" in markdown_text(at)
+    assert at.session_state["_run_explore"].config["init"] == lesson.config["init"]
+
+
+def test_lessons_page_opens_a_lesson_in_explore():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/lessons.py").run()
+    assert not at.exception
+    assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == len(LESSONS)
+    at.button(key="open_constant").click().run()
+    assert not at.exception
+    assert at.session_state["lesson"] == "constant"
+    assert at.session_state["cfg_init"] == "constant"
+    assert at.query_params["lesson"] == "constant"

@@ -1,0 +1,91 @@
+"""Explore and Lessons in a real headless Chromium against a real `streamlit run`."""
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.helpers import screenshot
+
+pytestmark = pytest.mark.e2e
+
+STEP = re.compile(r"^Step (\d+)$")
+GRADS = re.compile(r"‖∂L/∂W‖ now: (.*)")
+LOSS_POINTS = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const loss = plots.find(p => p.layout && p.layout.title && p.layout.title.text === 'Loss');
+  return loss && loss._fullData ? loss._fullData[0].x.length : -1;
+}"""
+
+
+def step_count(page):
+    text = page.locator("strong").filter(has_text=STEP).first.inner_text(timeout=30_000)
+    return int(STEP.match(text).group(1))
+
+
+def gradient_readout(page):
+    """{'layer 1': 0.0, ..., 'output': ...} from the status line's caption."""
+    text = page.get_by_text(GRADS).first.inner_text(timeout=30_000)
+    pairs = re.findall(r"(layer \d+|output) ([-+.\deE]+)", GRADS.search(text).group(1))
+    return {name: float(value) for name, value in pairs}
+
+
+def choose(page, label, option):
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def wait_for(predicate, timeout=30.0, every=0.25):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
+def play_for(page, seconds):
+    page.get_by_role("button", name="Play").click()
+    time.sleep(seconds)
+    page.get_by_role("button", name="Pause").click()
+
+
+def test_zeros_never_learns_and_he_normal_does(page, streamlit_server):
+    page.goto(streamlit_server + "/?batch_size=0")
+    page.get_by_text("Explore: watch a network train").wait_for(timeout=30_000)
+    assert step_count(page) == 0
+
+    choose(page, "weight initializer", "zeros")
+    assert wait_for(lambda: page.get_by_text("Symmetry holds").count() > 0)
+    before_points = page.evaluate(LOSS_POINTS)
+    page.get_by_role("button", name="Play").click()
+    assert wait_for(lambda: step_count(page) >= 40), "the step counter did not advance"
+    assert wait_for(lambda: page.evaluate(LOSS_POINTS) > before_points), "loss chart is static"
+    grads = gradient_readout(page)
+    assert [grads[f"layer {k}"] for k in (1, 2, 3)] == [0.0, 0.0, 0.0]
+    assert page.get_by_text("Symmetry holds").is_visible()
+    page.get_by_role("button", name="Pause").click()
+    screenshot(page, "explore-zeros")
+
+    choose(page, "weight initializer", "he_normal")
+    assert wait_for(lambda: step_count(page) == 0), "a new initializer starts a new run"
+    assert wait_for(lambda: page.get_by_text("Symmetry holds").count() == 0)
+    play_for(page, 3)
+    assert wait_for(lambda: step_count(page) > 0)
+    grads = gradient_readout(page)
+    assert all(grads[f"layer {k}"] > 0 for k in (1, 2, 3)), grads
+    screenshot(page, "explore-he-normal")
+
+
+def test_lessons_page_opens_a_lesson_in_explore(page, streamlit_server):
+    page.goto(streamlit_server + "/lessons")
+    page.get_by_text("Lessons: the classic failures").wait_for(timeout=30_000)
+    screenshot(page, "lessons")
+    page.get_by_role("button", name="Open in Explore").first.click()
+    page.get_by_text("Lesson: All zeros").wait_for(timeout=30_000)
+    assert "lesson=zeros" in page.url and "init=zeros" in page.url
+    play_for(page, 3)
+    assert wait_for(lambda: page.get_by_text("Live check (yes)").count() > 0, timeout=20)
+    screenshot(page, "lesson-zeros")

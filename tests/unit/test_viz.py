@@ -1,0 +1,172 @@
+"""Figure builders, tested on their data: traces, axes and scales, never pixels.
+
+Plotly's property validation is on here (the app skips it for speed), so a misspelt
+property fails these tests.
+"""
+
+import numpy as np
+import pytest
+
+from core import telemetry, theory
+from core.trainer import Trainer
+from viz import boundary, distributions, network, style, training
+
+
+@pytest.fixture(autouse=True)
+def validate_figures(monkeypatch):
+    monkeypatch.setattr(style, "VALIDATE", True)
+
+
+@pytest.fixture(scope="module")
+def zeros_run():
+    return Trainer({"init": "zeros", "depth": 3, "width": 8, "batch_size": 0}).run(30)
+
+
+@pytest.fixture(scope="module")
+def he_run():
+    return Trainer({"init": "he_normal", "activation": "relu", "depth": 3, "width": 8,
+                    "dataset": "spiral"}).run(30)
+
+
+def traces_of(fig, kind):
+    return [t for t in fig.data if t.type == kind]
+
+
+def test_network_draws_one_thumbnail_per_shown_unit_and_says_what_is_left_out(he_run):
+    snap = he_run.snapshot(grid_size=12)
+    fig = network.network_figure(snap, depth=3, width=8, max_units=5)
+    heatmaps = traces_of(fig, "heatmap")
+    assert len(heatmaps) == 2 + 3 * 5 + 1  # inputs, hidden units shown, output
+    assert all(np.asarray(h.z).shape == (12, 12) for h in heatmaps)
+    assert len(fig.layout.shapes) == len(heatmaps)  # a frame round each
+    assert any("5 of 8 units" in a.text for a in fig.layout.annotations)
+    links = traces_of(fig, "scatter")
+    colours = {t.line.color for t in links}
+    assert colours <= {style.POSITIVE, style.NEGATIVE} and len(colours) == 2
+
+
+def test_network_thumbnails_of_a_zeros_layer_are_identical(zeros_run):
+    snap = zeros_run.snapshot(grid_size=10)
+    fig = network.network_figure(snap, depth=3, width=8)
+    hidden = [np.asarray(h.z) for h in traces_of(fig, "heatmap")[2:-1]]
+    assert all(np.array_equal(h, hidden[0]) for h in hidden)
+    assert not traces_of(fig, "scatter")  # zero weights: no links to draw
+
+
+def test_network_leaves_out_links_into_the_output_when_layers_are_hidden(he_run):
+    deep = Trainer({"depth": 10, "width": 4}).run(1)
+    fig = network.network_figure(deep.snapshot(grid_size=8, max_layers=3), 10, 4,
+                                 max_layers=3)
+    assert any("showing 3 of 10 hidden layers" in a.text for a in fig.layout.annotations)
+    right_edge = max(x for t in traces_of(fig, "scatter") for x in t.x if x is not None)
+    output_x = traces_of(fig, "heatmap")[-1].x0
+    assert right_edge < output_x  # no link reaches the output column
+
+
+def test_boundary_has_probability_surface_and_both_point_sets(he_run):
+    fig = boundary.boundary_figure(he_run.snapshot(grid_size=16), he_run.data)
+    heat = traces_of(fig, "heatmap")[0]
+    assert (heat.zmin, heat.zmax) == (0, 1)
+    names = [t.name for t in traces_of(fig, "scatter")]
+    assert names == ["train", "test"]
+    assert len(traces_of(fig, "scatter")[0].x) == len(he_run.data.y_train)
+
+
+def test_loss_figure_has_train_and_test_and_a_log_option(he_run):
+    _, steps = he_run.frames()
+    fig = training.loss_figure(steps, log_y=True)
+    assert [t.name for t in fig.data] == ["train", "test"]
+    assert fig.layout.yaxis.type == "log"
+    assert list(fig.data[0].x) == list(range(31))
+
+
+def test_flat_loss_gets_a_readable_range(zeros_run):
+    _, steps = zeros_run.frames()
+    fig = training.loss_figure(steps)
+    lo, hi = fig.layout.yaxis.range
+    assert lo < np.log(2) < hi and hi - lo > 0.1
+
+
+def test_long_runs_are_downsampled_but_keep_the_newest_step():
+    steps = np.arange(5000)
+    kept = style.thin_steps(steps, 300)
+    assert len(kept) <= 301 and kept[0] == 0 and kept[-1] == 4999
+
+
+def test_gradient_flow_lines_use_a_log_axis_and_name_exact_zeros(zeros_run):
+    layers, _ = zeros_run.frames()
+    fig = training.gradflow_lines(layers, "grad_norm", depth=3)
+    assert fig.layout.yaxis.type == "log"
+    assert [t.name for t in fig.data] == ["layer 1", "layer 2", "layer 3", "output"]
+    # zeros cannot sit on a log axis: they are gaps, and the figure says why
+    assert np.all(np.isnan(np.asarray(fig.data[0].y, float)))
+    assert "layer 1, layer 2, layer 3" in fig.layout.annotations[0].text
+
+
+def test_gradient_flow_heatmap_is_layer_by_step_in_log10(he_run):
+    layers, _ = he_run.frames()
+    fig = training.gradflow_heatmap(layers, "grad_norm", depth=3)
+    z = np.asarray(fig.data[0].z, float)
+    assert z.shape == (4, 31)
+    expected = np.log10(layers[(layers.step == 5) & (layers.layer == 2)].grad_norm.item())
+    assert np.isclose(z[1, 5], expected)
+
+
+def test_gradient_bars_mark_vanishing_and_exploding_against_the_output():
+    import pandas as pd
+    latest = pd.DataFrame({"layer": [1, 2, 3, 4], "grad_norm": [1e-6, 0.0, 5.0, 1e-2]})
+    fig = training.gradflow_bars(latest, "grad_norm", depth=3)
+    colours = list(fig.data[0].marker.color)
+    assert colours == [style.VANISHING, style.VANISHING, style.EXPLODING, style.HEALTHY]
+    assert list(fig.data[1].x) == ["layer 2"]  # the exact zero is marked, not dropped
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_symmetry_meter_shows_one_unit_for_constant_and_width_for_random(zeros_run, he_run):
+    for run, expected in ((zeros_run, 1), (he_run, 8)):
+        layers, _ = run.frames()
+        fig = training.symmetry_figure(layers, 8, 3)
+        assert len(fig.data) == 3
+        assert all(set(np.asarray(t.y, float)) == {expected} for t in fig.data)
+
+
+def test_similarity_matrix_is_all_ones_under_zeros(zeros_run):
+    sim = telemetry.unit_similarity(zeros_run.Ws[1][0], zeros_run.bs[1][0])
+    fig = training.similarity_figure(sim, 2)
+    assert np.all(np.asarray(fig.data[0].z) == 1)
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (-1, 1)
+
+
+def test_histograms_share_bins_and_sum_to_one(he_run):
+    fig = distributions.histograms_figure(he_run.snapshot(), depth=3)
+    acts = [t for t in fig.data if t.xaxis == "x"]
+    grads = [t for t in fig.data if t.xaxis == "x2"]
+    assert len(acts) == len(grads) == 3
+    assert all(np.array_equal(acts[0].x, t.x) for t in acts)
+    assert all(np.isclose(np.sum(t.y), 1) for t in acts + grads)
+
+
+def test_saturation_bars_are_fractions(he_run):
+    layers, _ = he_run.frames()
+    fig = distributions.saturation_figure(layers[layers.step == 30], depth=3)
+    assert [t.name.split()[0] for t in fig.data] == ["saturated", "dead"]
+    assert all(0 <= v <= 1 for t in fig.data for v in t.y)
+
+
+def test_theory_figure_pairs_prediction_lines_with_measured_markers(he_run):
+    snap = he_run.snapshot()
+    predicted = theory.predict(snap["weights"], snap["biases"], he_run.data.X_train,
+                               he_run.act, top_grad_sq=1e-4)
+    layers, _ = he_run.frames()
+    fig = distributions.theory_figure(predicted, layers[layers.step == 0], depth=3)
+    assert [t.mode for t in fig.data] == ["lines", "markers", "lines", "markers"]
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_weight_histogram_is_a_density_beside_the_initializers(he_run):
+    edges, density = theory.init_density("he_normal", {}, (8, 8))
+    fig = distributions.weight_histogram_figure(he_run.Ws[1][0], edges, density, 2,
+                                                "he_normal")
+    bars = fig.data[0]
+    assert np.isclose(np.sum(np.asarray(bars.y) * bars.width), 1.0)
+    assert fig.data[1].name == "he_normal density"
