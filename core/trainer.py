@@ -205,6 +205,10 @@ class Trainer:
                 step_values[:, col] = e.loss
                 if d.classification:
                     step_values[:, 2 + col] = losses.accuracy(e.outputs, y)
+                # A finite update can still leave weights whose outputs overflow: that
+                # step is where the run diverged, not the next one.
+                for m in np.flatnonzero(~np.isfinite(e.loss) & self.alive):
+                    self.diverged_at[m] = {"step": self.step, **_first_bad_layer(e, None, m)}
         dead = ~self.alive
         layer_values[dead] = np.nan
         step_values[dead] = np.nan
@@ -219,6 +223,8 @@ def _first_bad_layer(p, deltas, m):
     for layer, z in enumerate(p.z):
         if not np.isfinite(z[m]).all():
             return {"layer": layer + 1, "phase": "forward"}
+    if p.dz is None:  # a forward pass alone: the loss itself overflowed
+        return {"layer": len(p.z), "phase": "loss"}
     for layer in range(len(p.dz) - 1, -1, -1):
         if not np.isfinite(p.dz[layer][m]).all():
             return {"layer": layer + 1, "phase": "backward"}

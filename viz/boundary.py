@@ -18,12 +18,6 @@ def boundary_figure(snapshot, data, height=360, max_points=600):
         hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>output %{z:.3f}<extra></extra>",
         **(dict(zmin=0, zmax=1) if classification else dict(zmid=0)),
     )]
-    if classification:
-        traces.append(dict(
-            type="contour", x=axis, y=axis, z=z,
-            contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
-            line=dict(color="#333", width=1.5), showscale=False, hoverinfo="skip",
-            name="boundary (p = 0.5)"))
     for name, X, y, marker in (
         ("train", data.X_train, data.y_train, dict(size=6, line=dict(width=0.8, color="white"))),
         ("test", data.X_test, data.y_test, dict(size=7, symbol="circle-open",

@@ -9,7 +9,6 @@ from viz import style
 
 THUMB = 0.8  # thumbnail side in column units
 LINK_BUCKETS = 4
-F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _columns(snapshot, max_layers, max_units):
@@ -21,6 +20,46 @@ def _columns(snapshot, max_layers, max_units):
         cols.append((f"layer {layer}", list(unit_maps[:max_units]), None))
     cols.append(("output", [snapshot["output_map"]], None))
     return cols
+
+
+_RGB = {name: np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], float)
+        for name, c in (("neg", style.NEGATIVE), ("pos", style.POSITIVE), ("white", "#FFFFFF"),
+                        ("frame", "#999999"))}
+
+
+def diverging_rgb(values, lo, hi):
+    """Orange (lo) through white (middle) to blue (hi), as uint8 RGB; NaN shows white."""
+    t = np.clip((np.nan_to_num(values, nan=(lo + hi) / 2) - lo) / max(hi - lo, 1e-300), 0, 1)
+    t = t[..., None]
+    low = _RGB["neg"] + (_RGB["white"] - _RGB["neg"]) * np.minimum(2 * t, 1)
+    high = _RGB["white"] + (_RGB["pos"] - _RGB["white"]) * np.maximum(2 * t - 1, 0)
+    return np.where(t < 0.5, low, high).astype(np.uint8)
+
+
+def _canvas(cols, g, x_of, y_of, n_rows, scale, out_range):
+    """Every thumbnail painted, framed, into one RGB array placed in data coordinates."""
+    px = THUMB / g
+    x0 = x_of(0) - THUMB / 2 - px  # a pixel of margin, so frames never wrap round
+    y_top = max(y_of(c, 0) for c in range(len(cols))) + THUMB / 2 + px
+    width = int(round((x_of(len(cols) - 1) + THUMB / 2 - x0) / px)) + 2
+    height = int(round((y_top - (min(y_of(c, len(m) - 1) for c, (_, m, _) in
+                                     enumerate(cols)) - THUMB / 2)) / px)) + 2
+    image = np.full((height, width, 3), 255, np.uint8)
+    for c, (label, maps, names) in enumerate(cols):
+        lo, hi = (-scale, scale) if label != "output" or out_range is None else out_range
+        if names is not None:  # the inputs span the plane's own range
+            lo, hi = -np.abs(maps[0]).max(), np.abs(maps[0]).max()
+        for i, z in enumerate(maps):
+            left = int(round((x_of(c) - THUMB / 2 - x0) / px))
+            top = int(round((y_top - (y_of(c, i) + THUMB / 2)) / px))
+            # Rows of the map run from low x2 to high x2; images run top to bottom.
+            image[top:top + g, left:left + g] = diverging_rgb(np.asarray(z)[::-1], lo, hi)
+            frame = _RGB["frame"].astype(np.uint8)
+            image[top - 1, left - 1:left + g + 1] = frame
+            image[top + g, left - 1:left + g + 1] = frame
+            image[top - 1:top + g + 1, left - 1] = frame
+            image[top - 1:top + g + 1, left + g] = frame
+    return image, x0 + px / 2, y_top - px / 2, px
 
 
 def _links(Ws, cols, x_of, y_of):
@@ -74,26 +113,16 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
 
     height = height or 70 + 62 * n_rows
     hidden = [m for _, maps, _ in cols[1:-1] for m in maps]
-    # A thin frame round each thumbnail, so that a blank (all-zero) unit is still seen.
-    frames = [dict(type="rect", x0=x_of(c) - THUMB / 2, x1=x_of(c) + THUMB / 2,
-                   y0=y_of(c, i) - THUMB / 2, y1=y_of(c, i) + THUMB / 2,
-                   line=dict(color="#999", width=1), layer="above")
-              for c, (_, maps, _) in enumerate(cols) for i in range(len(maps))]
     scale = max([float(np.nanmax(np.abs(m))) for m in hidden] + [1e-12])
-    traces = _links(snapshot["weights"], cols, x_of, y_of)
     g = len(snapshot["grid_axis"])
-    for c, (label, maps, names) in enumerate(cols):
-        is_out = label == "output"
-        for i, z in enumerate(maps):
-            traces.append(dict(
-                # float32 halves what is sent each refresh; colours cannot show the rest.
-                # Clipped first: a network on the edge of diverging overflows float32.
-                type="heatmap", z=np.clip(z, -F32_MAX, F32_MAX).astype(np.float32), x0=x_of(c) - THUMB / 2,
-                dx=THUMB / g, y0=y_of(c, i) - THUMB / 2, dy=THUMB / g,
-                coloraxis="coloraxis2" if is_out else "coloraxis",
-                hovertemplate=f"{label} unit {i + 1}<br>value %{{z:.3g}}<extra></extra>"
-                if names is None else f"input {names[i]}<extra></extra>",
-            ))
+    out_range = (0.0, 1.0) if snapshot["classification"] else None
+    image, x0, y_top, px = _canvas(cols, g, x_of, y_of, n_rows, scale, out_range)
+    # One image for all thumbnails: a browser redraws it far faster than dozens of
+    # heatmap traces, which is what kept refreshes below one a second.
+    # Image rows run downwards; this y axis runs upwards, so the rows go in bottom first.
+    traces = [dict(type="image", z=image[::-1], x0=x0, dx=px,
+                   y0=y_top - (image.shape[0] - 1) * px, dy=px, hoverinfo="skip")]
+    traces += _links(snapshot["weights"], cols, x_of, y_of)
     notes = []
     for c, (label, _maps, _) in enumerate(cols):
         notes.append(dict(x=x_of(c), y=n_rows - 0.35, text=label, showarrow=False,
@@ -107,13 +136,17 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
     if caption:
         notes.append(dict(x=0, y=-0.9, xanchor="left", text="; ".join(caption),
                           showarrow=False, font=dict(size=12, color="#555")))
+    centres = [[[x_of(c), y_of(c, i)] for i in range(len(maps))]
+               for c, (_, maps, _) in enumerate(cols)]
     return style.figure(traces, style.layout(
         "Network: each unit's output over the input plane", height,
-        annotations=notes, shapes=frames,
-        coloraxis=dict(colorscale=style.DIVERGING, cmin=-scale, cmax=scale, showscale=False),
-        coloraxis2=dict(colorscale=style.DIVERGING, showscale=False,
-                        **(dict(cmin=0, cmax=1) if snapshot["classification"] else
-                           dict(cmid=0))),
+        meta=dict(centres=centres, y_top=y_top),
+        annotations=notes,
         xaxis=dict(visible=False, range=[-gap / 2, x_of(len(cols) - 1) + gap / 2]),
-        yaxis=dict(visible=False, range=[-1.0, n_rows], scaleanchor="x"),
+        yaxis=dict(visible=False, range=[-1.0, n_rows], scaleanchor="x", autorange=False),
     ) | dict(margin=dict(l=5, r=5, t=40, b=5)))
+
+
+def unit_centre(fig, column, unit):
+    """Where a unit's thumbnail is drawn (column 0 is the input): (x, y) in data units."""
+    return tuple(fig.layout.meta["centres"][column][unit])

@@ -32,13 +32,28 @@ def traces_of(fig, kind):
     return [t for t in fig.data if t.type == kind]
 
 
-def test_network_draws_one_thumbnail_per_shown_unit_and_says_what_is_left_out(he_run):
+def thumbnails(fig, snap, n_units):
+    """The pixel blocks of each hidden unit's thumbnail, cut back out of the one image."""
+    image = np.asarray(fig.data[0].z)[::-1]  # stored bottom row first
+    g = len(snap["grid_axis"])
+    blocks = []
+    for column in range(1, len(snap["unit_maps"]) + 1):
+        for i in range(n_units):
+            x, y = network.unit_centre(fig, column, i)
+            left = int(round((x - network.THUMB / 2 - fig.data[0].x0) / fig.data[0].dx + 0.5))
+            top = int(round((fig.layout.meta["y_top"] - (y + network.THUMB / 2))
+                            / fig.data[0].dx + 0.5))
+            blocks.append(image[top:top + g, left:left + g])
+    return blocks
+
+
+def test_network_paints_every_shown_unit_and_says_what_is_left_out(he_run):
     snap = he_run.snapshot(grid_size=12)
     fig = network.network_figure(snap, depth=3, width=8, max_units=5)
-    heatmaps = traces_of(fig, "heatmap")
-    assert len(heatmaps) == 2 + 3 * 5 + 1  # inputs, hidden units shown, output
-    assert all(np.asarray(h.z).shape == (12, 12) for h in heatmaps)
-    assert len(fig.layout.shapes) == len(heatmaps)  # a frame round each
+    assert fig.data[0].type == "image"
+    blocks = thumbnails(fig, snap, 5)
+    assert len(blocks) == 3 * 5 and all(b.shape == (12, 12, 3) for b in blocks)
+    assert len({b.tobytes() for b in blocks}) == 15  # random weights: all different
     assert any("5 of 8 units" in a.text for a in fig.layout.annotations)
     links = traces_of(fig, "scatter")
     colours = {t.line.color for t in links}
@@ -48,9 +63,16 @@ def test_network_draws_one_thumbnail_per_shown_unit_and_says_what_is_left_out(he
 def test_network_thumbnails_of_a_zeros_layer_are_identical(zeros_run):
     snap = zeros_run.snapshot(grid_size=10)
     fig = network.network_figure(snap, depth=3, width=8)
-    hidden = [np.asarray(h.z) for h in traces_of(fig, "heatmap")[2:-1]]
-    assert all(np.array_equal(h, hidden[0]) for h in hidden)
+    blocks = thumbnails(fig, snap, 8)
+    assert all(np.array_equal(b, blocks[0]) for b in blocks)
+    assert np.all(blocks[0] == 255)  # tanh(0) = 0 paints white
     assert not traces_of(fig, "scatter")  # zero weights: no links to draw
+
+
+def test_diverging_colours_run_orange_white_blue():
+    rgb = network.diverging_rgb(np.array([-1.0, 0.0, 1.0, np.nan]), -1, 1)
+    assert rgb[0].tolist() == [0xE6, 0x9F, 0x00] and rgb[1].tolist() == [255, 255, 255]
+    assert rgb[2].tolist() == [0x00, 0x72, 0xB2] and rgb[3].tolist() == [255, 255, 255]
 
 
 def test_network_leaves_out_links_into_the_output_when_layers_are_hidden(he_run):
@@ -59,8 +81,8 @@ def test_network_leaves_out_links_into_the_output_when_layers_are_hidden(he_run)
                                  max_layers=3)
     assert any("showing 3 of 10 hidden layers" in a.text for a in fig.layout.annotations)
     right_edge = max(x for t in traces_of(fig, "scatter") for x in t.x if x is not None)
-    output_x = traces_of(fig, "heatmap")[-1].x0
-    assert right_edge < output_x  # no link reaches the output column
+    output_x, _ = network.unit_centre(fig, 4, 0)
+    assert right_edge < output_x - network.THUMB / 2  # no link reaches the output column
 
 
 def test_boundary_has_probability_surface_and_both_point_sets(he_run):

@@ -1,0 +1,85 @@
+"""Explore's speed in a real headless Chromium: refreshes per second, training steps per
+second, and the time until the first chart is drawn.
+
+Workload (issue 3): 8 hidden layers x 64 tanh units, batch 128, spiral data, every panel
+shown. Run:  .venv/bin/python bench/explore_refresh.py [--seconds 20] [--repeats 3]
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.helpers import chromium_path, start_streamlit  # noqa: E402
+
+WORKLOAD = "/?dataset=spiral&depth=8&width=64&activation=tanh&batch_size=128"
+STEP = re.compile(r"^Step (\d+)$")
+# Counts every redraw of the status line (one per refresh) in the page itself, so the
+# polling rate of this script does not limit what it can see.
+OBSERVE = """() => {
+  window.__refreshes = []; const seen = {last: null};
+  new MutationObserver(() => {
+    const el = [...document.querySelectorAll('strong')].find(s => /^Step \\d+$/.test(s.textContent));
+    if (el && el.textContent !== seen.last) { seen.last = el.textContent;
+      window.__refreshes.push([performance.now(), parseInt(el.textContent.slice(5))]); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def one_run(browser, url, seconds, speed):
+    page = browser.new_context(viewport={"width": 1500, "height": 4000}).new_page()
+    start = time.perf_counter()
+    page.goto(url + WORKLOAD)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    first_chart = time.perf_counter() - start
+    page.locator(".js-plotly-plot").nth(10).wait_for(timeout=60_000)  # every panel drawn
+    slider = page.get_by_role("slider")
+    slider.focus()
+    for _ in range(speed - 20):  # the slider starts at 20 steps per refresh
+        slider.press("ArrowRight")
+    page.get_by_text(f"{speed}", exact=True).first.wait_for(timeout=10_000)
+    page.evaluate(OBSERVE)
+    page.get_by_role("button", name="Play").click()
+    time.sleep(2)  # let the first ticks settle
+    page.evaluate("() => { window.__refreshes = []; }")
+    time.sleep(seconds)
+    marks = page.evaluate("() => window.__refreshes")
+    page.get_by_role("button", name="Pause").click()
+    page.context.close()
+    span = (marks[-1][0] - marks[0][0]) / 1000
+    return {
+        "first_chart_s": first_chart,
+        "refresh_per_s": (len(marks) - 1) / span,
+        "steps_per_s": (marks[-1][1] - marks[0][1]) / span,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--speed", type=int, default=80, help="steps per refresh slider (<=200)")
+    args = ap.parse_args()
+    runs = []
+    with start_streamlit() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
+                                    args=CHROMIUM_ARGS)
+        for k in range(args.repeats):
+            r = one_run(browser, url, args.seconds, args.speed)
+            runs.append(r)
+            print(f"run {k + 1}: first chart {r['first_chart_s']:.2f} s, "
+                  f"{r['refresh_per_s']:.2f} refreshes/s, {r['steps_per_s']:.0f} steps/s")
+        browser.close()
+    for key, unit in (("first_chart_s", "s"), ("refresh_per_s", "/s"), ("steps_per_s", "/s")):
+        print(f"median {key}: {statistics.median(r[key] for r in runs):.2f} {unit}")
+
+
+if __name__ == "__main__":
+    main()
