@@ -151,10 +151,11 @@ LESSONS = [
     Lesson("zeros", "All zeros: nothing learns",
            dict(init="zeros", activation="tanh", depth=3, width=8, dataset="circle",
                 batch_size=0, lr=0.1),
-           "Every weight starts at 0, so every hidden unit computes tanh(0) = 0. The gradient "
-           "for a weight is its input times the error that reaches it, and both are 0: no "
-           "hidden weight ever moves. Only the output bias learns, and on balanced data its "
-           "best value is 0, so the loss stays at ln 2.",
+           "Every weight starts at 0, so every hidden unit computes tanh(0) = 0. A weight's "
+           "gradient is its input times the error that reaches it: the weights into the "
+           "output see inputs of 0, and every other weight sees no error, because the zero "
+           "weights above pass nothing back. No weight ever moves; only the output bias "
+           "learns, and on balanced data its best value is 0, so the loss stays at ln 2.",
            "The hidden-layer gradient norms read exactly 0 and the loss line stays flat at "
            "0.693. All thumbnails in a layer are the same blank square.", check_zeros),
     Lesson("constant", "Constant weights: identical units forever",
