@@ -7,7 +7,7 @@ import random
 
 import streamlit as st
 
-from core import activations, datasets, initializers, losses, settings
+from core import activations, datasets, initializers, limits, losses, settings
 from ui.state import WIDGET_PREFIX as P
 
 HELP = {name: s.help for name, s in settings.SETTINGS.items()}
@@ -31,6 +31,15 @@ def _select(name, options, label=None, **extra):
 
 def _reseed(name):
     st.session_state[P + name] = random.randrange(10**6)
+
+
+def _seed(name, label, what):
+    """A seed with a 'new' button beside it that draws a fresh one."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        value = _number(name, label)
+    right.button("new", key="reseed_" + name, on_click=_reseed, args=(name,), help=what)
+    return value
 
 
 def init_params(init_name: str, scope: str) -> dict:
@@ -60,11 +69,7 @@ def sidebar() -> dict:
             raw["noise"] = _number("noise", step=0.05, fmt="%.2f")
             raw["test_fraction"] = _number("test_fraction", "test fraction", step=0.05,
                                            fmt="%.2f")
-            c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-            with c1:
-                raw["data_seed"] = _number("data_seed", "data seed")
-            c2.button("new", key="reseed_data", on_click=_reseed, args=("data_seed",),
-                      help="draw a new data set")
+            raw["data_seed"] = _seed("data_seed", "data seed", "draw a new data set")
         with st.expander("Network", expanded=True):
             raw["depth"] = _number("depth", "hidden layers", step=1)
             raw["width"] = _number("width", "units per layer", step=1)
@@ -87,11 +92,8 @@ def sidebar() -> dict:
                 name = st.selectbox("its initializer", initializers.NAMES,
                                     key=P + "override_init")
                 raw["layer_inits"] = {int(layer): (name, init_params(name, "override"))}
-            c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-            with c1:
-                raw["init_seed"] = _number("init_seed", "init seed")
-            c2.button("new", key="reseed_init", on_click=_reseed, args=("init_seed",),
-                      help="draw new initial weights on the same data")
+            raw["init_seed"] = _seed("init_seed", "init seed",
+                                     "draw new initial weights on the same data")
         with st.expander("Training", expanded=False):
             raw["optimizer"] = _select("optimizer", settings.OPTIMIZERS)
             raw["lr"] = _number("lr", "learning rate", fmt="%.4g", step=None)
@@ -106,8 +108,11 @@ def sidebar() -> dict:
 
 
 def apply(raw: dict, previous: dict | None) -> tuple[dict, str | None]:
-    """Validate the widgets' values; on a bad combination keep the previous configuration."""
+    """Validate the widgets' values; on a bad combination, or one over a server limit,
+    keep the previous configuration."""
     try:
-        return settings.validate({k: v for k, v in raw.items()}), None
+        cfg = settings.validate({k: v for k, v in raw.items()})
+        limits.check(cfg)  # LimitError is a ValueError: same message path as a bad value
+        return cfg, None
     except ValueError as err:
         return (previous or settings.validate()), str(err)
