@@ -83,12 +83,27 @@ class Pass:
     db: list | None = None
 
 
-def forward(Ws, bs, X, y, act, loss_name, classification, masks=None):
+def _buffer(workspace, name, shape):
+    """An array of ``shape`` to write into, reused from ``workspace`` when it has one.
+
+    Large fresh arrays are mapped from the OS and fault on first write: for a 1000-point
+    evaluation that cost more than the arithmetic. A trainer keeps one workspace, so
+    each pass overwrites the previous pass of the same shape.
+    """
+    if workspace is None:
+        return np.empty(shape)
+    key = (name, shape)
+    if key not in workspace:
+        workspace[key] = np.empty(shape)
+    return workspace[key]
+
+
+def forward(Ws, bs, X, y, act, loss_name, classification, masks=None, workspace=None):
     depth = len(Ws) - 1
     M, B = Ws[0].shape[0], X.shape[0]
     width = Ws[0].shape[2] if depth else 0
-    Z = np.empty((depth, M, B, width))
-    A = np.empty_like(Z)
+    Z = _buffer(workspace, "Z", (depth, M, B, width))
+    A = _buffer(workspace, "A", (depth, M, B, width))
     h, hs = X, [X]
     for layer in range(depth):
         z = np.matmul(h, Ws[layer], out=Z[layer])
@@ -102,11 +117,11 @@ def forward(Ws, bs, X, y, act, loss_name, classification, masks=None):
     return Pass(list(Z) + [logits], list(A), hs, masks, loss, dlogits, outputs, Z, A)
 
 
-def backward(p: Pass, Ws, act, l2=0.0):
+def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
     """Fill in dz, df, dW, db of ``p``; ``l2`` adds l2·W to each weight gradient."""
     n = len(Ws)
-    p.DF = np.empty_like(p.Z)
-    p.DZ = np.empty_like(p.Z)
+    p.DF = _buffer(workspace, "DF", p.Z.shape)
+    p.DZ = _buffer(workspace, "DZ", p.Z.shape)
     dW, db = [None] * n, [None] * n
     g = p.dlogits
     for layer in range(n - 1, -1, -1):

@@ -47,6 +47,7 @@ class Trainer:
         # A live run keeps at most max_records records, halving its rate when it fills.
         self.max_records = max_records
         self._rng = np.random.default_rng(cfg["train_seed"])
+        self._workspace = {}  # buffers reused by every pass of one shape (network._buffer)
         self._order, self._cursor = np.empty(0, np.int64), 0
         self._next = self._draw_batch()
         with np.errstate(all="ignore"):
@@ -167,8 +168,9 @@ class Trainer:
     def _pass(self, batch):
         idx, masks = batch
         p = network.forward(self.Ws, self.bs, self.data.X_train[idx], self.data.y_train[idx],
-                            self.act, self.config["loss"], self.data.classification, masks)
-        return network.backward(p, self.Ws, self.act, self._l2_scalar())
+                            self.act, self.config["loss"], self.data.classification, masks,
+                            self._workspace)
+        return network.backward(p, self.Ws, self.act, self._l2_scalar(), self._workspace)
 
     def _l2_scalar(self):
         # One penalty for all is a scalar; different ones broadcast over (M, 1, 1).
@@ -195,13 +197,14 @@ class Trainer:
             self._measure_and_record(p, deltas[:n], used_Ws, used_bs)
 
     def _measure_and_record(self, p, deltas, Ws=None, bs=None):
+        # Measure first: the evaluations below may reuse the buffers ``p`` points into.
         layer_values = telemetry.measure(p, Ws or self.Ws, bs or self.bs, deltas, self.act.df_max)
         step_values = np.full((self.n_members, len(telemetry.STEP_FIELDS)), np.nan)
         d = self.data
         for col, (X, y) in enumerate([(d.X_train, d.y_train), (d.X_test, d.y_test)]):
             if len(y):
                 e = network.forward(self.Ws, self.bs, X, y, self.act, self.config["loss"],
-                                    d.classification)
+                                    d.classification, workspace=self._workspace)
                 step_values[:, col] = e.loss
                 if d.classification:
                     step_values[:, 2 + col] = losses.accuracy(e.outputs, y)
