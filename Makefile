@@ -37,3 +37,9 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# core's training step against PyTorch eager and the machine's matmul floor (bench/engine.py).
+.PHONY: bench-engine
+bench-engine: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.txt
+	$(PY) bench/engine.py

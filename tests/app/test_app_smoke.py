@@ -6,4 +6,4 @@ from tests.e2e.helpers import REPO_ROOT
 def test_app_runs_without_exception():
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30).run()
     assert not at.exception
-    assert [t.value for t in at.title] == ["Why random init?"]
+    assert [t.value for t in at.title] == ["Explore: watch a network train from its first weights"]

@@ -1,0 +1,45 @@
+# The shared-server image: the Streamlit app on port 8501, as a non-root user.
+#   docker build -t why-random-init .
+#   docker run --rm --cpus 2 --memory 2g -p 8501:8501 why-random-init
+# tests/deploy/test_deploy.py lints this file (hadolint), checks that every COPY source exists,
+# and runs the CMD below from a fresh venv made from requirements.txt in a copy of the COPYed
+# files, with the ENV below applied.
+
+# Pinned patch release: a rebuild gets the same Python. Bump deliberately (security releases).
+FROM python:3.11.17-slim-trixie
+
+# One BLAS thread per process: a session's matrix products cannot take every core of the
+# machine, and the numbers do not depend on the core count (the same setting as `make test`).
+ENV OPENBLAS_NUM_THREADS=1 \
+    OMP_NUM_THREADS=1 \
+    MKL_NUM_THREADS=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# A numeric user, so Kubernetes' runAsNonRoot can verify it is not root.
+RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin app
+
+# Dependencies in a layer of their own: editing the app does not reinstall them.
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+
+# Only what the app needs; the files stay root-owned, so the app cannot rewrite itself.
+COPY app.py ./
+COPY core/ core/
+COPY viz/ viz/
+COPY pages/ pages/
+COPY ui/ ui/
+COPY .streamlit/ .streamlit/
+
+USER 10001:10001
+
+EXPOSE 8501
+
+# Slim images have no curl: ask Streamlit's health endpoint with the standard library.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4); sys.exit(0 if r.read().strip() == b'ok' else 1)"]
+
+CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]

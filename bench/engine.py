@@ -1,0 +1,396 @@
+"""One training step with and without telemetry: core against PyTorch and the machine's floor.
+
+Reference workload: 8 hidden layers x 64 tanh units, batch 128, float64, SGD (lr 0.1),
+spiral data (1000 points), binary cross-entropy on one sigmoid output. Times, in µs per step
+(median over repeats of `--steps` steps each, after a warm-up; the variants take turns
+within each repeat, so drift on a shared machine spreads over all of them):
+
+- core bare: `Trainer.run` with telemetry never recorded (record_every = 1_000_000);
+- core + grad norms: the bare step plus the Frobenius norm of each weight gradient (what the
+  PyTorch row below measures as well);
+- core + per-layer telemetry: the bare step plus `core.telemetry.measure` every step (all ten
+  fields of DESIGN.md's table), without the loss evaluation;
+- core + full telemetry: `record_every = 1`, what the app records: per-layer telemetry plus
+  loss and accuracy on the whole training and test sets;
+- torch bare / + grad norms: the same network, initial weights, data and batches in PyTorch
+  eager on the CPU, float64, `torch.optim.SGD`; the norms are `torch.linalg.vector_norm` of
+  each weight's `.grad`, each fetched with `.item()` so that it is really computed. Skipped
+  (with a line saying so) when torch is not installed: `make bench-engine` installs it.
+
+It then times the pieces of a recorded step on their own (measure, of which the distinct-unit
+count, and the loss evaluation), and sets the step against the compute-bound floor: the
+step's matrix-product flops at this machine's large-matmul rate.
+
+The "+ grad norms" and "+ per-layer telemetry" rows call core's internals (they replace
+`Trainer._measure_and_record` on one instance); if core changes, they change with it.
+
+    .venv/bin/python bench/engine.py [--steps 200] [--repeats 7]
+    OPENBLAS_NUM_THREADS=2 .venv/bin/python bench/engine.py   # both libraries on 2 threads
+"""
+
+from __future__ import annotations
+
+import os
+
+# Thread counts must be set before numpy (and torch) load their BLAS. One thread by default:
+# it is what the app gets in its container and in `make test` (Dockerfile ENV), a 128 x 64
+# product is too small to gain from more, and it keeps a shared machine's noise out of the
+# figures. torch gets the same count below, so both libraries compete on equal terms.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+THREADS = int(os.environ["OPENBLAS_NUM_THREADS"])
+
+import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from core import network, telemetry  # noqa: E402
+from core.trainer import Trainer  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # optional: the torch rows are skipped
+    torch = None
+
+CONFIG = {"dataset": "spiral", "n_samples": 1000, "depth": 8, "width": 64,
+          "activation": "tanh", "batch_size": 128, "optimizer": "sgd", "lr": 0.1}
+NEVER = 1_000_000  # the largest record_every core accepts: only step 0 is recorded
+CHECK_STEPS = 20  # steps over which core and torch must agree
+
+
+# ------------------------------------------------------------------ machine
+
+def openblas_threads():
+    """The thread count numpy's OpenBLAS reports, or None if it cannot be asked."""
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+        for path in sorted(libs):
+            lib = ctypes.CDLL(path)
+            for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                         "openblas_get_num_threads"):
+                if hasattr(lib, name):
+                    fn = getattr(lib, name)
+                    fn.restype = ctypes.c_int
+                    return int(fn())
+    except OSError:
+        pass
+    return None
+
+
+def blas_name():
+    try:
+        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{info['name']} {info['version']}"
+    except Exception:  # noqa: BLE001 - only a label
+        return "unknown BLAS"
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def matmul_gflops(n=2048, repeats=5):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    a @ b  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+# ------------------------------------------------------------------ core variants
+
+def core_trainer(record_every):
+    return Trainer({**CONFIG, "record_every": record_every})
+
+
+def with_recorder(t, record):
+    """Record with `record(p, deltas, Ws, bs)` after every step instead of core's own."""
+    nan_steps = np.full((t.n_members, len(telemetry.STEP_FIELDS)), np.nan)
+
+    def measure_and_record(p, deltas, Ws=None, bs=None):
+        t.record.add(t.step, record(p, deltas, Ws or t.Ws, bs or t.bs), nan_steps)
+
+    t._measure_and_record = measure_and_record
+    t.config["record_every"] = 1
+    return t
+
+
+def core_grad_norms():
+    t = core_trainer(NEVER)
+    return with_recorder(t, lambda p, d, Ws, bs: np.sqrt([telemetry.sq_norms(g) for g in p.dW]))
+
+
+def core_layer_telemetry():
+    t = core_trainer(NEVER)
+    return with_recorder(
+        t, lambda p, d, Ws, bs: telemetry.measure(p, Ws, bs, d, t.act.df_max))
+
+
+def core_runner(t):
+    def run(steps):
+        t.run(steps)
+        assert t.status == "ok", f"the reference run diverged: {t.diverged_at}"
+    return run
+
+
+# ------------------------------------------------------------------ torch variant
+
+class TorchRun:
+    """The reference network in PyTorch eager: core's initial weights, data and batches."""
+
+    def __init__(self, t, batches, grad_norms):
+        self.model = torch.nn.Sequential()
+        for layer, (W, b) in enumerate(zip(t.Ws, t.bs, strict=True)):
+            lin = torch.nn.Linear(W.shape[1], W.shape[2], dtype=torch.float64)
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(W[0].T.copy()))  # core is (in, out)
+                lin.bias.copy_(torch.from_numpy(b[0].copy()))
+            self.model.append(lin)
+            if layer < len(t.Ws) - 1:
+                self.model.append(torch.nn.Tanh())
+        self.weights = [m.weight for m in self.model if isinstance(m, torch.nn.Linear)]
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=CONFIG["lr"])
+        self.X = torch.from_numpy(t.data.X_train)
+        self.y = torch.from_numpy(t.data.y_train.astype(np.float64))
+        self.batches = [torch.from_numpy(idx) for idx in batches]
+        self.grad_norms = grad_norms
+        self.i = 0
+        self.last_norms = None
+
+    def step(self):
+        idx = self.batches[self.i % len(self.batches)]
+        self.i += 1
+        self.opt.zero_grad(set_to_none=True)
+        logits = self.model(self.X[idx])[:, 0]
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, self.y[idx])
+        loss.backward()
+        if self.grad_norms:
+            self.last_norms = [torch.linalg.vector_norm(w.grad).item() for w in self.weights]
+        self.opt.step()
+        return loss
+
+    def run(self, steps):
+        for _ in range(steps):
+            self.step()
+
+
+def core_batches(steps):
+    """The batch indices core's reference run uses in its first `steps` steps."""
+    t = core_trainer(NEVER)
+    seen = []
+    original = t._pass
+
+    def spy(batch):
+        seen.append(batch[0].copy())
+        return original(batch)
+
+    t._pass = spy
+    t.run(steps)
+    return seen
+
+
+def agreement():
+    """Largest relative difference between core's and torch's per-layer gradient norms over
+    the first CHECK_STEPS steps, from the same weights on the same batches."""
+    batches = core_batches(CHECK_STEPS)
+    t = core_trainer(1)  # its record at step s holds the gradient that step s used
+    tr = TorchRun(core_trainer(NEVER), batches, grad_norms=True)
+    worst = 0.0
+    for _ in range(CHECK_STEPS):
+        tr.step()
+        t.run(1)
+        layers = t.frames()[0]
+        mine = layers[layers["step"] == t.step].sort_values("layer")["grad_norm"].to_numpy()
+        worst = max(worst, float(np.max(np.abs(mine - tr.last_norms) / np.abs(mine))))
+    return worst
+
+
+# ------------------------------------------------------------------ timing
+
+def per_step_us(runs, steps, repeats):
+    """{name: [µs per step for each repeat]}; each variant warmed up first, then in turns."""
+    for run in runs.values():
+        run(max(20, steps // 4))
+    out = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(steps)
+            out[name].append((time.perf_counter() - start) / steps * 1e6)
+    return out
+
+
+def call_us(fn, calls, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        times.append((time.perf_counter() - start) / calls * 1e6)
+    return statistics.median(times)
+
+
+def piece_timings(calls, repeats):
+    """µs per call of a recorded step's parts, on one pass of the reference run."""
+    t = core_trainer(NEVER)
+    t.run(20)
+    n = len(t.Ws)
+    with np.errstate(all="ignore"):
+        p = t._pass(t._next)
+        deltas = t.optimizer.deltas(p.dW + p.db)[:n]
+    d = t.data
+    n_points = len(d.y_train) + len(d.y_test)
+    act, width = t.config["activation"], t.config["width"]
+    hidden = np.random.default_rng(0).standard_normal((t.depth, 1, n_points, width))
+
+    def fresh_buffers():
+        # What forward() allocates per call for the whole data set (pre-activations and
+        # activations of every hidden layer): large blocks come from the OS as fresh pages.
+        Z = np.empty((t.depth, 1, n_points, width))
+        A = np.empty_like(Z)
+        Z.fill(0.0)
+        A.fill(0.0)
+
+    def losses_only():
+        for X, y in ((d.X_train, d.y_train), (d.X_test, d.y_test)):
+            network.forward(t.Ws, t.bs, X, y, t.act, t.config["loss"], d.classification)
+
+    return {
+        "measure (10 per-layer fields)": call_us(
+            lambda: telemetry.measure(p, t.Ws, t.bs, deltas, t.act.df_max), calls, repeats),
+        "  of which distinct_units": call_us(
+            lambda: telemetry.distinct_units(t.Ws, t.bs), calls, repeats),
+        "  of which grad norms": call_us(
+            lambda: np.sqrt([telemetry.sq_norms(g) for g in p.dW]), calls, repeats),
+        f"train+test loss ({len(d.y_train)}+{len(d.y_test)} points)": call_us(
+            losses_only, calls, repeats),
+        f"  of which {t.depth} x {act} on ({n_points}, {width})": call_us(
+            lambda: [t.act.f(z) for z in hidden], calls, repeats),
+        "  of which new Z, A buffers (alloc + 1st write)": call_us(
+            fresh_buffers, calls, repeats),
+        "_measure_and_record (all of it)": call_us(
+            lambda: t._measure_and_record(p, deltas), calls, repeats),
+    }, n_points
+
+
+def matmul_flops(sizes, rows):
+    """Multiply-adds x 2 of the step's matrix products for a batch of `rows`: forward h @ W
+    per layer; backward h.T @ g per layer and g @ W.T for every layer but the first (core
+    does not back-propagate into the input)."""
+    per_layer = [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    forward = 2 * rows * sum(per_layer)
+    backward = 2 * rows * (2 * sum(per_layer) - per_layer[0])
+    return forward, backward
+
+
+# ------------------------------------------------------------------ report
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+
+    print(__doc__.splitlines()[0])
+    print(f"workload: {CONFIG['depth']} x {CONFIG['width']} {CONFIG['activation']}, batch "
+          f"{CONFIG['batch_size']}, float64, {CONFIG['optimizer']} lr {CONFIG['lr']}, "
+          f"{CONFIG['dataset']} ({CONFIG['n_samples']} points); median of {args.repeats} "
+          f"repeats x {args.steps} steps, after a warm-up")
+    blas_now = openblas_threads()
+    print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs; Python {platform.python_version()}, "
+          f"numpy {np.__version__} ({blas_name()})")
+    print(f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']} "
+          f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} "
+          f"MKL_NUM_THREADS={os.environ['MKL_NUM_THREADS']}; OpenBLAS reports "
+          f"{blas_now if blas_now is not None else 'n/a'}; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the CPUs skews all)")
+
+    runs = {
+        "core bare": core_runner(core_trainer(NEVER)),
+        "core + grad norms": core_runner(core_grad_norms()),
+        "core + per-layer telemetry": core_runner(core_layer_telemetry()),
+        "core + full telemetry": core_runner(core_trainer(1)),
+    }
+    if torch is None:
+        print("torch: not installed, PyTorch rows skipped (`make bench-engine` installs "
+              "requirements-bench.txt)")
+    else:
+        torch.set_num_threads(THREADS)
+        torch.set_num_interop_threads(1)
+        batches = core_batches(64)
+        base = core_trainer(NEVER)
+        runs["torch bare"] = TorchRun(base, batches, grad_norms=False).run
+        runs["torch + grad norms"] = TorchRun(base, batches, grad_norms=True).run
+        worst = agreement()
+        print(f"torch: {torch.__version__}, {torch.get_num_threads()} intra-op thread(s); "
+              f"per-layer gradient norms agree with core's to {worst:.1e} (relative) over "
+              f"{CHECK_STEPS} steps on the same weights and batches")
+        assert worst < 1e-9, "torch and core compute different gradients"
+
+    times = per_step_us(runs, args.steps, args.repeats)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    bare = med["core bare"]
+    print()
+    print(f"{'µs per step':<28}{'median':>9}{'min':>9}{'max':>9}   vs core bare")
+    for name, v in times.items():
+        extra = "" if name == "core bare" else f"   {(med[name] / bare - 1) * 100:+7.0f}%"
+        print(f"{name:<28}{med[name]:9.1f}{min(v):9.1f}{max(v):9.1f}{extra}")
+    if torch is not None:
+        print("ratios core / torch: "
+              f"bare {bare / med['torch bare']:.2f}, "
+              f"with grad norms {med['core + grad norms'] / med['torch + grad norms']:.2f}; "
+              f"torch's grad-norm overhead "
+              f"{(med['torch + grad norms'] / med['torch bare'] - 1) * 100:+.0f}%")
+    print("telemetry overhead over core bare: "
+          f"grad norms {(med['core + grad norms'] / bare - 1) * 100:+.0f}%, "
+          f"per-layer {(med['core + per-layer telemetry'] / bare - 1) * 100:+.0f}%, "
+          f"full {(med['core + full telemetry'] / bare - 1) * 100:+.0f}%")
+
+    pieces, n_points = piece_timings(calls=args.steps, repeats=args.repeats)
+    print()
+    print("pieces of a recorded step, µs per call (median):")
+    for name, us in pieces.items():
+        print(f"  {name:<48}{us:9.1f}")
+
+    t = core_trainer(NEVER)
+    fwd, bwd = matmul_flops(t.sizes, CONFIG["batch_size"])
+    eval_fwd, _ = matmul_flops(t.sizes, n_points)
+    rate = matmul_gflops()
+    floor_us = (fwd + bwd) / (rate * 1e9) * 1e6
+    print()
+    print(f"compute floor: sizes {t.sizes}; matrix products per step "
+          f"{fwd / 1e6:.2f} MFLOP forward + {bwd / 1e6:.2f} MFLOP backward = "
+          f"{(fwd + bwd) / 1e6:.2f} MFLOP (elementwise work not counted); the full-telemetry "
+          f"loss evaluation adds {eval_fwd / 1e6:.2f} MFLOP of forward products")
+    print(f"numpy float64 2048 x 2048 matmul: {rate:.1f} GFLOP/s (median of 5, "
+          f"{os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s)) -> floor {floor_us:.1f} µs "
+          f"per step")
+    line = (f"floor / measured: core bare {floor_us / bare:.0%}, core + full telemetry "
+            f"{(fwd + bwd + eval_fwd) / (rate * 1e3) / med['core + full telemetry']:.0%}")
+    if torch is not None:
+        line += f", torch bare {floor_us / med['torch bare']:.0%}"
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
