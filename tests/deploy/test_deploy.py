@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.e2e.helpers import stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
@@ -318,18 +319,6 @@ def _get(url: str, timeout: float = 5) -> tuple[int, str, str]:
         return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode()
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 @pytest.mark.slow
 def test_image_command_serves_the_app_from_a_fresh_venv(tmp_path):
     # A fresh venv with requirements.txt only (as the image's pip install), nothing cached.
@@ -404,7 +393,7 @@ def test_image_command_serves_the_app_from_a_fresh_venv(tmp_path):
                              env=env, capture_output=True, text=True, timeout=180)
         assert run.returncode == 0 and "app ran" in run.stdout, run.stdout + run.stderr
     finally:
-        _stop(proc)
+        stop_process_group(proc)
     assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
 
     # ...and fails once nothing answers.

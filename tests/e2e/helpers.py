@@ -61,7 +61,7 @@ def start_streamlit(
         _wait_healthy(proc, f"{url}/_stcore/health", timeout, log_path)
         yield url
     finally:
-        _stop(proc)
+        stop_process_group(proc)
 
 
 def _wait_healthy(proc: subprocess.Popen, health_url: str, timeout: float, log: Path) -> None:
@@ -79,14 +79,15 @@ def _wait_healthy(proc: subprocess.Popen, health_url: str, timeout: float, log: 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.25)
-    _stop(proc)
+    stop_process_group(proc)
     raise RuntimeError(
         f"streamlit not healthy at {health_url} after {timeout:.0f} s; "
         f"log {log}:\n{log.read_text(errors='replace')[-3000:]}"
     )
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """End a server started with start_new_session=True, and everything it started."""
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
