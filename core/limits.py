@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from core import settings
 
@@ -27,11 +28,19 @@ class LimitError(ValueError):
 
 
 def _cpus() -> int:
-    # The CPUs this process may run on (a container's cpuset), not the host's count.
+    """The CPUs this process may use: its cpuset, and a container's CPU quota (what
+    ``docker run --cpus 2`` sets), not the host's count."""
     try:
-        return len(os.sched_getaffinity(0))
+        n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        n = os.cpu_count() or 1
+    try:  # cgroup v2: "max 100000", or "200000 100000" for two CPUs
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            n = min(n, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return n
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ def check(name: str, value):
             _fail(name, value, f"is not valid; allowed: {s.allowed()}")
         return value
     if s.kind is dict:
-        if not isinstance(value, dict):
-            _fail(name, value, "must be a mapping")
+        # Parameter names are text (layer_inits, keyed by layer, is checked by validate).
+        if not isinstance(value, dict) or (name != "layer_inits" and not _is_params(value)):
+            _fail(name, value, "must be a mapping of names to values")
         return value
     # numbers.Real: NumPy's scalars (np.int64 from a table, say) are numbers too.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -134,14 +135,30 @@ def _check_layer_inits(layer_inits, depth):
     for layer, entry in layer_inits.items():
         try:
             layer = int(layer)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
             _fail("layer_inits", layer, "is not a layer number")
         if not 1 <= layer <= depth + 1:
             _fail("layer_inits", layer, f"is not a layer; allowed: 1 to {depth + 1} "
                   f"(hidden layers 1..{depth}, output {depth + 1})")
-        name, params = (entry, {}) if isinstance(entry, str) else tuple(entry)
-        out[layer] = (name, initializers.check_params(name, dict(params)))
+        name, params = _layer_entry(layer, entry)
+        out[layer] = (name, initializers.check_params(name, params))
     return out
+
+
+def _layer_entry(layer, entry):
+    """(name, params) from NAME or (NAME, {KEY: VALUE}); anything else is refused here,
+    before it can reach code that would fail with a message naming no setting."""
+    if isinstance(entry, str):
+        return entry, {}
+    pair = tuple(entry) if isinstance(entry, list | tuple) else ()
+    if len(pair) != 2 or not isinstance(pair[0], str) or not _is_params(pair[1]):
+        _fail(f"layer_inits[{layer}]", entry, "must be an initializer name or "
+              "(name, {parameter: value})")
+    return pair[0], dict(pair[1])
+
+
+def _is_params(value):
+    return isinstance(value, dict) and all(isinstance(k, str) for k in value)
 
 
 def _auto_loss(dataset):

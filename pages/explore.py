@@ -3,12 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from core import telemetry, theory
+from core import limits, telemetry, theory
 from core.lessons import BY_KEY
-from ui import controls, state
-from viz import boundary, distributions, network, style, training
+from ui import controls, state, visibility
+from viz import boundary, distributions, network, style, training, transport
 
-TICK_S = 0.2  # five refreshes a second
+TICK_S = limits.LIMITS.tick_seconds  # 0.2: five refreshes a second (WRI_TICK_SECONDS)
 PANELS = ("network", "boundary", "loss", "gradient flow", "distributions", "symmetry",
           "theory")
 CHART = dict(theme=None, config={"displaylogo": False, "displayModeBar": False})
@@ -24,7 +24,8 @@ run = state.live_run(cfg)
 with st.sidebar:
     shown = st.multiselect("Panels", PANELS, default=PANELS, key="panels",
                            help="hide panels you don't need: hidden ones cost nothing")
-    speed = st.slider("steps per refresh", 1, 200, 20, key="speed",
+    speed = st.slider("steps per refresh", 1, limits.LIMITS.max_steps_per_tick,
+                      min(20, limits.LIMITS.max_steps_per_tick), key="speed",
                       help="how many training steps run between two refreshes (5 a second)")
 
 st.title("Explore: watch a network train from its first weights")
@@ -66,7 +67,8 @@ c[3].button("Reset", icon=":material/replay:", on_click=_reset, key="reset", wid
 
 
 def chart(fig, key):
-    st.plotly_chart(fig, key=key, **CHART)
+    # Images go as PNG: 1.5 MB less per refresh for the network diagram (viz/transport.py).
+    st.plotly_chart(transport.compact_images(fig), key=key, **CHART)
 
 
 def status_line(trainer, lay, met):
@@ -93,13 +95,13 @@ def status_line(trainer, lay, met):
 
 def live():
     with run.lock:
-        if st.session_state.get(playing_key) and not run.finished:
+        if st.session_state.get(playing_key) and not visibility.hidden() and not run.finished:
             run.tick(st.session_state.get("speed", 20))
         trainer = run.trainer
         layer_frame, step_frame = trainer.frames()
         snap = trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
-        first_Ws = [W[0] for W in run.initial_Ws]
-        first_bs = [b[0] for b in run.initial_bs]
+    if st.session_state.get(playing_key) and run.waiting:  # every training slot was taken
+        st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
     depth, width = trainer.depth, trainer.config["width"]
     last = layer_frame["step"].max()
     latest = layer_frame[layer_frame["step"] == last]
@@ -172,26 +174,35 @@ def live():
         st.caption("Random initialisation gives every unit its own weights: as many "
                    "distinct units as the width. Zeros or a constant give 1, and gradient "
                    "descent can never separate them.")
-    if "theory" in shown:
-        left, right = st.columns(2)
-        step0 = layer_frame[(layer_frame["step"] == 0)].sort_values("layer")
-        top_sq = float(np.mean(snap["backprop"][-1] ** 2))
-        predicted = theory.predict(first_Ws, first_bs, trainer.data.X_train, trainer.act,
-                                   top_grad_sq=top_sq)
-        with left:
-            chart(distributions.theory_figure(predicted, step0, depth), "theory")
-        with right:
-            wl = st.number_input("weights of layer", 1, depth + 1, 1, key="weight_layer")
-            name, params = cfg["layer_inits"].get(wl, (cfg["init"], cfg["init_params"]))
-            W0 = first_Ws[wl - 1]
-            edges, density = density_of(name, tuple(sorted(params.items())), W0.shape,
-                                        cfg["init_scale"])
-            chart(distributions.weight_histogram_figure(W0, edges, density, wl, name),
-                  "weights")
-        st.caption("The variance argument (lines) predicts each layer's scale from the "
-                   "weights' variance alone; dots are what the network really did at step 0. "
-                   "They agree for zero-mean random weights and part ways where its "
-                   "assumptions fail (constant weights, identical units).")
+
+
+def first_weights_panels():
+    """Theory and the first weights depend on step 0 alone: drawn once per run, outside the
+    live fragment, so they cost nothing while training plays."""
+    trainer = run.trainer
+    depth = trainer.depth
+    first_Ws = [W[0] for W in run.initial_Ws]
+    first_bs = [b[0] for b in run.initial_bs]
+    layer_frame, _ = trainer.frames()
+    step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
+    step0 = step0.sort_values("layer")
+    top_sq = float(step0["backprop_std"].iloc[-1]) ** 2
+    predicted = theory.predict(first_Ws, first_bs, trainer.data.X_train, trainer.act,
+                               top_grad_sq=top_sq)
+    left, right = st.columns(2)
+    with left:
+        chart(distributions.theory_figure(predicted, step0, depth), "theory")
+    with right:
+        wl = st.number_input("weights of layer", 1, depth + 1, 1, key="weight_layer")
+        name, params = cfg["layer_inits"].get(wl, (cfg["init"], cfg["init_params"]))
+        W0 = first_Ws[wl - 1]
+        edges, density = density_of(name, tuple(sorted(params.items())), W0.shape,
+                                    cfg["init_scale"])
+        chart(distributions.weight_histogram_figure(W0, edges, density, wl, name), "weights")
+    st.caption("The variance argument (lines) predicts each layer's scale from the "
+               "weights' variance alone; dots are what the network really did at step 0. "
+               "They agree for zero-mean random weights and part ways where its "
+               "assumptions fail (constant weights, identical units).")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -217,7 +228,10 @@ def lesson_check(key, trainer):
     return BY_KEY[key].check(trainer)
 
 
-st.fragment(live, run_every=TICK_S if playing else None)()
+hidden = visibility.tab_hidden()  # a hidden tab stops its timer: nobody watches that run
+st.fragment(live, run_every=TICK_S if playing and not hidden else None)()
+if "theory" in shown:
+    first_weights_panels()
 
 with st.expander("Export and share"):
     layer_frame, step_frame = run.trainer.frames()

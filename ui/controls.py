@@ -13,10 +13,10 @@ from ui.state import WIDGET_PREFIX as P
 HELP = {name: s.help for name, s in settings.SETTINGS.items()}
 
 
-def _number(name, label=None, step=None, fmt=None, **extra):
+def _number(name, label=None, step=None, fmt=None, prefix=P, **extra):
     s = settings.SETTINGS[name]
-    kw = dict(min_value=s.kind(s.lo), max_value=s.kind(s.hi), key=P + name, help=HELP[name],
-              **extra)
+    kw = dict(min_value=s.kind(s.lo), max_value=s.kind(s.hi), key=prefix + name,
+              help=HELP[name], **extra)
     if step is not None:
         kw["step"] = step
     if fmt is not None:
@@ -24,8 +24,8 @@ def _number(name, label=None, step=None, fmt=None, **extra):
     return st.number_input(label or name.replace("_", " "), **kw)
 
 
-def _select(name, options, label=None, **extra):
-    return st.selectbox(label or name.replace("_", " "), options, key=P + name,
+def _select(name, options, label=None, prefix=P, **extra):
+    return st.selectbox(label or name.replace("_", " "), options, key=prefix + name,
                         help=HELP[name], **extra)
 
 
@@ -42,12 +42,17 @@ def _seed(name, label, what):
     return value
 
 
+def param_key(scope: str, init_name: str, key: str) -> str:
+    """The widget key of one initializer parameter (one per scope, initializer and key)."""
+    return f"{P}{scope}:{init_name}.{key}"
+
+
 def init_params(init_name: str, scope: str) -> dict:
     """Widgets for an initializer's own parameters; none when it has none."""
     spec = initializers.spec(init_name)
     params = {}
     for key, default in spec.defaults.items():
-        wkey = f"{P}{scope}:{init_name}.{key}"
+        wkey = param_key(scope, init_name, key)
         if wkey not in st.session_state:
             st.session_state[wkey] = default
         if isinstance(default, str):

@@ -29,7 +29,10 @@ _RGB = {name: np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], float)
 
 def diverging_rgb(values, lo, hi):
     """Orange (lo) through white (middle) to blue (hi), as uint8 RGB; NaN shows white."""
-    t = np.clip((np.nan_to_num(values, nan=(lo + hi) / 2) - lo) / max(hi - lo, 1e-300), 0, 1)
+    values = np.asarray(values, float)
+    # Non-finite values (a network on the way to diverging) show white, not garbage.
+    centred = np.where(np.isfinite(values), values, (lo + hi) / 2)
+    t = np.clip((centred - lo) / max(hi - lo, 1e-300), 0, 1)
     t = t[..., None]
     low = _RGB["neg"] + (_RGB["white"] - _RGB["neg"]) * np.minimum(2 * t, 1)
     high = _RGB["white"] + (_RGB["pos"] - _RGB["white"]) * np.maximum(2 * t - 1, 0)
@@ -48,7 +51,7 @@ def _canvas(cols, g, x_of, y_of, n_rows, scale, out_range):
     for c, (label, maps, names) in enumerate(cols):
         lo, hi = (-scale, scale) if label != "output" or out_range is None else out_range
         if names is not None:  # the inputs span the plane's own range
-            lo, hi = -np.abs(maps[0]).max(), np.abs(maps[0]).max()
+            lo, hi = -float(np.abs(maps[0]).max()), float(np.abs(maps[0]).max())
         for i, z in enumerate(maps):
             left = int(round((x_of(c) - THUMB / 2 - x0) / px))
             top = int(round((y_top - (y_of(c, i) + THUMB / 2)) / px))
@@ -113,7 +116,8 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
 
     height = height or 70 + 62 * n_rows
     hidden = [m for _, maps, _ in cols[1:-1] for m in maps]
-    scale = max([float(np.nanmax(np.abs(m))) for m in hidden] + [1e-12])
+    finite = [np.abs(m[np.isfinite(m)]) for m in hidden]
+    scale = max([float(f.max()) for f in finite if f.size] + [1e-12])
     g = len(snapshot["grid_axis"])
     out_range = (0.0, 1.0) if snapshot["classification"] else None
     image, x0, y_top, px = _canvas(cols, g, x_of, y_of, n_rows, scale, out_range)

@@ -1,0 +1,203 @@
+"""Server limits: defaults, environment overrides, refusals, and the training slots."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from core import limits, settings
+from core.lessons import LESSONS
+from core.limits import LimitError, Limits, TrainingSlots
+from core.live import LiveRun
+from tests.e2e.helpers import REPO_ROOT
+
+REFERENCE = dict(dataset="spiral", depth=8, width=64, activation="tanh", batch_size=128)
+
+
+# ------------------------------------------------------------------ reading the environment
+
+def test_defaults_apply_without_environment():
+    assert limits.read({}) == Limits()
+    assert Limits().max_depth_x_width == 2048 and Limits().max_samples == 2000
+    assert Limits().tick_seconds == 0.2 and Limits().max_steps_per_tick == 200
+
+
+def test_every_limit_has_a_documented_variable():
+    names = {f.name for f in dataclasses.fields(Limits)}
+    assert set(limits.SPEC) == names
+    assert all(env.startswith("WRI_") and help_ for env, _, _, help_ in limits.SPEC.values())
+    described = limits.describe()
+    assert all(env in described for env, *_ in limits.SPEC.values())
+
+
+def test_environment_overrides_each_limit():
+    env = {"WRI_MAX_DEPTH_X_WIDTH": "4096", "WRI_MAX_WEIGHTS": "300000",
+           "WRI_MAX_STEP_WORK": "500000000", "WRI_MAX_SAMPLES": "5000",
+           "WRI_MAX_STEPS_PER_TICK": "50", "WRI_TICK_SECONDS": "0.5",
+           "WRI_TICK_BUDGET_SECONDS": "0.02", "WRI_MAX_TRAINING_SESSIONS": " 7 "}
+    lim = limits.read(env)
+    assert lim == Limits(4096, 300_000, 500_000_000, 5000, 50, 0.5, 0.02, 7)
+
+
+@pytest.mark.parametrize("env, value", [
+    ("WRI_MAX_SAMPLES", "abc"), ("WRI_MAX_SAMPLES", "1e3"), ("WRI_MAX_SAMPLES", "3.5"),
+    ("WRI_MAX_SAMPLES", "-1"), ("WRI_MAX_SAMPLES", "99999999"),
+    ("WRI_TICK_SECONDS", "0"), ("WRI_TICK_SECONDS", "nan"), ("WRI_TICK_SECONDS", "inf"),
+    ("WRI_MAX_TRAINING_SESSIONS", "0"), ("WRI_MAX_DEPTH_X_WIDTH", "lots"),
+])
+def test_a_bad_variable_is_refused_with_its_name_and_what_is_allowed(env, value):
+    with pytest.raises(LimitError) as info:
+        limits.read({env: value})
+    message = str(info.value)
+    assert env in message and repr(value) in message and "allowed:" in message
+
+
+def test_every_bad_variable_is_reported_at_once():
+    with pytest.raises(LimitError) as info:
+        limits.read({"WRI_MAX_SAMPLES": "x", "WRI_TICK_SECONDS": "y"})
+    assert "WRI_MAX_SAMPLES" in str(info.value) and "WRI_TICK_SECONDS" in str(info.value)
+
+
+def test_limits_that_refuse_the_default_settings_are_refused():
+    with pytest.raises(LimitError, match="default settings.*n_samples.*WRI_MAX_SAMPLES"):
+        limits.read({"WRI_MAX_SAMPLES": "100"})
+
+
+def _limits_cli(env):
+    return subprocess.run([sys.executable, "-m", "core.limits"], cwd=REPO_ROOT,
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_the_server_owner_can_check_the_limits_before_starting():
+    ok = _limits_cli({"WRI_MAX_SAMPLES": "1000"})
+    assert ok.returncode == 0 and "WRI_MAX_SAMPLES=1000" in ok.stdout
+    bad = _limits_cli({"WRI_MAX_SAMPLES": "many"})
+    assert bad.returncode != 0 and "WRI_MAX_SAMPLES='many'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+# ------------------------------------------------------------------ one session's run
+
+def test_defaults_reference_workload_and_every_lesson_fit():
+    limits.check(settings.validate(), limits=Limits())
+    limits.check(settings.validate(REFERENCE), limits=Limits())
+    for lesson in LESSONS:
+        limits.check(settings.validate(lesson.config), limits=Limits())
+
+
+@pytest.mark.parametrize("overrides, setting, variable", [
+    (dict(depth=64, width=512), "depth × width: 64 × 512 = 32,768", "WRI_MAX_DEPTH_X_WIDTH"),
+    (dict(n_samples=5000), "n_samples: 5,000", "WRI_MAX_SAMPLES"),
+    (dict(depth=4, width=256), "weights (depth, width): 4 layers of 256 have", "WRI_MAX_WEIGHTS"),
+    (dict(depth=8, width=128, batch_size=0, n_samples=2000), "work per step",
+     "WRI_MAX_STEP_WORK"),
+])
+def test_a_setting_over_a_cap_is_refused_naming_setting_value_and_cap(overrides, setting,
+                                                                      variable):
+    cfg = settings.validate(overrides)
+    with pytest.raises(LimitError) as info:
+        limits.check(cfg, limits=Limits())
+    message = str(info.value)
+    assert setting in message and "cap of" in message and variable in message
+
+
+def test_a_limit_error_is_a_value_error():
+    # So every caller that shows a bad setting's message shows a refusal the same way.
+    assert issubclass(LimitError, ValueError)
+
+
+def test_work_counts_every_network_of_a_stack():
+    cfg = settings.validate(REFERENCE)
+    one = limits.step_work(cfg)
+    assert limits.step_work(cfg, n_networks=6) == 6 * one
+    tight = Limits(max_step_work=3 * one)
+    limits.check(cfg, n_networks=3, limits=tight)
+    with pytest.raises(LimitError, match="× 4 networks"):
+        limits.check(cfg, n_networks=4, limits=tight)
+
+
+def test_weight_count_matches_the_built_network():
+    for overrides in (REFERENCE, dict(depth=0), dict(loss="softmax_ce", depth=2, width=5)):
+        cfg = settings.validate(overrides)
+        run = LiveRun(cfg)
+        built = sum(W[0].size + b[0].size for W, b in zip(run.trainer.Ws, run.trainer.bs,
+                                                          strict=True))
+        assert limits.weight_count(cfg) == built
+
+
+def test_a_live_run_over_a_cap_is_refused_and_an_update_keeps_the_old_run():
+    with pytest.raises(LimitError, match="depth × width"):
+        LiveRun(settings.validate(depth=64, width=512))
+    run = LiveRun(settings.validate())
+    with pytest.raises(LimitError):
+        run.update(settings.validate(depth=64, width=512))
+    assert run.config == settings.validate() and run.trainer.depth == 3
+
+
+def test_steps_per_tick_are_capped(monkeypatch):
+    monkeypatch.setattr(limits, "LIMITS", Limits(max_steps_per_tick=3))
+    run = LiveRun(settings.validate())
+    assert run.tick(500, budget_s=10.0, slots=TrainingSlots(1)) == 3
+
+
+# ------------------------------------------------------------------ across sessions
+
+def test_slots_grant_up_to_their_size_then_refuse():
+    slots = TrainingSlots(2)
+    with slots.hold() as a, slots.hold() as b:
+        assert a and b and slots.in_use == 2
+        with slots.hold() as c:
+            assert not c and slots.in_use == 2
+    assert slots.in_use == 0
+    with slots.hold() as again:
+        assert again
+
+
+def test_a_slot_is_freed_when_the_work_fails():
+    slots = TrainingSlots(1)
+    with pytest.raises(RuntimeError), slots.hold():
+        raise RuntimeError("a tick that crashed")
+    with slots.hold() as granted:
+        assert granted
+
+
+def test_many_threads_never_train_more_than_the_cap_at_once():
+    slots, peak, lock = TrainingSlots(3), [0], threading.Lock()
+
+    def worker():
+        for _ in range(50):
+            with slots.hold() as granted:
+                if granted:
+                    with lock:
+                        peak[0] = max(peak[0], slots.in_use)
+                    time.sleep(0.0005)
+
+    threads = [threading.Thread(target=worker) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 3 and slots.in_use == 0
+
+
+def test_a_tick_without_a_slot_waits_and_trains_nothing():
+    run, slots = LiveRun(settings.validate()), TrainingSlots(1)
+    with slots.hold():  # a classmate is training
+        assert run.tick(5, slots=slots) == 0
+        assert run.waiting and run.trainer.step == 0
+    assert run.tick(5, slots=slots) > 0
+    assert not run.waiting
+
+
+def test_the_server_shares_one_set_of_slots():
+    assert isinstance(limits.SLOTS, TrainingSlots)
+    assert limits.SLOTS.size == limits.LIMITS.max_training_sessions
+
+
+def test_busy_message_says_what_is_happening():
+    assert limits.busy_message(3) == ("The server is busy: 3 classmates are training; yours "
+                                      "will continue when a slot frees.")

@@ -1,0 +1,70 @@
+"""viz.transport: images go to the browser as PNG, pixel for pixel, and much smaller."""
+
+import base64
+import struct
+import zlib
+
+import numpy as np
+import plotly.io as pio
+
+from core import settings
+from core.live import LiveRun
+from viz import network, style, transport
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """The pixels of an 8-bit RGB PNG with filter 0 on every row (what png() writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(tag + body) & 0xFFFFFFFF
+        chunks[tag] = chunks.get(tag, b"") + body
+        pos += 12 + length
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour) == (8, 2)
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(height, -1)
+    assert np.all(rows[:, 0] == 0)
+    return rows[:, 1:].reshape(height, width, 3)
+
+
+def test_png_round_trips_every_pixel():
+    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    assert np.array_equal(decode_png(transport.png(rgb)), rgb)
+
+
+def network_fig():
+    run = LiveRun(settings.validate(dataset="spiral", depth=8, width=64, batch_size=128))
+    snap = run.trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
+    return network.network_figure(snap, 8, 64)
+
+
+def test_the_network_image_travels_as_png_in_the_same_place():
+    fig = network_fig()
+    before = np.asarray(fig.data[0].z).copy()
+    small = transport.compact_images(fig)
+    image = small.data[0]
+    assert image.z is None and image.source.startswith("data:image/png;base64,")
+    pixels = decode_png(base64.b64decode(image.source.split(",", 1)[1]))
+    assert np.array_equal(pixels, before)  # row 0 of z is row 0 of the PNG
+    for key in ("x0", "dx", "y0", "dy"):
+        assert image[key] == fig.data[0][key]
+    assert np.array_equal(np.asarray(fig.data[0].z), before)  # the input is untouched
+    assert [t.to_plotly_json() for t in small.data[1:]] == [
+        t.to_plotly_json() for t in fig.data[1:]]
+    assert small.layout == fig.layout
+
+
+def test_the_wire_format_is_many_times_smaller():
+    fig = network_fig()
+    sent = len(pio.to_json(transport.compact_images(fig), validate=False))
+    assert sent * 5 < len(pio.to_json(fig, validate=False))
+
+
+def test_figures_without_rgb_images_pass_unchanged():
+    fig = style.figure([dict(type="scatter", x=[1, 2], y=[3, 4])], {})
+    assert transport.compact_images(fig) is fig
+    grey = style.figure([dict(type="image", z=np.zeros((2, 2, 4), np.uint8))], {})
+    assert transport.compact_images(grey) is grey  # RGBA: not what png() writes
