@@ -30,7 +30,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY app.py ./
 COPY core/ core/
 COPY viz/ viz/
-COPY pages/ pages/
+COPY views/ views/
 COPY ui/ ui/
 COPY .streamlit/ .streamlit/
 

@@ -34,7 +34,7 @@ from tests.e2e.helpers import REPO_ROOT, chromium_path, free_port, stop_process_
 
 WORKLOAD = "/?dataset=spiral&depth=8&width=64&activation=tanh&batch_size=128"
 SAMPLE_S = 10
-# Explore's panels (pages/explore.py PANELS; a page module cannot be imported outside a run).
+# Explore's panels (views/explore.py PANELS; a page module cannot be imported outside a run).
 PANELS = ("network", "boundary", "loss", "gradient flow", "distributions", "symmetry", "theory")
 BUSY = "The server is busy"
 # Runs in each page: every change of the status line (one per refresh that trained) and

@@ -53,6 +53,21 @@ def _count_exactly(units, order, gaps, tol):
     return count
 
 
+def _all_identical(W, b, tol, k, layers, candidates, counts, exact):
+    """The symmetric case (zeros, a constant) for all members of one layer at once: where
+    every unit lies within tol of the first, the count is 1 and needs no exact check.
+
+    The test is _count_exactly's own (max |u - u₀| ≤ tol), vectorised over members: a stack
+    of many seeds of a symmetric column would otherwise be checked one member at a time.
+    """
+    ms = np.flatnonzero(candidates)
+    units = np.concatenate([W[ms], b[ms][:, None, :]], axis=1)  # (m, fan_in + 1, units)
+    spread = np.abs(units - units[:, :, :1]).max(axis=(1, 2))
+    same = spread <= tol[ms] / _probe(units.shape[1])[1]
+    counts[layers[k], ms[same]] = 1
+    exact[k, ms[same]] = False
+
+
 def distinct_units(Ws, bs, rtol=DISTINCT_RTOL):
     """Distinct units per layer and member: (layers, M). Units whose (incoming weights,
     bias) agree within rtol·max|W, b| of their layer count as one.
@@ -76,7 +91,11 @@ def distinct_units(Ws, bs, rtol=DISTINCT_RTOL):
         gaps = np.diff(np.sort(proj, axis=2), axis=2)
         gaps = gaps > np.stack([tols[k] for k in layers])[:, :, None]
         counts[layers] = n_units
-        for k, m in zip(*np.nonzero(~gaps.all(axis=2)), strict=True):
+        exact = ~gaps.all(axis=2)  # (layers, M): where two units may be equal
+        for k in np.flatnonzero(~gaps.any(axis=2).all(axis=1)):
+            _all_identical(Ws[layers[k]], bs[layers[k]], tols[layers[k]], k, layers,
+                           ~gaps[k].any(axis=1), counts, exact)
+        for k, m in zip(*np.nonzero(exact), strict=True):
             layer = layers[k]
             order = np.argsort(proj[k, m], kind="stable")
             units = np.vstack([Ws[layer][m], bs[layer][m][None, :]]).T

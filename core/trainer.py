@@ -47,6 +47,11 @@ class Trainer:
         # A live run keeps at most max_records records, halving its rate when it fills.
         self.max_records = max_records
         self._rng = np.random.default_rng(cfg["train_seed"])
+        # Dropout masks from a generator per hidden layer, apart from the batch order: runs
+        # of other depths (Compare's columns) then see the same batches, and share the masks
+        # of every layer they have in common.
+        self._mask_rngs = [np.random.default_rng([cfg["train_seed"], 1, layer])
+                           for layer in range(1, len(self.sizes) - 1)]
         self._workspace = {}  # buffers reused by every pass of one shape (network._buffer)
         self._order, self._cursor = np.empty(0, np.int64), 0
         self._next = self._draw_batch()
@@ -162,7 +167,8 @@ class Trainer:
         keep = 1 - self.config["dropout"]
         masks = None
         if keep < 1:
-            masks = [(self._rng.random((len(idx), s)) < keep) / keep for s in self.sizes[1:-1]]
+            masks = [(rng.random((len(idx), s)) < keep) / keep
+                     for rng, s in zip(self._mask_rngs, self.sizes[1:-1], strict=True)]
         return idx, masks
 
     def _pass(self, batch):

@@ -123,7 +123,7 @@ def test_every_lesson_preset_runs_in_explore(lesson):
 
 def test_lessons_page_opens_a_lesson_in_explore():
     at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page("pages/lessons.py").run()
+    at.switch_page("views/lessons.py").run()
     assert not at.exception
     assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == len(LESSONS)
     at.button(key="open_constant").click().run()

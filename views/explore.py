@@ -40,8 +40,9 @@ playing_key = "_playing_explore"
 playing = st.session_state.get(playing_key, False)
 
 
-def _toggle_play():
-    st.session_state[playing_key] = not st.session_state.get(playing_key, False)
+def _set_playing(value):
+    # Set, not toggle: two quick clicks on a button that has not redrawn yet would cancel.
+    st.session_state[playing_key] = value
 
 
 def _step(n):
@@ -57,7 +58,8 @@ def _reset():
 
 
 c = st.columns([1, 1, 1, 1, 4])
-c[0].button("Pause" if playing else "Play", on_click=_toggle_play, type="primary",
+c[0].button("Pause" if playing else "Play", on_click=_set_playing, args=(not playing,),
+            type="primary",
             icon=":material/pause:" if playing else ":material/play_arrow:", key="play",
             width="stretch")
 c[1].button("Step", on_click=_step, args=(1,), key="step1", width="stretch")

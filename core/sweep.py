@@ -1,0 +1,552 @@
+"""Sweep: a grid over two settings, each cell trained for a fixed number of steps from K seeds.
+
+Per seed the sweep keeps the final losses and, at step 0, the ratio of the first layer's
+gradient to the last layer's (how much of the output's error signal reaches the input side).
+A seed *trained* when its final training loss is below ``threshold`` times the loss of the
+best constant guess (ln 2 on a balanced two-class set): the network learnt something the
+class frequencies alone do not give.
+
+Cells that share the network's shape and every other non-per-member setting train together
+as one stacked Trainer (all their seeds are members of it), split only where one stack would
+exceed the server's cap on work per step. ``SweepRun.advance`` works for a bounded time and
+returns, so the page can show progress and stop between two calls. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core import compare, datasets, initializers, limits, settings
+from core.telemetry import FIELDS
+from core.trainer import Trainer
+
+AXES = ("depth", "width", "init", "init_scale", "activation", "lr")
+MAX_VALUES = 8  # per axis: an 8 x 8 grid at most
+MIN_STEPS, MAX_STEPS = 1, 5000
+THRESHOLD_RANGE = (0.05, 0.95)
+DEFAULT_THRESHOLD = 0.9
+# Multiply-adds of a whole sweep (training only): about a minute of one core's work.
+MAX_WORK = 4 * 10**11
+# A stack's recorded step (step 0 and the last) may do this many times the server's cap on
+# work per step: a sweep's call to ``advance`` does a quarter of a second of work anyway.
+STACK_CAP_FACTOR = 5
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str
+    values: tuple
+
+    @property
+    def labels(self) -> list[str]:
+        return [_short(v) for v in self.values]
+
+
+def _short(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parse_axis(name: str, text: str) -> Axis:
+    """An axis from a setting's name and its values written as ``5, 10, 20``."""
+    if name not in AXES:
+        raise ValueError(f"axis: {name!r} is not valid; allowed: {', '.join(AXES)}")
+    items = [t for t in re.split(r"[\s,;]+", str(text)) if t]
+    if not 1 <= len(items) <= MAX_VALUES:
+        raise ValueError(f"{name} values: {len(items)} given; allowed: 1 to {MAX_VALUES} "
+                         "values separated by commas")
+    values = tuple(settings.parse(name, t) for t in items)
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name} values: {text!r} repeats a value; give each value once")
+    return Axis(name, values)
+
+
+def axis_text(axis: Axis) -> str:
+    return ", ".join(axis.labels)
+
+
+@dataclass(frozen=True)
+class Spec:
+    base: dict
+    x: Axis
+    y: Axis
+    seeds: int = 4
+    steps: int = 300
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int  # index into the y axis
+    col: int  # index into the x axis
+    config: dict
+
+
+def cell_config(base: dict, assignments: dict) -> dict:
+    """A cell's configuration: the base with the axes' values (a new initializer brings its
+    own default parameters)."""
+    cfg = {**base, **assignments}
+    if "init" in assignments:
+        cfg["init_params"] = {}
+    return settings.validate(cfg)
+
+
+def cells(spec: Spec) -> list[Cell]:
+    """Every cell of the grid, checked: settings, the server's caps, and the total work."""
+    if spec.x.name == spec.y.name:
+        raise ValueError(f"axes: both are {spec.x.name}; choose two different settings")
+    compare.check_seeds(spec.seeds)
+    if isinstance(spec.steps, bool) or not isinstance(spec.steps, int | np.integer) or not (
+            MIN_STEPS <= spec.steps <= MAX_STEPS):
+        raise ValueError(f"steps: {spec.steps!r} is not allowed; allowed: a whole number "
+                         f"from {MIN_STEPS} to {MAX_STEPS}")
+    out = []
+    for i, yv in enumerate(spec.y.values):
+        for j, xv in enumerate(spec.x.values):
+            where = f"cell {spec.x.name}={_short(xv)}, {spec.y.name}={_short(yv)}"
+            try:
+                cfg = cell_config(spec.base, {spec.x.name: xv, spec.y.name: yv})
+                limits.check(cfg, n_networks=spec.seeds)
+            except ValueError as err:
+                raise type(err)(f"{where}: {err}") from None
+            out.append(Cell(i, j, cfg))
+    total = work(out, spec.seeds, spec.steps)
+    if total > MAX_WORK:
+        raise limits.LimitError(
+            f"the whole sweep: {len(out)} cells × {spec.seeds} seeds × {spec.steps} steps "
+            f"is about {total:.2g} multiply-adds, over the cap of {MAX_WORK:.2g}; use fewer "
+            "values, seeds or steps, or a smaller network")
+    return out
+
+
+def work(cell_list: list[Cell], seeds: int, steps: int) -> float:
+    """Multiply-adds of training every cell: forward and backward, three products a layer."""
+    return float(sum(3 * limits.weight_count(c.config) * _batch(c.config) * seeds * steps
+                     for c in cell_list))
+
+
+def _batch(cfg):
+    n_train = cfg["n_samples"] - round(cfg["n_samples"] * cfg["test_fraction"])
+    return cfg["batch_size"] if 0 < cfg["batch_size"] < n_train else n_train
+
+
+def plan(cell_list: list[Cell], seeds: int,
+         lim: limits.Limits | None = None) -> list[list[Cell]]:
+    """Stacks of cells: same stack key, and at most STACK_CAP_FACTOR times the server's cap
+    on work per step in one recorded step of the stack (its largest indivisible piece of
+    work: ``advance`` otherwise stops on time)."""
+    lim = lim or limits.LIMITS
+    groups: dict[tuple, list[Cell]] = {}
+    for c in cell_list:
+        groups.setdefault(compare.stack_key(c.config), []).append(c)
+    stacks = []
+    for group in groups.values():
+        per_cell = limits.step_work(group[0].config, seeds)
+        size = max(1, STACK_CAP_FACTOR * lim.max_step_work // max(per_cell, 1))
+        stacks += [group[k:k + size] for k in range(0, len(group), size)]
+    return stacks
+
+
+def baseline_loss(data, loss_name: str) -> float:
+    """The training loss of the best constant prediction (the class frequencies, or the
+    mean target): what a network that learnt nothing from the inputs achieves."""
+    y = data.y_train
+    if not data.classification:
+        return 0.5 * float(np.var(y))
+    if loss_name == "mse":  # tanh output against targets -1/+1
+        return 0.5 * float(np.var(2.0 * y - 1))
+    p = np.bincount(y) / len(y)
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def baseline_for(cfg: dict) -> float:
+    """baseline_loss of a configuration's training data."""
+    cfg = settings.validate(cfg)
+    data = datasets.make(cfg["dataset"], cfg["n_samples"], cfg["noise"], cfg["test_fraction"],
+                         cfg["data_seed"])
+    return baseline_loss(data, cfg["loss"])
+
+
+@dataclass
+class SweepRun:
+    """A sweep in progress: call ``advance`` until ``done``; ``cancel`` stops it."""
+
+    spec: Spec
+    cells: list = field(init=False)
+    stacks: list = field(init=False)
+    rows: list = field(default_factory=list)
+    cancelled: bool = False
+
+    def __post_init__(self):
+        self.cells = cells(self.spec)
+        self.stacks = plan(self.cells, self.spec.seeds)
+        self.lock = threading.Lock()
+        self._stack = 0
+        self._trainer = None
+        self._sec_per_step = None
+        self._stack_work = [work(s, self.spec.seeds, self.spec.steps) for s in self.stacks]
+        self._done_work = 0.0
+        self.elapsed = 0.0
+        self.current = ""
+
+    @property
+    def done(self) -> bool:
+        return self.cancelled or self._stack >= len(self.stacks)
+
+    @property
+    def finished(self) -> bool:
+        return self._stack >= len(self.stacks)
+
+    @property
+    def progress(self) -> float:
+        total = sum(self._stack_work) or 1.0
+        part = 0.0
+        if self._trainer is not None:
+            part = self._stack_work[self._stack] * self._trainer.step / self.spec.steps
+        return min(1.0, (self._done_work + part) / total)
+
+    @property
+    def cells_done(self) -> int:
+        return sum(len(s) for s in self.stacks[:self._stack])
+
+    def cancel(self):
+        self.cancelled = True
+        self._trainer = None
+
+    def advance(self, budget_s: float = 0.25) -> None:
+        """Train for about ``budget_s`` seconds (at least one step), then return."""
+        start = time.perf_counter()
+        while not self.done:
+            left = budget_s - (time.perf_counter() - start)
+            if left <= 0:
+                break
+            if self._trainer is None:
+                self._trainer = self._start(self.stacks[self._stack])
+                continue
+            t = self._trainer
+            n = self.spec.steps - t.step
+            # One step first to time this stack, then as many as the time left allows.
+            n = min(n, max(1, int(left / self._sec_per_step))) if self._sec_per_step else 1
+            before, t0 = t.step, time.perf_counter()
+            t.run(n)
+            if t.step > before:
+                per = (time.perf_counter() - t0) / (t.step - before)
+                self._sec_per_step = per if self._sec_per_step is None else (
+                    0.5 * self._sec_per_step + 0.5 * per)
+            if t.step >= self.spec.steps or not t.alive.any():
+                self._finish(self.stacks[self._stack], t)
+        self.elapsed += time.perf_counter() - start
+
+    def run_all(self):
+        while not self.done:
+            self.advance(10.0)
+        return self
+
+    def _start(self, stack):
+        members = [compare.seed_member(c.config, k) for c in stack
+                   for k in range(self.spec.seeds)]
+        base = {**stack[0].config, "record_every": self.spec.steps}
+        self._sec_per_step = None
+        self.current = ", ".join(_cell_name(self.spec, c) for c in stack[:3]) + (
+            f" and {len(stack) - 3} more" if len(stack) > 3 else "")
+        return Trainer(base, members)
+
+    def _finish(self, stack, trainer):
+        self.rows += _collect(self.spec, stack, trainer)
+        self._done_work += self._stack_work[self._stack]
+        self._stack += 1
+        self._trainer = None
+
+    def frame(self) -> pd.DataFrame:
+        """One row per cell and seed, in grid order."""
+        columns = ["row", "col", self.spec.y.name, self.spec.x.name, "seed", "init_seed",
+                   *_RESULT_COLUMNS]
+        if self.spec.x.name == self.spec.y.name:  # refused by cells(); kept for safety
+            columns = list(dict.fromkeys(columns))
+        f = pd.DataFrame(self.rows, columns=columns)
+        return f.sort_values(["row", "col", "seed"], ignore_index=True)
+
+    def summary(self, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+        return summarise(self.frame(), self.spec, threshold)
+
+
+_RESULT_COLUMNS = ["final_train_loss", "final_test_loss", "final_train_acc", "final_test_acc",
+                   "baseline_loss", "grad_ratio", "backprop_ratio", "diverged",
+                   "diverged_step"]
+
+
+def _cell_name(spec, cell):
+    return (f"{spec.x.name} {spec.x.labels[cell.col]}, "
+            f"{spec.y.name} {spec.y.labels[cell.row]}")
+
+
+def _ratio(top, bottom):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((top == 0) & (bottom == 0), np.nan, top / bottom)
+
+
+def _collect(spec, stack, trainer):
+    """Rows of one finished stack: final figures, and step 0's gradient ratios."""
+    record = trainer.record
+    first = record.layers[0]  # (M, L, F) at step 0
+    g, d = FIELDS.index("grad_norm"), FIELDS.index("backprop_std")
+    grad_ratio = _ratio(first[:, 0, g], first[:, -1, g])
+    # The error signal at the first hidden layer against the output's (a depth-0 network
+    # has only the output layer: 1 by definition).
+    backprop_ratio = _ratio(first[:, 0, d], first[:, -1, d])
+    final = record.metrics[-1] if record.steps[-1] == spec.steps else np.full(
+        (trainer.n_members, 4), np.nan)
+    baseline = baseline_loss(trainer.data, trainer.config["loss"])
+    rows = []
+    for n, cell in enumerate(stack):
+        for k in range(spec.seeds):
+            m = n * spec.seeds + k
+            where = trainer.diverged_at[m]
+            rows.append({
+                "row": cell.row, "col": cell.col,
+                spec.y.name: spec.y.values[cell.row], spec.x.name: spec.x.values[cell.col],
+                "seed": k, "init_seed": trainer.members[m]["init_seed"],
+                "final_train_loss": final[m, 0], "final_test_loss": final[m, 1],
+                "final_train_acc": final[m, 2], "final_test_acc": final[m, 3],
+                "baseline_loss": baseline,
+                "grad_ratio": grad_ratio[m], "backprop_ratio": backprop_ratio[m],
+                "diverged": where is not None,
+                "diverged_step": where["step"] if where else None,
+            })
+    return rows
+
+
+def check_threshold(threshold) -> float:
+    lo, hi = THRESHOLD_RANGE
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (
+            math.isfinite(threshold) and lo <= threshold <= hi):
+        raise ValueError(f"trained threshold: {threshold!r} is not allowed; allowed: a "
+                         f"number from {lo:g} to {hi:g}")
+    return float(threshold)
+
+
+def trained(frame: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.Series:
+    """Per seed: final train loss below threshold × the constant guess's loss (a diverged or
+    unfinished seed did not train)."""
+    threshold = check_threshold(threshold)
+    loss = frame["final_train_loss"].to_numpy(dtype=float)
+    ok = np.isfinite(loss) & (loss < threshold * frame["baseline_loss"].to_numpy(dtype=float))
+    return pd.Series(ok & ~frame["diverged"].to_numpy(dtype=bool), index=frame.index)
+
+
+def summarise(frame: pd.DataFrame, spec: Spec, threshold: float = DEFAULT_THRESHOLD
+              ) -> pd.DataFrame:
+    """One row per finished cell: medians over seeds, the fraction that trained, and how many
+    diverged. Medians skip diverged seeds (NaN); a cell whose seeds all diverged is NaN."""
+    f = frame.assign(trained=trained(frame, threshold))
+    rows = []
+    for (row, col), g in f.groupby(["row", "col"], sort=True):
+        rows.append({
+            "row": row, "col": col,
+            spec.y.name: spec.y.values[row], spec.x.name: spec.x.values[col],
+            "final_train_loss": compare._quiet(np.nanmedian, g["final_train_loss"]),
+            "final_test_loss": compare._quiet(np.nanmedian, g["final_test_loss"]),
+            "final_test_acc": compare._quiet(np.nanmedian, g["final_test_acc"]),
+            "grad_ratio": compare._quiet(np.nanmedian, g["grad_ratio"]),
+            "backprop_ratio": compare._quiet(np.nanmedian, g["backprop_ratio"]),
+            "trained_fraction": float(g["trained"].mean()),
+            "diverged": int(g["diverged"].sum()),
+            "seeds": len(g),
+        })
+    columns = ["row", "col", spec.y.name, spec.x.name, "final_train_loss", "final_test_loss",
+               "final_test_acc", "grad_ratio", "backprop_ratio", "trained_fraction",
+               "diverged", "seeds"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def grid(summary: pd.DataFrame, spec: Spec, value: str) -> np.ndarray:
+    """(len(y), len(x)) array of one summary column; cells not yet run are NaN."""
+    out = np.full((len(spec.y.values), len(spec.x.values)), np.nan)
+    for r, c, v in zip(summary["row"], summary["col"], summary[value], strict=True):
+        out[r, c] = v
+    return out
+
+
+# ---------------------------------------------------------------- presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    title: str
+    text: str
+    look_for: str
+    base: dict
+    x: Axis
+    y: Axis
+    seeds: int = 4
+    steps: int = 300
+    ratio: str = "backprop_ratio"  # the gradient-ratio map the page shows first
+
+    def spec(self) -> Spec:
+        return Spec(settings.validate(self.base), self.x, self.y, self.seeds, self.steps)
+
+
+# N(0, σ²/fan_in): the init scale is then σ_w itself, the axis of Schoenholz et al.
+_SIGMA_W = {"init": "variance_scaling",
+            "init_params": {"scale": 1.0, "mode": "fan_in", "distribution": "untruncated_normal"}}
+
+PRESETS = {p.key: p for p in [
+    Preset(
+        "edge_of_chaos",
+        "Edge of chaos: deep tanh networks",
+        "Schoenholz et al. (2017), *Deep Information Propagation*: weights drawn from "
+        "N(0, σ²/fan_in), zero biases, tanh. Below σ = 1 (the ordered phase) signals and "
+        "gradients fade with depth; above it (the chaotic phase) nearby inputs are torn apart "
+        "and gradients grow. Only near the critical σ = 1 do they travel through many layers.",
+        "the trainable region (bright in the right-hand map) reaches deepest near init scale "
+        "1 to 1.3 and narrows on either side; the gradient ratio turns huge in the chaotic "
+        "phase (σ ≥ 2).",
+        {"dataset": "circle", "activation": "tanh", "width": 32, "batch_size": 32,
+         "optimizer": "sgd", "lr": 0.1, "bias_init": "zeros", **_SIGMA_W},
+        Axis("init_scale", (0.5, 0.8, 1.0, 1.3, 2.0, 3.0)),
+        Axis("depth", (5, 10, 20, 30, 40, 50)),
+    ),
+    Preset(
+        "relu_stall",
+        "The 30-layer ReLU stall: Glorot against He",
+        "He et al. (2015) found that a 30-layer ReLU network initialised with Glorot's "
+        "variance, 1/fan_avg, does not learn, while their 2/fan_in trains: each ReLU layer "
+        "halves the signal's second moment, which only the factor 2 restores.",
+        "the Glorot and LeCun columns stop training somewhere past 20 layers; He keeps "
+        "training to 50. The gradient-ratio map shows why: with Glorot the first layer's "
+        "gradient is orders of magnitude below the output layer's.",
+        {"dataset": "circle", "activation": "relu", "width": 32, "batch_size": 32,
+         "optimizer": "sgd", "lr": 0.05, "bias_init": "zeros"},
+        Axis("init", ("glorot_uniform", "glorot_normal", "lecun_normal", "he_uniform",
+                      "he_normal", "orthogonal")),
+        Axis("depth", (5, 10, 20, 30, 40, 50)),
+    ),
+]}
+
+DEFAULT_PRESET = "edge_of_chaos"
+
+
+# ---------------------------------------------------------------- the URL query string
+# ``preset=KEY`` names the starting point; settings that differ from the preset's base follow
+# by their own names (``init.KEY`` for the initializer's parameters), then the axes
+# (``x=depth&xv=5,10,20``), ``seeds``, ``steps`` and ``trained`` (the threshold).
+
+PAGE_KEYS = ("preset", "x", "xv", "y", "yv", "seeds", "steps", "trained")
+
+
+def _text(value) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def to_query(spec: Spec, threshold: float = DEFAULT_THRESHOLD,
+             preset: str = DEFAULT_PRESET) -> dict[str, str]:
+    start = PRESETS[preset].spec()
+    base = settings.validate(spec.base)
+    query = {"preset": preset}
+    for name, s in settings.SETTINGS.items():
+        if s.kind is not dict and base[name] != start.base[name]:
+            query[name] = _text(base[name])
+    if base["init"] != start.base["init"] or base["init_params"] != start.base["init_params"]:
+        query["init"] = base["init"]
+        for key, value in base["init_params"].items():
+            query[f"init.{key}"] = _text(value)
+    query.update(x=spec.x.name, xv=axis_text(spec.x), y=spec.y.name, yv=axis_text(spec.y),
+                 seeds=str(spec.seeds), steps=str(spec.steps), trained=_text(float(threshold)))
+    return query
+
+
+def from_query(query: dict) -> tuple[Spec, float, str, list[str]]:
+    """(spec, threshold, preset, messages): every bad entry is named and left at the preset's
+    value, so a mangled link still opens a working page."""
+    errors: list[str] = []
+    query = {k: v if isinstance(v, str) else str(v) for k, v in query.items()}
+    preset = query.get("preset", DEFAULT_PRESET)
+    if preset not in PRESETS:
+        errors.append(f"preset: {preset!r} is not valid; allowed: {', '.join(PRESETS)}")
+        preset = DEFAULT_PRESET
+    start = PRESETS[preset].spec()
+    base = dict(start.base)
+    params, init_given = {}, False
+    for key, text in query.items():
+        if key in PAGE_KEYS:
+            continue
+        if key in settings.SETTINGS and settings.SETTINGS[key].kind is not dict:
+            try:
+                base[key] = settings.parse(key, text)
+                init_given |= key == "init"
+            except ValueError as err:
+                errors.append(str(err))
+        elif key.startswith("init."):
+            params[key.split(".", 1)[1]] = settings.parse_param(f"x={text}")[1]
+        else:
+            errors.append(f"URL parameter {key!r} is unknown on this page and was ignored")
+    if init_given or params:
+        base["init_params"] = {} if init_given else dict(base["init_params"])
+        for key, value in params.items():
+            try:
+                initializers.check_params(base["init"], {key: value})
+                base["init_params"][key] = value
+            except ValueError as err:
+                errors.append(str(err))
+    try:
+        base = settings.validate(base)
+    except ValueError as err:
+        errors.append(f"{err}; the preset's settings were used")
+        base = start.base
+    x = _axis_from_query(query, "x", start.x, errors)
+    y = _axis_from_query(query, "y", start.y, errors)
+    if x.name == y.name:
+        errors.append(f"axes: x and y are both {x.name}; the preset's axes were used")
+        x, y = start.x, start.y
+    seeds = _whole(query, "seeds", 1, compare.MAX_SEEDS, start.seeds, errors)
+    steps = _whole(query, "steps", MIN_STEPS, MAX_STEPS, start.steps, errors)
+    threshold = DEFAULT_THRESHOLD
+    if "trained" in query:
+        try:
+            threshold = check_threshold(float(query["trained"]))
+        except ValueError:
+            lo, hi = THRESHOLD_RANGE
+            errors.append(f"trained: {query['trained']!r} is not allowed; allowed: a number "
+                          f"from {lo:g} to {hi:g}; using {DEFAULT_THRESHOLD:g}")
+    spec = Spec(base, x, y, seeds, steps)
+    try:
+        cells(spec)
+    except ValueError as err:
+        errors.append(f"{err}; the preset was used instead")
+        spec = start
+    return spec, threshold, preset, errors
+
+
+def _axis_from_query(query, which, default, errors):
+    name = query.get(which, default.name)
+    text = query.get(which + "v")
+    if name == default.name and text is None:
+        return default
+    try:
+        if text is None:
+            raise ValueError(f"{which}v: the values of axis {which} are missing")
+        return parse_axis(name, text)
+    except ValueError as err:
+        errors.append(f"axis {which}: {err}; the preset's axis was used")
+        return default
+
+
+def _whole(query, key, lo, hi, default, errors):
+    if key not in query:
+        return default
+    try:
+        value = int(query[key])
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        errors.append(f"{key}: {query[key]!r} is not allowed; allowed: a whole number from "
+                      f"{lo} to {hi}; using {default}")
+        return default
+    return value

@@ -1,0 +1,340 @@
+"""Figures of the Compare and Sweep pages: configurations side by side, and sweep heatmaps.
+
+Each configuration keeps one Okabe-Ito colour in every figure of the page. Data come from
+core.compare (curves with their median and band over seeds) and core.sweep (grids).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from viz import style
+
+# Titles are always {"text": ...}: figures skip plotly's validation (viz.style.VALIDATE), which
+# is what turns a plain string into that form, and plotly.js 3 ignores a plain string.
+
+# Okabe & Ito, without yellow (too faint on white) and black (the train/test colour).
+CONFIG_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+RATIO_SCALE = [[0.0, style.VANISHING], [0.5, "#FFFFFF"], [1.0, style.EXPLODING]]
+
+
+def colour(column: int) -> str:
+    return CONFIG_COLOURS[column % len(CONFIG_COLOURS)]
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _positive(values):
+    """Values for a log axis: zeros and non-finite values become gaps."""
+    v = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(v) & (v > 0), v, np.nan)
+
+
+def _suffix(i: int) -> str:
+    return "" if i == 0 else str(i + 1)
+
+
+def _panels(n: int, gap: float = 0.025, shared_y: bool = True) -> dict:
+    """Axes of n side-by-side panels: x axes x, x2... over y axes y, y2... (y shared)."""
+    width = (1 - gap * (n - 1)) / n
+    axes = {}
+    for i in range(n):
+        s = _suffix(i)
+        x0 = i * (width + gap)
+        axes[f"xaxis{s}"] = dict(domain=[x0, x0 + width], anchor=f"y{s}")
+        axes[f"yaxis{s}"] = dict(anchor=f"x{s}")
+        if i and shared_y:
+            axes[f"yaxis{s}"].update(matches="y", showticklabels=False)
+    return axes
+
+
+def _panel_title(i: int, n: int, text: str, colour_: str, gap: float = 0.025) -> dict:
+    width = (1 - gap * (n - 1)) / n
+    return dict(text=f"<b>{text}</b>", x=i * (width + gap) + width / 2, y=1.0, xref="paper",
+                yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
+                font=dict(size=12, color=colour_))
+
+
+def _short_label(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _panel_chars(n: int) -> int:
+    """How many characters a panel title may have before it runs into its neighbour's."""
+    return max(14, 110 // n)
+
+
+# ---------------------------------------------------------------- Compare
+
+
+def loss_figure(curves, band_name: str = "min to max", log_y: bool = False,
+                quantity: str = "train loss", height: int = 340):
+    """Median over seeds of each configuration's loss, one colour each, with its band."""
+    traces = []
+    for column, rows in curves.groupby("column", sort=True):
+        name, c = rows["label"].iloc[0], colour(column)
+        x = rows["step"].to_numpy()
+        lo, hi = rows["lo"].to_numpy(dtype=float), rows["hi"].to_numpy(dtype=float)
+        if np.any(np.isfinite(hi) & (hi != lo)):  # one seed has no band to draw
+            traces.append(dict(
+                type="scatter", x=np.r_[x, x[::-1]], y=np.r_[hi, lo[::-1]], fill="toself",
+                fillcolor=_rgba(c, 0.18), line=dict(width=0), hoverinfo="skip",
+                legendgroup=str(column), showlegend=False, name=f"{name} ({band_name})"))
+        traces.append(dict(
+            type="scatter", x=x, y=rows["median"], mode="lines", name=name,
+            legendgroup=str(column), line=dict(color=c, width=2.2),
+            hovertemplate=f"{name}<br>step %{{x}}<br>median {quantity} %{{y:.4f}}"
+                          "<extra></extra>"))
+    notes = []
+    y_range = _clip_diverging(curves) if not log_y else None
+    if y_range is not None:
+        notes.append(style.note("curves leaving the top edge blow up: the log scale shows them",
+                                y=1.0, yanchor="bottom", font=dict(size=11, color="#555")))
+    lay = style.layout(
+        f"{quantity.capitalize()}: median over seeds, band {band_name}", height,
+        annotations=notes,
+        xaxis=dict(title=dict(text="step")),
+        yaxis=dict(title=dict(text=quantity), type="log" if log_y else "linear", tickformat=".3g",
+                   **({"range": y_range} if y_range else {})))
+    # Fixed-width entries: long labels measured in a fallback font would otherwise overlap.
+    lay["legend"] = dict(orientation="h", y=-0.2, entrywidth=230, entrywidthmode="pixels",
+                         font=dict(size=12))
+    return style.figure(traces, lay)
+
+
+def _clip_diverging(curves, blowup: float = 100.0):
+    """A linear y range that keeps the healthy curves readable when some blow up: up to a
+    little above the highest value of the columns that stay within ``blowup`` times the
+    lowest starting loss; None when no column goes beyond that."""
+    first = curves[curves["step"] == curves["step"].min()]["median"].to_numpy(dtype=float)
+    first = first[np.isfinite(first) & (first > 0)]
+    if not first.size:
+        return None
+    limit = blowup * float(first.min())
+    tops = curves.groupby("column")[["median", "hi"]].max().max(axis=1).to_numpy(dtype=float)
+    healthy = tops[np.isfinite(tops) & (tops <= limit)]
+    if not healthy.size or len(healthy) == np.isfinite(tops).sum():
+        return None
+    lows = curves[["median", "lo"]].to_numpy(dtype=float)
+    return [min(0.0, float(np.nanmin(lows))), 1.15 * float(healthy.max())]
+
+
+def layer_multiples(layer_curves, title: str, log_y: bool = True, y_title: str = "",
+                    hidden_only: bool = False, height: int = 280, y_range=None):
+    """One panel per configuration, one line per layer (dark: input side, light: output)."""
+    columns = sorted(layer_curves["column"].unique())
+    n = len(columns)
+    depth = int(layer_curves["depth"].max())
+    ramp = style.layer_colours(depth + (0 if hidden_only else 1))
+    traces, notes = [], []
+    for i, column in enumerate(columns):
+        rows = layer_curves[layer_curves["column"] == column]
+        d = int(rows["depth"].iloc[0])
+        if hidden_only:
+            rows = rows[rows["layer"] <= d]
+        all_zero = True
+        for layer, lr in rows.groupby("layer", sort=True):
+            values = lr["value"].to_numpy(dtype=float)
+            finite = values[np.isfinite(values)]
+            all_zero &= bool(len(finite)) and bool(np.all(finite == 0))
+            name = style.layer_name(int(layer), d)
+            traces.append(dict(
+                type="scatter", x=lr["step"], y=_positive(values) if log_y else values,
+                mode="lines", name=name, legendgroup=name, showlegend=i == 0,
+                line=dict(color=ramp[min(int(layer), len(ramp)) - 1], width=1.5,
+                          shape="linear" if log_y else "hv"),
+                xaxis=f"x{_suffix(i)}", yaxis=f"y{_suffix(i)}",
+                hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"))
+        label = rows["label"].iloc[0] if len(rows) else ""
+        notes.append(_panel_title(i, n, _short_label(label, _panel_chars(n)), colour(column)))
+        if log_y and all_zero and len(rows):
+            notes.append(dict(text="all exactly 0<br>(not drawable on a log scale)",
+                              xref=f"x{_suffix(i)} domain", yref=f"y{_suffix(i)} domain",
+                              x=0.5, y=0.5, showarrow=False,
+                              font=dict(size=12, color=style.VANISHING)))
+    axes = _panels(n)
+    for i in range(n):
+        # Every panel's axis needs the type: a log range is in powers of ten, which a
+        # linear axis matched to it would read as plain numbers.
+        y = axes[f"yaxis{_suffix(i)}"]
+        y["type"] = "log" if log_y else "linear"
+        if log_y:
+            y["exponentformat"] = "power"
+        if y_range is not None:
+            y["range"] = y_range
+    axes["yaxis"]["title"] = dict(text=y_title)
+    notes.append(dict(text="step →", xref="paper", yref="paper", x=1.0, y=0, yshift=-22,
+                      xanchor="right", yanchor="top", showarrow=False,
+                      font=dict(size=11, color="#555")))
+    lay = style.layout(title, height, annotations=notes, **axes)
+    lay["margin"] = dict(l=55, r=15, t=60, b=30)
+    lay["legend"] = dict(orientation="h", y=-0.15, yanchor="top", x=0, font=dict(size=11))
+    return style.figure(traces, lay)
+
+
+def gradient_multiples(layer_curves, height: int = 290):
+    return layer_multiples(layer_curves, "‖∂L/∂W‖ per layer (median over seeds), log scale",
+                           log_y=True, y_title="‖∂L/∂W‖", height=height)
+
+
+def distinct_multiples(layer_curves, height: int = 260):
+    width = int(layer_curves["width"].max())
+    return layer_multiples(layer_curves, "Distinct units per hidden layer (median over "
+                           "seeds): 1 means every unit is a copy", log_y=False,
+                           y_title="distinct units", hidden_only=True, height=height,
+                           y_range=[0, width + 0.5])
+
+
+def thumbnails_figure(snapshots: list[dict], labels: list[str], data=None,
+                      max_points: int = 300, height: int = 240):
+    """Each configuration's prediction over the input plane (seed 1), with its 0.5 line."""
+    n = len(snapshots)
+    traces, notes = [], []
+    for i, snap in enumerate(snapshots):
+        axis, z = snap["grid_axis"], snap["output_map"]
+        refs = dict(xaxis=f"x{_suffix(i)}", yaxis=f"y{_suffix(i)}")
+        classification = snap["classification"]
+        traces.append(dict(
+            type="heatmap", x=axis, y=axis, z=z, colorscale=style.DIVERGING, showscale=False,
+            hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>output %{z:.3f}<extra></extra>",
+            **(dict(zmin=0, zmax=1) if classification else dict(zmid=0)), **refs))
+        if classification and z.min() < 0.5 < z.max():
+            traces.append(dict(
+                type="contour", x=axis, y=axis, z=z, showscale=False, hoverinfo="skip",
+                contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
+                line=dict(color="#333", width=1.2), **refs))
+        elif classification:  # no boundary at all: say so, a blank square explains nothing
+            notes.append(dict(text=f"no boundary:<br>p ≈ {float(np.mean(z)):.2f} everywhere",
+                              xref=f"x{_suffix(i)} domain", yref=f"y{_suffix(i)} domain",
+                              x=0.5, y=0.04, showarrow=False, font=dict(size=11, color="#333"),
+                              bgcolor="rgba(255,255,255,0.8)"))
+        if data is not None and classification:
+            X, y = data.X_train[:max_points], data.y_train[:max_points]
+            traces.append(dict(
+                type="scatter", x=X[:, 0], y=X[:, 1], mode="markers", hoverinfo="skip",
+                marker=dict(size=3.5, color=np.where(y == 1, style.POSITIVE, style.NEGATIVE),
+                            line=dict(width=0.4, color="white")), **refs))
+        notes.append(_panel_title(i, n, _short_label(labels[i], _panel_chars(n)), colour(i),
+                                  gap=0.02))
+    axes = _panels(n, gap=0.02, shared_y=False)
+    lim = [float(snapshots[0]["grid_axis"][0]), float(snapshots[0]["grid_axis"][-1])]
+    for i in range(n):
+        s = _suffix(i)
+        plain = dict(range=lim, showticklabels=False, ticks="", showgrid=False, zeroline=False)
+        axes[f"xaxis{s}"].update(constrain="domain", **plain)
+        axes[f"yaxis{s}"].update(scaleanchor=f"x{s}", **plain)
+    lay = style.layout("Decision boundary of seed 1 (blue: class 1, orange: class 0)",
+                       height, annotations=notes, showlegend=False, **axes)
+    lay["margin"] = dict(l=10, r=10, t=60, b=10)
+    return style.figure(traces, lay)
+
+
+def final_box_figure(finals, field: str = "train_loss", log_y: bool = False,
+                     height: int = 340):
+    """Final loss of every seed, one box per configuration; diverged seeds are left out."""
+    traces = []
+    for column, rows in finals.groupby("column", sort=True):
+        name = rows["label"].iloc[0]
+        values = rows[field].to_numpy(dtype=float)
+        ok = np.isfinite(values)
+        traces.append(dict(
+            type="box", y=values[ok], name=_short_label(name, 22), boxpoints="all",
+            jitter=0.35, pointpos=0, marker=dict(color=colour(column), size=5),
+            line=dict(color=colour(column)), fillcolor=_rgba(colour(column), 0.15),
+            customdata=rows["init_seed"].to_numpy()[ok],
+            hovertemplate=f"{name}<br>init seed %{{customdata}}<br>%{{y:.4f}}<extra></extra>"))
+    title = field.replace("_", " ")
+    return style.figure(traces, style.layout(
+        f"Final {title} of every seed", height, showlegend=False,
+        xaxis=dict(tickangle=-25, automargin=True),
+        yaxis=dict(title=dict(text=title), type="log" if log_y else "linear", tickformat=".3g")))
+
+
+# ---------------------------------------------------------------- Sweep
+
+HEATMAPS = {
+    "final_train_loss": ("Final train loss (median over seeds)", "loss"),
+    "grad_ratio": ("‖∂L/∂W‖ of layer 1 / output layer at step 0", "ratio"),
+    "backprop_ratio": ("Error signal std(∂L/∂z) of layer 1 / output at step 0", "ratio"),
+    "trained_fraction": ("Fraction of seeds that trained", "fraction"),
+}
+
+
+def _compact(v: float) -> str:
+    """A ratio in at most five characters, so it fits a cell: 0.12, 3.5, 45, 2e-5, 3e12."""
+    if v == 0:
+        return "0"
+    if 0.01 <= v < 100:
+        return f"{v:.2g}"
+    mantissa, exponent = f"{v:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _cell_text(z, kind):
+    out = np.full(z.shape, "", dtype=object)
+    for idx, v in np.ndenumerate(z):
+        if not np.isfinite(v):
+            out[idx] = "–"
+        elif kind == "fraction":
+            out[idx] = f"{v:.0%}"
+        elif kind == "ratio":
+            out[idx] = _compact(v)
+        else:
+            out[idx] = f"{v:.3f}"
+    return out
+
+
+def _text_colours(shown, lo, hi, dark_below):
+    """Black or white per cell so the number reads on Viridis: white where the colour is
+    dark (the lower part of the scale, above ``dark_below`` when the scale is reversed)."""
+    t = (np.asarray(shown, dtype=float) - lo) / ((hi - lo) or 1.0)
+    dark = t < dark_below if dark_below > 0 else t > -dark_below
+    return np.where(dark, "#FFFFFF", "#111111")
+
+
+def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
+                  height: int = 380, title: str | None = None):
+    """One summary value over the grid: rows are y values, columns x values. Ratios are drawn
+    as log10, white at 1, blue below (vanishing), red above (exploding)."""
+    default_title, kind = HEATMAPS[value]
+    z = np.asarray(z, dtype=float)
+    text = _cell_text(z, kind)
+    shown = z
+    if kind == "ratio":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shown = np.log10(_positive(z))
+        finite = shown[np.isfinite(shown)]
+        top = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
+        ticks = np.arange(-np.floor(top), np.floor(top) + 1, max(1, np.ceil(top / 4)))
+        lo, hi = -top, top
+        extra = dict(colorscale=RATIO_SCALE,
+                     colorbar=dict(thickness=10, title=dict(text="ratio", side="right"),
+                                   tickvals=ticks, ticktext=[f"1e{int(t)}" for t in ticks]))
+        colours = np.full(z.shape, "#111111")
+    elif kind == "fraction":
+        lo, hi = 0.0, 1.0
+        extra = dict(colorscale="Viridis", colorbar=dict(thickness=10, tickformat=".0%"))
+        colours = _text_colours(shown, lo, hi, 0.55)
+    else:
+        finite = z[np.isfinite(z)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        extra = dict(colorscale="Viridis", reversescale=True,
+                     colorbar=dict(thickness=10, title=dict(text="loss", side="right")))
+        colours = _text_colours(shown, lo, hi, -0.45)
+    xs, ys = [str(v) for v in x_labels], [str(v) for v in y_labels]
+    trace = dict(type="heatmap", z=shown, x=xs, y=ys, zmin=lo, zmax=hi, text=text,
+                 xgap=1, ygap=1,
+                 hovertemplate=f"{x_name} %{{x}}, {y_name} %{{y}}<br>%{{text}}<extra></extra>",
+                 **extra)
+    # Positions by index: on a category axis a label like "10" would be read as a number.
+    notes = [dict(x=c, y=r, text=text[r, c], showarrow=False,
+                  font=dict(size=11, color=colours[r, c]))
+             for r in range(z.shape[0]) for c in range(z.shape[1])]
+    lay = style.layout(title or default_title, height, annotations=notes,
+                       xaxis=dict(title=dict(text=x_name), type="category", automargin=True),
+                       yaxis=dict(title=dict(text=y_name), type="category", automargin=True))
+    lay["margin"] = dict(l=55, r=15, t=40, b=50)
+    return style.figure([trace], lay)
