@@ -26,7 +26,8 @@ STEP = re.compile(r"^Step (\d+)$")
 OBSERVE = """() => {
   window.__refreshes = []; const seen = {last: null};
   new MutationObserver(() => {
-    const el = [...document.querySelectorAll('strong')].find(s => /^Step \\d+$/.test(s.textContent));
+    const el = [...document.querySelectorAll('strong')]
+      .find(s => /^Step \\d+$/.test(s.textContent));
     if (el && el.textContent !== seen.last) { seen.last = el.textContent;
       window.__refreshes.push([performance.now(), parseInt(el.textContent.slice(5))]); }
   }).observe(document.body, {subtree: true, childList: true, characterData: true});

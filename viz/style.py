@@ -58,6 +58,10 @@ def layer_name(layer: int, depth: int) -> str:
 
 def figure(traces: list[dict], layout_: dict) -> go.Figure:
     """A Figure from plain trace dicts (each with its ``type``) and a layout dict."""
+    for key, axis in layout_.items():
+        # Validation turns title="x" into {"text": "x"}; plotly.js 3 ignores the bare string.
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis.get("title"), str):
+            layout_[key] = {**axis, "title": {"text": axis["title"]}}
     return go.Figure(dict(data=traces, layout=layout_), _validate=VALIDATE)
 
 
