@@ -447,7 +447,7 @@ def from_query(query: dict) -> Parsed:
             errors.append(f"column {i + 1}: {err}; that column was reset to its default")
             column = default_column(i)
         columns.append(column)
-    seeds = _page_number(query, "seeds", 1, MAX_SEEDS, DEFAULT_SEEDS, errors)
+    seeds = settings.query_whole(query, "seeds", 1, MAX_SEEDS, DEFAULT_SEEDS, errors)
     band = query.get("band", "minmax")
     if band not in BANDS:
         errors.append(f"band: {band!r} is not valid; allowed: {', '.join(BANDS)}")
@@ -460,25 +460,10 @@ def from_query(query: dict) -> Parsed:
     return Parsed(shared, columns, seeds, band, errors)
 
 
-def _page_number(query, key, lo, hi, default, errors):
-    if key not in query:
-        return default
-    text = str(query[key])
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not lo <= value <= hi:
-        errors.append(f"{key}: {text!r} is not allowed; allowed: a whole number from {lo} to "
-                      f"{hi}; using {default}")
-        return default
-    return value
-
-
 def _n_columns(query, by_column, errors):
     named = [i for i in by_column if 1 <= i <= MAX_COLUMNS]
     fallback = max(MIN_COLUMNS, max(named)) if named else DEFAULT_N_COLUMNS
-    return _page_number(query, "cols", MIN_COLUMNS, MAX_COLUMNS, fallback, errors)
+    return settings.query_whole(query, "cols", MIN_COLUMNS, MAX_COLUMNS, fallback, errors)
 
 
 def _column_from_query(i, entries, errors):

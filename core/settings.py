@@ -223,6 +223,23 @@ def _param_value(text):
     return parse_param(f"x={text}")[1]
 
 
+def query_whole(query, key, lo, hi, default, errors):
+    """A page's own whole-number URL parameter (not a setting): out of range or garbage is
+    reported in ``errors`` and ``default`` used instead."""
+    if key not in query:
+        return default
+    text = str(query[key])
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        errors.append(f"{key}: {text!r} is not allowed; allowed: a whole number from {lo} to "
+                      f"{hi}; using {default}")
+        return default
+    return value
+
+
 def from_query(query, ignore=()) -> tuple[dict, list[str]]:
     """(configuration, messages): every bad entry is reported and left at its default."""
     errors, raw = [], {}

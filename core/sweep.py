@@ -505,8 +505,8 @@ def from_query(query: dict) -> tuple[Spec, float, str, list[str]]:
     if x.name == y.name:
         errors.append(f"axes: x and y are both {x.name}; the preset's axes were used")
         x, y = start.x, start.y
-    seeds = _whole(query, "seeds", 1, compare.MAX_SEEDS, start.seeds, errors)
-    steps = _whole(query, "steps", MIN_STEPS, MAX_STEPS, start.steps, errors)
+    seeds = settings.query_whole(query, "seeds", 1, compare.MAX_SEEDS, start.seeds, errors)
+    steps = settings.query_whole(query, "steps", MIN_STEPS, MAX_STEPS, start.steps, errors)
     threshold = DEFAULT_THRESHOLD
     if "trained" in query:
         try:
@@ -536,17 +536,3 @@ def _axis_from_query(query, which, default, errors):
     except ValueError as err:
         errors.append(f"axis {which}: {err}; the preset's axis was used")
         return default
-
-
-def _whole(query, key, lo, hi, default, errors):
-    if key not in query:
-        return default
-    try:
-        value = int(query[key])
-    except ValueError:
-        value = None
-    if value is None or not lo <= value <= hi:
-        errors.append(f"{key}: {query[key]!r} is not allowed; allowed: a whole number from "
-                      f"{lo} to {hi}; using {default}")
-        return default
-    return value

@@ -121,3 +121,16 @@ def apply(raw: dict, previous: dict | None) -> tuple[dict, str | None]:
         return cfg, None
     except ValueError as err:
         return (previous or settings.validate()), str(err)
+
+
+def transport(playing, set_playing, step, reset, key_prefix="", reset_help=""):
+    """Play/Pause, Step, Step x10 and Reset in one row; the callbacks do the work."""
+    c = st.columns([1, 1, 1, 1, 4])
+    c[0].button("Pause" if playing else "Play", on_click=set_playing, args=(not playing,),
+                type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
+                key=key_prefix + "play", width="stretch")
+    c[1].button("Step", on_click=step, args=(1,), key=key_prefix + "step1", width="stretch")
+    c[2].button("Step ×10", on_click=step, args=(10,), key=key_prefix + "step10",
+                width="stretch")
+    c[3].button("Reset", icon=":material/replay:", on_click=reset, key=key_prefix + "reset",
+                width="stretch", help=reset_help)

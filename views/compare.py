@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core import compare, limits, settings
-from ui import multi, visibility
+from ui import controls, multi, visibility
 from viz import compare as figures
 
 TICK_S = limits.LIMITS.tick_seconds
@@ -89,15 +89,8 @@ def _reset():
         run.reset()
 
 
-c = st.columns([1, 1, 1, 1, 4])
-c[0].button("Pause" if playing else "Play", on_click=_set_playing, args=(not playing,),
-            type="primary",
-            icon=":material/pause:" if playing else ":material/play_arrow:", key="cmpbtn_play",
-            width="stretch")
-c[1].button("Step", on_click=_step, args=(1,), key="cmpbtn_step1", width="stretch")
-c[2].button("Step ×10", on_click=_step, args=(10,), key="cmpbtn_step10", width="stretch")
-c[3].button("Reset", icon=":material/replay:", on_click=_reset, key="cmpbtn_reset",
-            width="stretch", help="the identical runs again: same data, first weights, batches")
+controls.transport(playing, _set_playing, _step, _reset, key_prefix="cmpbtn_",
+                   reset_help="the identical runs again: same data, first weights, batches")
 
 
 def chart(fig, key):

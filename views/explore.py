@@ -57,15 +57,8 @@ def _reset():
         run.reset()
 
 
-c = st.columns([1, 1, 1, 1, 4])
-c[0].button("Pause" if playing else "Play", on_click=_set_playing, args=(not playing,),
-            type="primary",
-            icon=":material/pause:" if playing else ":material/play_arrow:", key="play",
-            width="stretch")
-c[1].button("Step", on_click=_step, args=(1,), key="step1", width="stretch")
-c[2].button("Step ×10", on_click=_step, args=(10,), key="step10", width="stretch")
-c[3].button("Reset", icon=":material/replay:", on_click=_reset, key="reset", width="stretch",
-            help="the identical run again: same data, first weights and batches")
+controls.transport(playing, _set_playing, _step, _reset,
+                   reset_help="the identical run again: same data, first weights and batches")
 
 
 def chart(fig, key):
