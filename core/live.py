@@ -9,8 +9,6 @@ from __future__ import annotations
 import threading
 import time
 
-import numpy as np
-
 from core import limits, settings
 from core.trainer import Trainer
 
@@ -89,8 +87,6 @@ class LiveRun:
                 0.7 * self.sec_per_step + 0.3 * per)
         return done
 
-    def initial_weights(self, layer: int, member: int = 0) -> np.ndarray:
-        return self.initial_Ws[layer - 1][member]
 
 
 def _check_limits(config: dict, members: list[dict] | None):

@@ -171,7 +171,7 @@ def validate(raw: dict | None = None, **overrides) -> dict:
     cfg = {name: check(name, given.get(name, default)) for name, default in DEFAULTS.items()}
     unknown = set(given) - set(cfg)
     if unknown:
-        check(sorted(unknown)[0], None)
+        _fail("setting", sorted(unknown)[0], "is unknown; valid settings: " + ", ".join(SETTINGS))
     classification = cfg["dataset"] in datasets.CLASSIFICATION
     if cfg["loss"] == "auto":
         cfg["loss"] = _auto_loss(cfg["dataset"])

@@ -19,7 +19,7 @@ WIDGET_PREFIX = "cfg_"
 
 
 def load_url_once(scope: str) -> list[str]:
-    """On a session's first visit to a page (or after ``request_url_load``), copy the
+    """On a session's first visit to a page, copy the
     URL's configuration into the widgets' state; return the messages about bad entries."""
     flag = f"_url_loaded_{scope}"
     if st.session_state.get(flag):
@@ -31,10 +31,6 @@ def load_url_once(scope: str) -> list[str]:
     st.session_state[f"_url_errors_{scope}"] = errors
     st.session_state["lesson"] = query.get("lesson")
     return errors
-
-
-def request_url_load(scope: str):
-    st.session_state[f"_url_loaded_{scope}"] = False
 
 
 def set_widgets(cfg: dict):
