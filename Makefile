@@ -11,6 +11,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# One BLAS thread, as in the Docker image: the matrices are small, and more threads only
+# fight each other (and the browser) for the cores.
+run: export OPENBLAS_NUM_THREADS := 1
+run: export OMP_NUM_THREADS := 1
+run: export MKL_NUM_THREADS := 1
 run: $(VENV)/.installed
 	$(VENV)/bin/streamlit run app.py --server.port 8501
 

@@ -49,9 +49,11 @@ def one_run(browser, url, seconds, speed):
     page.evaluate(OBSERVE)
     page.get_by_role("button", name="Play").click()
     time.sleep(2)  # let the first ticks settle
-    page.evaluate("() => { window.__refreshes = []; }")
+    page.evaluate("() => { window.__refreshes = []; window.__wriDraws = {}; }")
     time.sleep(seconds)
     marks = page.evaluate("() => window.__refreshes")
+    # Frames each chart really drew (counted by ui/live_chart.py's component).
+    draws = page.evaluate("() => window.__wriDraws")
     page.get_by_role("button", name="Pause").click()
     page.context.close()
     span = (marks[-1][0] - marks[0][0]) / 1000
@@ -59,6 +61,7 @@ def one_run(browser, url, seconds, speed):
         "first_chart_s": first_chart,
         "refresh_per_s": (len(marks) - 1) / span,
         "steps_per_s": (marks[-1][1] - marks[0][1]) / span,
+        "charts": {k: (n / seconds, ms / max(n, 1)) for k, (n, ms) in draws.items()},
     }
 
 
@@ -77,9 +80,16 @@ def main():
             runs.append(r)
             print(f"run {k + 1}: first chart {r['first_chart_s']:.2f} s, "
                   f"{r['refresh_per_s']:.2f} refreshes/s, {r['steps_per_s']:.0f} steps/s")
+            print("  per chart, frames/s (ms each): " + ", ".join(
+                f"{name} {rate:.1f} ({ms:.0f})" for name, (rate, ms) in sorted(
+                    r["charts"].items(), key=lambda kv: -kv[1][0])))
         browser.close()
     for key, unit in (("first_chart_s", "s"), ("refresh_per_s", "/s"), ("steps_per_s", "/s")):
         print(f"median {key}: {statistics.median(r[key] for r in runs):.2f} {unit}")
+    names = sorted({name for r in runs for name in r["charts"]})
+    print("median frames/s per chart: " + ", ".join(
+        f"{name} {statistics.median(r['charts'].get(name, (0, 0))[0] for r in runs):.1f}"
+        for name in names))
 
 
 if __name__ == "__main__":

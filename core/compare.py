@@ -162,6 +162,7 @@ class Lockstep:
         self.max_records = max_records
         self.lock = threading.Lock()
         self.waiting = False
+        self.generation = 0  # counts rebuilds, so a page can tell this run from the last
         self._build()
 
     def _build(self):
@@ -175,6 +176,7 @@ class Lockstep:
             base = {**self.configs[cols[0]], "record_every": 1}
             self.trainers.append(Trainer(base, members, max_records=self.max_records))
         self.sec_per_step = None
+        self.generation += 1
 
     def reset(self):
         """The identical runs again: same data, first weights and batches."""

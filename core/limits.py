@@ -51,7 +51,7 @@ class Limits:
     max_samples: int = 2000
     max_steps_per_tick: int = 200
     tick_seconds: float = 0.2
-    tick_budget_seconds: float = 0.05
+    tick_budget_seconds: float = 0.08
     max_training_sessions: int = max(2, _cpus())
 
 

@@ -24,6 +24,7 @@ class LiveRun:
         self.lock = threading.Lock()
         _check_limits(config, members)  # the app's runs share a server: refuse what's over a cap
         self.waiting = False  # True when the last tick found no free training slot
+        self.generation = 0  # counts rebuilds, so a page can tell this run from the last
         self._build()
 
     def _build(self):
@@ -32,6 +33,7 @@ class LiveRun:
         self.initial_Ws = [W.copy() for W in self.trainer.Ws]
         self.initial_bs = [b.copy() for b in self.trainer.bs]
         self.sec_per_step = None
+        self.generation += 1
 
     def reset(self):
         """The identical run again: same data, same first weights, same batches."""
@@ -74,8 +76,9 @@ class LiveRun:
         steps = min(steps, limits.LIMITS.max_steps_per_tick)
         if self.sec_per_step:
             steps = max(1, min(steps, int(budget_s / self.sec_per_step)))
-        # About ten records per tick is plenty for curves drawn at a few frames a second.
-        rate = max(1, steps // 10)
+        # About four records per tick (twenty points a second at five refreshes) draws
+        # smooth curves; each record evaluates the whole data set, so more cost real steps.
+        rate = max(1, steps // 4)
         if self.trainer.config["record_every"] < rate:
             self.trainer.config["record_every"] = rate
         start, before = time.perf_counter(), self.trainer.step

@@ -6,14 +6,17 @@ import numpy as np
 import streamlit as st
 
 from core import compare, limits, settings
-from ui import controls, multi, visibility
+from ui import controls, live_chart, multi, visibility
 from viz import compare as figures
 
 TICK_S = limits.LIMITS.tick_seconds
-CHART = dict(theme=None, config={"displaylogo": False, "displayModeBar": False})
+# As on Explore: the light charts redraw on every refresh of a playing run, the heavy ones
+# take turns, one refresh in SLOW each (ui/live_chart.py).
+SLOW = 3
 P = multi.COMPARE
 playing_key = "_playing_compare"
 
+live_chart.preload()
 errors = multi.load_compare_url()
 
 with st.sidebar:
@@ -93,8 +96,9 @@ controls.transport(playing, _set_playing, _step, _reset, key_prefix="cmpbtn_",
                    reset_help="the identical runs again: same data, first weights, batches")
 
 
-def chart(fig, key):
-    st.plotly_chart(fig, key=key, **CHART)
+def chart(key, build, every=1, inputs=()):
+    live_chart.draw(key, build, every=every, frame=live_chart.frame_of("compare"),
+                    inputs=(id(run), run.generation, *inputs))
 
 
 def column_status(i, status, grads):
@@ -119,8 +123,10 @@ def column_status(i, status, grads):
 
 
 def live():
+    ticking = st.session_state.get(playing_key) and not visibility.hidden()
+    frame = live_chart.next_frame("compare", ticking)
     with run.lock:
-        if st.session_state.get(playing_key) and not visibility.hidden() and not run.finished:
+        if ticking and not run.finished:
             run.tick(st.session_state.get(P + "speed", 10))
         quantity = st.session_state.get("cmp_quantity") or "train_loss"
         curves = run.curves(quantity, band)
@@ -128,7 +134,9 @@ def live():
         distinct = run.layer_curves("distinct_units")
         finals = run.final_losses()
         table = run.final_table()
-        snaps = [run.snapshot(col, grid_size=30) for col in range(len(run.configs))]
+        # A grid pass per column: only when the thumbnails are due.
+        if live_chart.due("cmpfig_thumbs", SLOW, frame, (id(run), run.generation)):
+            snaps = [run.snapshot(col, grid_size=30) for col in range(len(run.configs))]
         statuses = [run.status(col) for col in range(len(run.configs))]
         hidden_grads = [run.hidden_grad_norms(col) for col in range(len(run.configs))]
         data = run.trainers[0].data
@@ -147,21 +155,23 @@ def live():
         st.segmented_control("loss", ["train_loss", "test_loss"], key="cmp_quantity",
                              format_func=lambda f: f.replace("_", " "))
         log_y = st.toggle("log scale", key="cmp_log")
-        chart(figures.loss_figure(curves, compare.BANDS[band], log_y,
-                                  quantity.replace("_", " ")), "cmpfig_loss")
+        chart("cmpfig_loss", lambda: figures.loss_figure(curves, compare.BANDS[band], log_y,
+                                                         quantity.replace("_", " ")),
+              inputs=(band, log_y, quantity))
         st.caption("A flat line at 0.693 (ln 2) is a network that guesses 50/50 on every "
                    "point: it has learnt nothing.")
     with right:
-        chart(figures.final_box_figure(finals, quantity, log_y), "cmpfig_box")
+        chart("cmpfig_box", lambda: figures.final_box_figure(finals, quantity, log_y),
+              inputs=(log_y, quantity))
         st.caption("Each dot is one seed. A tall box means the result depends on luck; "
                    "diverged seeds are left out (see the status above).")
-    chart(figures.gradient_multiples(grads), "cmpfig_grads")
+    chart("cmpfig_grads", lambda: figures.gradient_multiples(grads), SLOW)
     st.caption("Per layer, the weight gradient's size. Zeros give exactly 0 in every hidden "
                "layer: nothing reaches the hidden weights, so they never move.")
-    chart(figures.distinct_multiples(distinct), "cmpfig_distinct")
+    chart("cmpfig_distinct", lambda: figures.distinct_multiples(distinct), SLOW)
     st.caption("Random weights give every unit its own weights (as many distinct units as "
                "the width); zeros or a constant leave one unit copied across the layer.")
-    chart(figures.thumbnails_figure(snaps, run.labels, data), "cmpfig_thumbs")
+    chart("cmpfig_thumbs", lambda: figures.thumbnails_figure(snaps, run.labels, data), SLOW)
     st.markdown("**Final figures** (medians over seeds)")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "train loss": st.column_config.NumberColumn(format="%.4f"),

@@ -5,14 +5,14 @@ import streamlit as st
 
 from core import limits, telemetry, theory
 from core.lessons import BY_KEY
-from ui import controls, state, visibility
-from viz import boundary, distributions, network, style, training, transport
+from ui import controls, live_chart, state, visibility
+from viz import boundary, distributions, network, style, training
 
 TICK_S = limits.LIMITS.tick_seconds  # 0.2: five refreshes a second (WRI_TICK_SECONDS)
 PANELS = ("network", "boundary", "loss", "gradient flow", "distributions", "symmetry",
           "theory")
-CHART = dict(theme=None, config={"displaylogo": False, "displayModeBar": False})
 
+live_chart.preload()
 errors = state.load_url_once("explore")
 raw = controls.sidebar()
 cfg, problem = controls.apply(raw, st.session_state.get("_cfg_explore"))
@@ -61,9 +61,16 @@ controls.transport(playing, _set_playing, _step, _reset,
                    reset_help="the identical run again: same data, first weights and batches")
 
 
-def chart(fig, key):
-    # Images go as PNG: 1.5 MB less per refresh for the network diagram (viz/transport.py).
-    st.plotly_chart(transport.compact_images(fig), key=key, **CHART)
+# While playing, the light charts redraw on every refresh and the heavy ones take turns,
+# one refresh in SLOW each: a browser redrawing all twelve at once manages about two
+# refreshes a second (bench/explore_refresh.py reports each chart's own rate).
+SLOW = 3
+SNAPSHOT_CHARTS = {"network": "network", "boundary": "boundary", "distributions": "histograms"}
+
+
+def chart(key, build, every=1, inputs=()):
+    live_chart.draw(key, build, every=every, frame=live_chart.frame_of("explore"),
+                    inputs=(run.generation, *inputs))
 
 
 def status_line(trainer, lay, met):
@@ -89,12 +96,18 @@ def status_line(trainer, lay, met):
 
 
 def live():
+    ticking = st.session_state.get(playing_key) and not visibility.hidden()
+    frame = live_chart.next_frame("explore", ticking)
     with run.lock:
-        if st.session_state.get(playing_key) and not visibility.hidden() and not run.finished:
+        if ticking and not run.finished:
             run.tick(st.session_state.get("speed", 20))
         trainer = run.trainer
         layer_frame, step_frame = trainer.frames()
-        snap = trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
+        # The probe-batch snapshot costs a forward pass over a grid: taken only when a chart
+        # that shows it is due.
+        if any(live_chart.due(key, SLOW, frame, (run.generation,))
+               for panel, key in SNAPSHOT_CHARTS.items() if panel in shown):
+            snap = trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
     if st.session_state.get(playing_key) and run.waiting:  # every training slot was taken
         st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
     depth, width = trainer.depth, trainer.config["width"]
@@ -112,13 +125,13 @@ def live():
         left, right = st.columns([3, 2])
         if "network" in shown:
             with left:
-                chart(network.network_figure(snap, depth, width), "network")
+                chart("network", lambda: network.network_figure(snap, depth, width), SLOW)
                 st.caption("Each square is one unit's output over the input plane (blue "
                            "positive, orange negative); links are weights, thicker = larger. "
                            "Under zeros or a constant, every square in a layer is the same.")
         if "boundary" in shown:
             with right:
-                chart(boundary.boundary_figure(snap, trainer.data), "boundary")
+                chart("boundary", lambda: boundary.boundary_figure(snap, trainer.data), SLOW)
                 st.caption("What the network predicts everywhere; filled dots train, rings "
                            "test.")
     if "loss" in shown or "gradient flow" in shown:
@@ -126,7 +139,7 @@ def live():
         if "loss" in shown:
             with left:
                 log_y = st.toggle("log scale", key="loss_log")
-                chart(training.loss_figure(step_frame, log_y=log_y), "loss")
+                chart("loss", lambda: training.loss_figure(step_frame, log_y=log_y), inputs=(log_y,))
                 st.caption("A flat line at 0.693 (ln 2) means the network guesses 50/50: "
                            "it has learnt nothing.")
         if "gradient flow" in shown:
@@ -137,38 +150,46 @@ def live():
                     format_func=lambda f: {"grad_norm": "weight gradient",
                                            "backprop_std": "back-propagated error",
                                            "update_ratio": "update / weight"}[f]) or "grad_norm"
-                chart(training.gradflow_bars(latest, field, depth), "flow_bars")
+                chart("flow_bars", lambda: training.gradflow_bars(latest, field, depth),
+                      inputs=(field,))
                 st.caption("Each layer's gradient now, on a log scale. Bars far below the "
                            "output layer's are vanishing; far above, exploding.")
         if "gradient flow" in shown:
             left, right = st.columns(2)
             with left:
-                chart(training.gradflow_lines(layer_frame, field, depth), "flow_lines")
+                chart("flow_lines", lambda: training.gradflow_lines(layer_frame, field, depth), SLOW,
+                      (field,))
             with right:
-                chart(training.gradflow_heatmap(layer_frame, field, depth), "flow_heat")
+                chart("flow_heat", lambda: training.gradflow_heatmap(layer_frame, field, depth),
+                      SLOW, (field,))
             st.caption("Healthy initialisation keeps all layers within an order of magnitude "
                        "or two; vanishing shows as lines fanning out downwards for the layers "
                        "nearest the input.")
     if "distributions" in shown and depth:
         left, right = st.columns([2, 1])
         with left:
-            chart(distributions.histograms_figure(snap, depth), "histograms")
+            chart("histograms", lambda: distributions.histograms_figure(snap, depth), SLOW)
         with right:
-            chart(distributions.saturation_figure(latest, depth), "saturation")
+            chart("saturation", lambda: distributions.saturation_figure(latest, depth), SLOW)
         st.caption("Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
                    "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
                    "with zero slope on every example are dead.")
     if "symmetry" in shown and depth:
         left, right = st.columns([3, 2])
         with left:
-            chart(training.symmetry_figure(layer_frame, width, depth), "symmetry")
+            chart("symmetry", lambda: training.symmetry_figure(layer_frame, width, depth), SLOW)
         with right:
             layer = st.number_input("layer", 1, depth, 1, key="sim_layer")
-            sim = telemetry.unit_similarity(trainer.Ws[layer - 1][0], trainer.bs[layer - 1][0])
-            chart(training.similarity_figure(sim[:32, :32], layer), "similarity")
+            chart("similarity", lambda: similarity_figure(trainer, layer), SLOW, (layer,))
         st.caption("Random initialisation gives every unit its own weights: as many "
                    "distinct units as the width. Zeros or a constant give 1, and gradient "
                    "descent can never separate them.")
+
+
+def similarity_figure(trainer, layer):
+    with run.lock:
+        sim = telemetry.unit_similarity(trainer.Ws[layer - 1][0], trainer.bs[layer - 1][0])
+    return training.similarity_figure(sim[:32, :32], layer)
 
 
 def first_weights_panels():
@@ -186,14 +207,15 @@ def first_weights_panels():
                                top_grad_sq=top_sq)
     left, right = st.columns(2)
     with left:
-        chart(distributions.theory_figure(predicted, step0, depth), "theory")
+        chart("theory", lambda: distributions.theory_figure(predicted, step0, depth))
     with right:
         wl = st.number_input("weights of layer", 1, depth + 1, 1, key="weight_layer")
         name, params = cfg["layer_inits"].get(wl, (cfg["init"], cfg["init_params"]))
         W0 = first_Ws[wl - 1]
         edges, density = density_of(name, tuple(sorted(params.items())), W0.shape,
                                     cfg["init_scale"])
-        chart(distributions.weight_histogram_figure(W0, edges, density, wl, name), "weights")
+        chart("weights", lambda: distributions.weight_histogram_figure(W0, edges, density, wl,
+                                                                       name))
     st.caption("The variance argument (lines) predicts each layer's scale from the "
                "weights' variance alone; dots are what the network really did at step 0. "
                "They agree for zero-mean random weights and part ways where its "

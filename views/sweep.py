@@ -3,14 +3,13 @@
 import streamlit as st
 
 from core import limits, sweep
-from ui import multi, visibility
+from ui import live_chart, multi, visibility
 from viz import compare as figures
 
 # A sweep works in slices of TICK_WORK_S seconds, one per refresh, so that Cancel (and every
 # other session) gets its turn between two slices.
 TICK_S = 0.5
 TICK_WORK_S = 0.35
-CHART = dict(theme=None, config={"displaylogo": False, "displayModeBar": False})
 P = multi.SWEEP
 running_key = "_sweep_running"
 
@@ -93,7 +92,8 @@ b2.button("Cancel", icon=":material/stop:", on_click=_cancel, disabled=not runni
 
 
 def chart(fig, key):
-    st.plotly_chart(fig, key=key, **CHART)
+    # Updated in place as the cells fill in, not rebuilt (ui/live_chart.py).
+    live_chart.draw(key, lambda: fig)
 
 
 def results(run, threshold):

@@ -5,6 +5,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.live_charts import live_specs
 from tests.e2e.helpers import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
@@ -128,8 +129,11 @@ def test_sweep_runs_and_shows_three_maps_and_downloads():
         at.run()
     assert not at.exception
     assert "4 of 4 cells" in " ".join(texts(at)) and "finished" in " ".join(texts(at))
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3
+    charts = live_specs(at)
+    ratio = at.session_state["swp_ratio"] if "swp_ratio" in at.session_state else None
+    assert sorted(charts) == sorted(["swpfig_final_train_loss", f"swpfig_{ratio}",
+                                     "swpfig_trained_fraction"])
+    assert all(spec["data"][0]["type"] == "heatmap" for spec in charts.values())
     assert len(at.get("download_button")) == 2
 
 
@@ -165,3 +169,18 @@ def test_sweep_bad_axis_typed_in_is_an_error_and_run_is_disabled():
     assert not at.exception
     assert "init_scale" in messages(at) and "out of range" in messages(at)
     assert at.button(key="swpbtn_run").disabled
+
+
+def test_compare_charts_update_in_place_and_heavy_ones_take_turns():
+    at = open_page("views/compare.py", TINY)
+    keys = ["cmpfig_loss", "cmpfig_box", "cmpfig_grads", "cmpfig_distinct", "cmpfig_thumbs"]
+    assert sorted(live_specs(at)) == sorted(keys)
+    at.session_state["_playing_compare"] = True
+    frames = []
+    for _ in range(4):
+        at.run()
+        assert not at.exception
+        frames.append(live_specs(at))
+    changed = {k: sum(a[k] != b[k] for a, b in zip(frames, frames[1:])) for k in keys}
+    assert changed["cmpfig_loss"] == 3
+    assert changed["cmpfig_grads"] == changed["cmpfig_thumbs"] == 1

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import settings
 from core.lessons import LESSONS
+from tests.app.live_charts import live_specs
 from tests.e2e.helpers import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
@@ -131,3 +132,36 @@ def test_lessons_page_opens_a_lesson_in_explore():
     assert at.session_state["lesson"] == "constant"
     assert at.session_state["cfg_init"] == "constant"
     assert at.query_params["lesson"] == "constant"
+
+
+LIVE_CHARTS = ["network", "boundary", "loss", "flow_bars", "flow_lines", "flow_heat",
+               "histograms", "saturation", "symmetry", "similarity", "theory", "weights"]
+
+
+def test_every_chart_goes_through_the_in_place_live_component():
+    at = run_app()
+    specs = live_specs(at)
+    assert sorted(specs) == sorted(LIVE_CHARTS)
+    assert not at.get("plotly_chart")  # st.plotly_chart rebuilds a chart on every frame
+    for spec in specs.values():
+        assert spec["data"] and spec["layout"]["height"] > 0
+        assert spec["config"]["responsive"]
+
+
+def test_playing_redraws_light_charts_every_refresh_and_heavy_ones_in_turn():
+    at = run_app({"depth": "4", "width": "16"})
+    at.session_state["_playing_explore"] = True
+    frames = []
+    for _ in range(4):  # each run while playing is one refresh: a tick, then the charts
+        at.run()
+        assert not at.exception
+        frames.append(live_specs(at))
+    changed = {key: sum(a[key] != b[key] for a, b in zip(frames, frames[1:]))
+               for key in frames[0]}
+    assert changed["loss"] == changed["flow_bars"] == 3
+    # The heavy charts redraw one refresh in three, and not all on the same refresh.
+    for key in ("network", "boundary", "histograms", "flow_lines", "flow_heat", "symmetry"):
+        assert changed[key] == 1, key
+    due = [{k for k in frames[0] if frames[i][k] != frames[i + 1][k]} - {"loss", "flow_bars"}
+           for i in range(3)]
+    assert all(due), due

@@ -17,6 +17,12 @@ OUTPUT_DIR = REPO_ROOT / "test-output"
 SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
 
 
+# As in the Docker image and `make run`: the app's matrices are small, and a second BLAS
+# thread only fights the browser for the same cores (it made training ten times slower).
+ONE_BLAS_THREAD = {name: "1" for name in
+                   ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
 def chromium_path() -> str:
     return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -51,7 +57,7 @@ def start_streamlit(
         proc = subprocess.Popen(
             cmd,
             cwd=REPO_ROOT,
-            env={**os.environ, **(env or {})},
+            env={**ONE_BLAS_THREAD, **os.environ, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -1,0 +1,176 @@
+"""A Plotly chart that updates in place, for figures redrawn several times a second.
+
+``st.plotly_chart`` folds the whole figure into the element's identity, so every new frame
+of a live chart is a new element: the browser throws the old chart away and builds another
+from nothing (a fresh ``Plotly.newPlot``, DOM and all). With a dozen charts refreshed five
+times a second, that rebuilding alone kept a browser's main thread saturated at about one
+refresh a second. This component keeps one element per ``key`` and hands each new frame to
+``Plotly.react``, which changes only what changed.
+
+plotly.js itself comes from the plotly Python package (the same version that builds the
+figures), served by Streamlit's static route for components; it loads once per page and
+the browser caches it. Named templates ("plotly_white") are fetched the same way, once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+import plotly.io as pio
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+from viz import transport
+
+_ASSETS = Path(plotly.__file__).parent / "package_data"  # plotly.min.js, templates/
+_ASSET_NAME = "plotly_assets"  # served at component/ui.live_chart.plotly_assets/<file>
+CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+_JS = """
+const BASE = "component/ui.live_chart.%(assets)s/";
+const url = (file) => new URL(BASE + file, document.baseURI).href;
+
+function plotlyJs() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__wriPlotly) {
+    window.__wriPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url("plotly.min.js");
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { window.__wriPlotly = null; reject(new Error("plotly.js did not load")); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__wriPlotly;
+}
+
+const templates = (window.__wriTemplates = window.__wriTemplates || {});
+function template(name) {
+  if (!templates[name]) {
+    templates[name] = fetch(url("templates/" + name + ".json")).then((r) => r.json());
+  }
+  return templates[name];
+}
+
+export default async function ({ parentElement, data }) {
+  const spec = typeof data === "string" ? JSON.parse(data) : data;
+  if (spec.preload) {  // a page's first element: start fetching while the page builds
+    plotlyJs();
+    spec.preload.forEach(template);
+    return;
+  }
+  let div = parentElement.querySelector(":scope > .wri-live-chart");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "wri-live-chart";
+    parentElement.appendChild(div);
+    // Columns change width without a window resize (the sidebar opening, say).
+    new ResizeObserver(() => { if (div._fullLayout) window.Plotly.Plots.resize(div); })
+      .observe(div);
+  }
+  // A fixed box that contains its own layout: Plotly measures text as it draws, and each
+  // measurement would otherwise lay out the whole page again.
+  div.style.height = (spec.layout.height || 300) + "px";
+  div.style.contain = "strict";
+  // Frames can arrive faster than a busy browser draws them: draw only the newest.
+  div.__next = spec;
+  if (div.__drawing) return;
+  div.__drawing = true;
+  try {
+    const Plotly = await plotlyJs();
+    while (div.__next) {
+      const next = div.__next;
+      div.__next = null;
+      if (typeof next.layout.template === "string") {
+        next.layout.template = await template(next.layout.template);
+      }
+      const start = performance.now();
+      await Plotly.react(div, next.data, next.layout, next.config);
+      // Per chart: frames drawn and milliseconds spent drawing (read by bench/).
+      const tally = (window.__wriDraws = window.__wriDraws || {});
+      const t = (tally[next.key] = tally[next.key] || [0, 0]);
+      t[0] += 1; t[1] += performance.now() - start;
+    }
+  } finally {
+    div.__drawing = false;
+  }
+}
+""" % {"assets": _ASSET_NAME}
+
+_component = st.components.v2.component("wri_live_chart", js=_JS, isolate_styles=False)
+
+
+_CACHE = "_live_chart_specs"  # session state: key -> (inputs, the last spec sent)
+_PHASES = "_live_chart_phases"  # session state: key -> the frames (mod every) it draws on
+
+
+def next_frame(scope: str, playing: bool) -> int | None:
+    """Number this refresh of a playing page (``scope`` names the page); None when it is
+    not playing, which makes every chart due."""
+    key = f"_live_chart_frame_{scope}"
+    st.session_state[key] = (st.session_state.get(key) or 0) + 1 if playing else None
+    return st.session_state[key]
+
+
+def frame_of(scope: str) -> int | None:
+    """The number ``next_frame`` gave this page's current refresh."""
+    return st.session_state.get(f"_live_chart_frame_{scope}")
+
+
+def due(key: str, every: int = 1, frame: int | None = None, inputs=()) -> bool:
+    """Whether chart ``key`` gets a new frame now.
+
+    ``frame`` counts the refreshes of a playing run; None (paused, or a widget changed)
+    means every chart is due. While playing, a chart with ``every=k`` redraws on one
+    refresh in k, and charts with the same k take turns (dealt phases in the order they
+    are first drawn), so heavy panels share out the browser's time instead of all landing
+    on one refresh.
+    A change of ``inputs`` (the chart's own settings) makes it due at once.
+    """
+    last = _specs().get(key)
+    return is_due(every, frame, _phase(key, every), inputs, None if last is None else last[0])
+
+
+def is_due(every: int, frame: int | None, phase: int, inputs, last_inputs) -> bool:
+    """``due`` without session state: ``last_inputs`` is None when nothing was drawn yet."""
+    if frame is None or last_inputs is None or last_inputs != inputs:
+        return True
+    return frame % every == phase % every
+
+
+def preload(templates=("plotly_white",)) -> None:
+    """Start loading plotly.js (4.6 MB) and the templates as the page starts, so that they
+    are ready by the time the first chart's data arrives: the charts are the slowest
+    part of a page to appear. Draws nothing."""
+    components_v1.declare_component(_ASSET_NAME, path=str(_ASSETS))
+    _component(key="_live_chart_preload", data={"preload": list(templates)}, height=0)
+
+
+def draw(key: str, build, every: int = 1, frame: int | None = None, inputs=()) -> None:
+    """Show chart ``key``: a new frame from ``build()`` when it is due, else the last one
+    again (the browser sees the same data and does nothing)."""
+    # Registering the asset route is a dictionary entry; doing it on every call keeps it
+    # present in every runtime (AppTest starts a new one per test).
+    components_v1.declare_component(_ASSET_NAME, path=str(_ASSETS))
+    specs = _specs()
+    if due(key, every, frame, inputs):
+        specs[key] = (inputs, _spec(build(), key))
+    _component(key=key, data=specs[key][1], height="content")
+
+
+def _spec(fig, key: str) -> str:
+    fig = transport.compact_images(fig)
+    return pio.to_json({**fig.to_plotly_json(), "config": CONFIG, "key": key}, validate=False)
+
+
+def _phase(key: str, every: int) -> int:
+    """Dealt in turn among the charts of the same ``every``, in the order they first ask."""
+    phases = st.session_state.setdefault(_PHASES, {})  # key -> (every, phase)
+    if phases.get(key, (None,))[0] != every:
+        phases[key] = (every, sum(1 for e, _ in phases.values() if e == every) % every)
+    return phases[key][1]
+
+
+def _specs() -> dict:
+    return st.session_state.setdefault(_CACHE, {})
