@@ -28,7 +28,7 @@ _ASSET_NAME = "plotly_assets"  # served at component/ui.live_chart.plotly_assets
 CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 _JS = """
-const BASE = "component/ui.live_chart.%(assets)s/";
+const BASE = "component/ui.live_chart.ASSETS/";
 const url = (file) => new URL(BASE + file, document.baseURI).href;
 
 function plotlyJs() {
@@ -38,7 +38,10 @@ function plotlyJs() {
       const script = document.createElement("script");
       script.src = url("plotly.min.js");
       script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__wriPlotly = null; reject(new Error("plotly.js did not load")); };
+      script.onerror = () => {
+        window.__wriPlotly = null;  // the next chart tries again
+        reject(new Error("plotly.js did not load"));
+      };
       document.head.appendChild(script);
     });
   }
@@ -96,7 +99,7 @@ export default async function ({ parentElement, data }) {
     div.__drawing = false;
   }
 }
-""" % {"assets": _ASSET_NAME}
+""".replace("ASSETS", _ASSET_NAME)
 
 _component = st.components.v2.component("wri_live_chart", js=_JS, isolate_styles=False)
 

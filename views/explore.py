@@ -139,7 +139,8 @@ def live():
         if "loss" in shown:
             with left:
                 log_y = st.toggle("log scale", key="loss_log")
-                chart("loss", lambda: training.loss_figure(step_frame, log_y=log_y), inputs=(log_y,))
+                chart("loss", lambda: training.loss_figure(step_frame, log_y=log_y),
+                      inputs=(log_y,))
                 st.caption("A flat line at 0.693 (ln 2) means the network guesses 50/50: "
                            "it has learnt nothing.")
         if "gradient flow" in shown:
@@ -157,8 +158,8 @@ def live():
         if "gradient flow" in shown:
             left, right = st.columns(2)
             with left:
-                chart("flow_lines", lambda: training.gradflow_lines(layer_frame, field, depth), SLOW,
-                      (field,))
+                chart("flow_lines", lambda: training.gradflow_lines(layer_frame, field, depth),
+                      SLOW, (field,))
             with right:
                 chart("flow_heat", lambda: training.gradflow_heatmap(layer_frame, field, depth),
                       SLOW, (field,))

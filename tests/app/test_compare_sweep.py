@@ -181,6 +181,7 @@ def test_compare_charts_update_in_place_and_heavy_ones_take_turns():
         at.run()
         assert not at.exception
         frames.append(live_specs(at))
-    changed = {k: sum(a[k] != b[k] for a, b in zip(frames, frames[1:])) for k in keys}
+    pairs = list(zip(frames[:-1], frames[1:], strict=True))
+    changed = {k: sum(a[k] != b[k] for a, b in pairs) for k in keys}
     assert changed["cmpfig_loss"] == 3
     assert changed["cmpfig_grads"] == changed["cmpfig_thumbs"] == 1

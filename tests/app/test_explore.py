@@ -156,7 +156,7 @@ def test_playing_redraws_light_charts_every_refresh_and_heavy_ones_in_turn():
         at.run()
         assert not at.exception
         frames.append(live_specs(at))
-    changed = {key: sum(a[key] != b[key] for a, b in zip(frames, frames[1:]))
+    changed = {key: sum(a[key] != b[key] for a, b in zip(frames[:-1], frames[1:], strict=True))
                for key in frames[0]}
     assert changed["loss"] == changed["flow_bars"] == 3
     # The heavy charts redraw one refresh in three, and not all on the same refresh.
