@@ -215,11 +215,11 @@ class Lockstep:
         rate = max(1, steps // 10)  # about ten records per tick, as core.live does
         for t in self.trainers:
             t.config["record_every"] = max(t.config["record_every"], rate)
-        start, before = time.perf_counter(), self.step
+        start, before = time.thread_time(), self.step
         self.run(steps)
         done = self.step - before
         if done:
-            per = (time.perf_counter() - start) / done
+            per = (time.thread_time() - start) / done
             self.sec_per_step = per if self.sec_per_step is None else (
                 0.7 * self.sec_per_step + 0.3 * per)
         return done

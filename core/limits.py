@@ -51,7 +51,7 @@ class Limits:
     max_samples: int = 2000
     max_steps_per_tick: int = 200
     tick_seconds: float = 0.2
-    tick_budget_seconds: float = 0.08
+    tick_budget_seconds: float = 0.12
     max_training_sessions: int = max(2, _cpus())
 
 
@@ -71,7 +71,7 @@ SPEC = {
     "tick_seconds": ("WRI_TICK_SECONDS", 0.05, 10.0,
                      "seconds between two refreshes of a playing run (the tick rate)"),
     "tick_budget_seconds": ("WRI_TICK_BUDGET_SECONDS", 0.005, 1.0,
-                            "seconds of training work one tick may do"),
+                            "CPU seconds of training work one tick may do"),
     "max_training_sessions": ("WRI_MAX_TRAINING_SESSIONS", 1, 10_000,
                               "sessions of one server process training at the same moment "
                               "(default: one per CPU, at least 2)"),

@@ -81,11 +81,11 @@ class LiveRun:
         rate = max(1, steps // 4)
         if self.trainer.config["record_every"] < rate:
             self.trainer.config["record_every"] = rate
-        start, before = time.perf_counter(), self.trainer.step
+        start, before = time.thread_time(), self.trainer.step
         self.trainer.run(steps)
         done = self.trainer.step - before
         if done:
-            per = (time.perf_counter() - start) / done
+            per = (time.thread_time() - start) / done
             self.sec_per_step = per if self.sec_per_step is None else (
                 0.7 * self.sec_per_step + 0.3 * per)
         return done

@@ -62,9 +62,10 @@ controls.transport(playing, _set_playing, _step, _reset,
 
 
 # While playing, the light charts redraw on every refresh and the heavy ones take turns,
-# one refresh in SLOW each: a browser redrawing all twelve at once manages about two
-# refreshes a second (bench/explore_refresh.py reports each chart's own rate).
-SLOW = 3
+# one refresh in SLOW each: redrawing all ten every time, a browser on two busy cores kept
+# up about 3.3 refreshes a second, 4.2 this way (bench/explore_refresh.py reports each
+# chart's own frame rate).
+SLOW = 4
 SNAPSHOT_CHARTS = {"network": "network", "boundary": "boundary", "distributions": "histograms"}
 
 
@@ -259,5 +260,7 @@ with st.expander("Export and share"):
                        "text/csv", key="dl_csv")
     c2.download_button("Configuration (JSON)", state.config_json(cfg), "config.json",
                        "application/json", key="dl_json")
-    st.caption("Share link: reproduces these settings exactly (seeds included).")
-    st.code(state.share_link(cfg), language=None)
+    # A text box, not st.code: the code block's highlighter costs a browser 0.3 s of work
+    # before the first chart can appear, on every fresh page load.
+    st.text_input("Share link: reproduces these settings exactly (seeds included)",
+                  state.share_link(cfg), help="select it and copy")

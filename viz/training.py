@@ -27,7 +27,7 @@ def _thinned(frame, member, max_points):
     return f[f["step"].isin(style.thin_steps(f["step"].to_numpy(), max_points))]
 
 
-def loss_figure(step_frame, log_y=False, member=0, max_points=400, height=300):
+def loss_figure(step_frame, log_y=False, member=0, max_points=250, height=300):
     f = _thinned(step_frame, member, max_points)
     traces = [
         dict(type="scatter", x=f["step"], y=f["train_loss"], name="train", mode="lines",
@@ -53,7 +53,7 @@ def _positive(values):
     return np.where(np.isfinite(v) & (v > 0), v, np.nan)
 
 
-def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points=300,
+def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points=200,
                    height=320):
     """One line per layer over steps, on a log scale; exact zeros are named, not hidden."""
     f = _thinned(layer_frame, member, max_points)
@@ -125,7 +125,7 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300):
         xaxis=dict(tickangle=-45 if len(values) > 12 else 0)))
 
 
-def symmetry_figure(layer_frame, width, depth, member=0, max_points=300, height=280):
+def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=280):
     """Distinct units per hidden layer over steps: 1 means the layer is one unit copied."""
     f = _thinned(layer_frame, member, max_points)
     f = f[f["layer"] <= depth]

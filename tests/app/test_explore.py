@@ -1,6 +1,7 @@
 """Explore and Lessons under AppTest: page logic, URL in and out, bad links, lessons."""
 
 import math
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -148,20 +149,24 @@ def test_every_chart_goes_through_the_in_place_live_component():
         assert spec["config"]["responsive"]
 
 
+SLOW = int(re.search(r"^SLOW = (\d+)$", (REPO_ROOT / "views" / "explore.py").read_text(),
+                     re.MULTILINE).group(1))
+
+
 def test_playing_redraws_light_charts_every_refresh_and_heavy_ones_in_turn():
     at = run_app({"depth": "4", "width": "16"})
     at.session_state["_playing_explore"] = True
     frames = []
-    for _ in range(4):  # each run while playing is one refresh: a tick, then the charts
+    for _ in range(SLOW + 1):  # each run while playing is one refresh: a tick, the charts
         at.run()
         assert not at.exception
         frames.append(live_specs(at))
     changed = {key: sum(a[key] != b[key] for a, b in zip(frames[:-1], frames[1:], strict=True))
                for key in frames[0]}
-    assert changed["loss"] == changed["flow_bars"] == 3
-    # The heavy charts redraw one refresh in three, and not all on the same refresh.
+    assert SLOW > 1 and changed["loss"] == changed["flow_bars"] == SLOW
+    # The heavy charts redraw one refresh in SLOW, and not all on the same refresh.
     for key in ("network", "boundary", "histograms", "flow_lines", "flow_heat", "symmetry"):
         assert changed[key] == 1, key
     due = [{k for k in frames[0] if frames[i][k] != frames[i + 1][k]} - {"loss", "flow_bars"}
-           for i in range(3)]
-    assert all(due), due
+           for i in range(SLOW)]
+    assert sum(1 for d in due if d) >= 3, due

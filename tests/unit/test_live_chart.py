@@ -23,3 +23,38 @@ def test_a_playing_chart_is_due_once_in_every_frames(every):
 def test_charts_of_different_phases_draw_on_different_frames():
     for frame in range(9):
         assert sum(is_due(3, frame, phase, (), ()) for phase in range(3)) == 1
+
+
+# The vendored plotly.js must be the version the plotly package builds figures for.
+
+import json  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import plotly  # noqa: E402
+import plotly.offline  # noqa: E402
+
+from ui import live_chart  # noqa: E402
+
+BUNDLE = (live_chart.ASSETS / live_chart.PLOTLY_JS).read_text(encoding="utf-8")
+
+
+def test_the_vendored_bundle_is_the_plotly_packages_version():
+    header = re.search(r"plotly\.js \(cartesian - minified\) v(\S+)", BUNDLE[:400])
+    assert header and header.group(1) == plotly.offline.get_plotlyjs_version()
+
+
+def test_the_bundle_has_every_trace_type_the_figures_use():
+    used = set()
+    for path in (Path(live_chart.__file__).parents[1] / "viz").glob("*.py"):
+        used |= set(re.findall(r'type="(\w+)"', path.read_text()))
+    used -= {"log", "linear", "category"}  # axis types
+    assert {"scatter", "bar", "heatmap", "image", "box", "contour"} <= used
+    registered = set(re.findall(r'name:"(\w+)",basePlotModule', BUNDLE))
+    assert used <= registered, used - registered
+
+
+def test_the_templates_match_the_installed_package():
+    package = Path(plotly.__file__).parent / "package_data" / "templates"
+    for ours in (live_chart.ASSETS / "templates").glob("*.json"):
+        assert json.loads(ours.read_text()) == json.loads((package / ours.name).read_text())
