@@ -72,29 +72,10 @@ function inTurn(work) {
   return turn;
 }
 
-export default async function ({ parentElement, data }) {
-  const spec = typeof data === "string" ? JSON.parse(data) : data;
-  if (spec.preload) {  // a page's first element: start fetching while the page builds
-    plotlyJs();
-    spec.preload.forEach(template);
-    return;
-  }
-  let div = parentElement.querySelector(":scope > .wri-live-chart");
-  if (!div) {
-    div = document.createElement("div");
-    div.className = "wri-live-chart";
-    parentElement.appendChild(div);
-    // Columns change width without a window resize (the sidebar opening, say).
-    new ResizeObserver(() => { if (div._fullLayout) window.Plotly.Plots.resize(div); })
-      .observe(div);
-  }
-  // A fixed box that contains its own layout: Plotly measures text as it draws, and each
-  // measurement would otherwise lay out the whole page again.
-  div.style.height = (spec.layout.height || 300) + "px";
-  div.style.contain = "strict";
-  // Frames can arrive faster than a busy browser draws them: draw only the newest.
-  div.__next = spec;
-  if (div.__drawing) return;
+// Draws the newest frame waiting for ``div``, if the chart is on screen (or near it): a
+// chart scrolled out of view costs nothing until it comes back, with its latest frame.
+async function pump(div) {
+  if (div.__drawing || !div.__next || !div.__visible) return;
   div.__drawing = true;
   try {
     const Plotly = await plotlyJs();
@@ -114,10 +95,39 @@ export default async function ({ parentElement, data }) {
     };
     // First draws take turns, so the first chart shows before the last is built; later
     // frames draw at once (a queue would hold the light charts behind the heavy ones).
-    while (div.__next) await (div._fullLayout ? draw() : inTurn(draw));
+    while (div.__next && div.__visible) await (div._fullLayout ? draw() : inTurn(draw));
   } finally {
     div.__drawing = false;
   }
+}
+
+export default function ({ parentElement, data }) {
+  const spec = typeof data === "string" ? JSON.parse(data) : data;
+  if (spec.preload) {  // a page's first element: start fetching while the page builds
+    plotlyJs();
+    spec.preload.forEach(template);
+    return;
+  }
+  let div = parentElement.querySelector(":scope > .wri-live-chart");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "wri-live-chart";
+    parentElement.appendChild(div);
+    new IntersectionObserver((entries) => {
+      div.__visible = entries[entries.length - 1].isIntersecting;
+      pump(div);
+    }, { rootMargin: "300px" }).observe(div);
+    // Columns change width without a window resize (the sidebar opening, say).
+    new ResizeObserver(() => {
+      if (div._fullLayout && div.offsetWidth) window.Plotly.Plots.resize(div).catch(() => {});
+    }).observe(div);
+  }
+  // A fixed box that contains its own layout: Plotly measures text as it draws, and each
+  // measurement would otherwise lay out the whole page again.
+  div.style.height = (spec.layout.height || 300) + "px";
+  div.style.contain = "strict";
+  div.__next = spec;  // frames can come faster than a busy browser draws: keep the newest
+  pump(div);
 }
 """.replace("ASSETS", _ASSET_NAME).replace("PLOTLY_JS", PLOTLY_JS)
 

@@ -1,9 +1,11 @@
 """Explore and Lessons in a real headless Chromium against a real `streamlit run`."""
 
+import contextlib
 import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.helpers import screenshot
 
@@ -16,6 +18,14 @@ LOSS_POINTS = """() => {
   const loss = plots.find(p => p.layout && p.layout.title && p.layout.title.text === 'Loss');
   return loss && loss._fullData ? loss._fullData[0].x.length : -1;
 }"""
+
+
+def loss_points(page):
+    """Points drawn on the loss chart, after scrolling it into view: charts off screen wait
+    (ui/live_chart.py), and clicking Play scrolls the page back up to the button."""
+    with contextlib.suppress(PlaywrightError):  # mid-rerun the caption may be replaced
+        page.get_by_text("A flat line at 0.693").first.scroll_into_view_if_needed(timeout=2000)
+    return page.evaluate(LOSS_POINTS)
 
 
 def step_count(page):
@@ -59,10 +69,11 @@ def test_zeros_never_learns_and_he_normal_does(page, streamlit_server):
 
     choose(page, "weight initializer", "zeros")
     assert wait_for(lambda: page.get_by_text("Symmetry holds").count() > 0)
-    before_points = page.evaluate(LOSS_POINTS)
+    assert wait_for(lambda: loss_points(page) > 0), "the loss chart was not drawn"
+    before_points = loss_points(page)
     page.get_by_role("button", name="Play").click()
     assert wait_for(lambda: step_count(page) >= 40), "the step counter did not advance"
-    assert wait_for(lambda: page.evaluate(LOSS_POINTS) > before_points), "loss chart is static"
+    assert wait_for(lambda: loss_points(page) > before_points), "loss chart is static"
     grads = gradient_readout(page)
     assert [grads[f"layer {k}"] for k in (1, 2, 3)] == [0.0, 0.0, 0.0]
     assert page.get_by_text("Symmetry holds").is_visible()
@@ -89,3 +100,18 @@ def test_lessons_page_opens_a_lesson_in_explore(page, streamlit_server):
     play_for(page, 3)
     assert wait_for(lambda: page.get_by_text("Live check (yes)").count() > 0, timeout=20)
     screenshot(page, "lesson-zeros")
+
+
+DRAWN = """() => Object.fromEntries(
+  Object.entries(window.__wriDraws || {}).map(([k, v]) => [k, v[0]]))"""
+
+
+def test_charts_off_screen_wait_until_they_are_scrolled_into_view(page, streamlit_server):
+    page.goto(streamlit_server + "/?batch_size=64")
+    page.get_by_text("Explore: watch a network train").wait_for(timeout=30_000)
+    assert wait_for(lambda: "network" in page.evaluate(DRAWN)), "the top chart was not drawn"
+    play_for(page, 3)
+    drawn = page.evaluate(DRAWN)
+    assert "symmetry" not in drawn and "similarity" not in drawn, drawn  # far below the fold
+    page.get_by_text("Random initialisation gives every unit").first.scroll_into_view_if_needed()
+    assert wait_for(lambda: page.evaluate(DRAWN).get("symmetry", 0) >= 1), "not drawn on arrival"
