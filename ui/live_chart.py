@@ -18,11 +18,14 @@ installed plotly package, so an upgrade of plotly cannot leave them behind.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import plotly.io as pio
 import streamlit as st
 import streamlit.components.v1 as components_v1
+from streamlit import config
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from viz import transport
 
@@ -103,6 +106,7 @@ async function pump(div) {
 
 export default function ({ parentElement, data }) {
   const spec = typeof data === "string" ? JSON.parse(data) : data;
+  if (spec.keep !== undefined) return;  // the chart already shows this frame
   if (spec.preload) {  // a page's first element: start fetching while the page builds
     plotlyJs();
     spec.preload.forEach(template);
@@ -140,10 +144,21 @@ _PHASES = "_live_chart_phases"  # session state: key -> the frames (mod every) i
 
 def next_frame(scope: str, playing: bool) -> int | None:
     """Number this refresh of a playing page (``scope`` names the page); None when it is
-    not playing, which makes every chart due."""
+    not playing, or when the whole page runs (a widget changed, the page was opened, a
+    panel shown), which makes every chart due: only a playing page's own timer, which
+    reruns just its fragment, spreads the heavy charts out."""
     key = f"_live_chart_frame_{scope}"
-    st.session_state[key] = (st.session_state.get(key) or 0) + 1 if playing else None
+    st.session_state[key] = ((st.session_state.get(key) or 0) + 1
+                             if playing and _fragment_run() else None)
     return st.session_state[key]
+
+
+def _fragment_run() -> bool:
+    if config.get_option("global.appTest"):
+        return True  # AppTest cannot rerun a fragment alone: its runs stand in for them
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
 
 
 def frame_of(scope: str) -> int | None:
@@ -181,20 +196,27 @@ def preload(templates=("plotly_white",)) -> None:
 
 
 def draw(key: str, build, every: int = 1, frame: int | None = None, inputs=()) -> None:
-    """Show chart ``key``: a new frame from ``build()`` when it is due, else the last one
-    again (the browser sees the same data and does nothing)."""
+    """Show chart ``key``: a new frame from ``build()`` when it is due, else a note to keep
+    the frame the browser already has."""
     # Registering the asset route is a dictionary entry; doing it on every call keeps it
     # present in every runtime (AppTest starts a new one per test).
     components_v1.declare_component(_ASSET_NAME, path=str(ASSETS))
     specs = _specs()
     if due(key, every, frame, inputs):
-        specs[key] = (inputs, _spec(build(), key))
-    _component(key=key, data=specs[key][1], height="content")
+        version = specs[key][2] + 1 if key in specs else 0
+        specs[key] = (inputs, _spec(build(), key, version), version)
+        data = specs[key][1]
+    else:
+        # The browser already has this frame: a few bytes say "keep it" instead of the
+        # whole figure again (up to 100 kB a chart, five times a second, per student).
+        data = json.dumps({"keep": specs[key][2], "key": key})
+    _component(key=key, data=data, height="content")
 
 
-def _spec(fig, key: str) -> str:
+def _spec(fig, key: str, version: int) -> str:
     fig = transport.compact_images(fig)
-    return pio.to_json({**fig.to_plotly_json(), "config": CONFIG, "key": key}, validate=False)
+    return pio.to_json({**fig.to_plotly_json(), "config": CONFIG, "key": key,
+                        "version": version}, validate=False)
 
 
 def _phase(key: str, every: int) -> int:

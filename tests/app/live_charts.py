@@ -4,7 +4,8 @@ import json
 
 
 def live_specs(at) -> dict:
-    """Each chart of the page as the browser receives it: key -> Plotly JSON."""
+    """Each chart of the page as the browser receives it: key -> Plotly JSON, or
+    {"keep": version, "key": key} when the browser is to keep the frame it has."""
     specs = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == "wri_live_chart" and element.proto.json:
@@ -13,3 +14,8 @@ def live_specs(at) -> dict:
                 spec = json.loads(data)
                 specs[spec["key"]] = spec
     return specs
+
+
+def new_frames(frames: list[dict]) -> dict:
+    """key -> how many of these runs sent the chart a new frame (not "keep")."""
+    return {key: sum("keep" not in f[key] for f in frames) for key in frames[0]}
