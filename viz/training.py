@@ -37,7 +37,7 @@ def loss_figure(step_frame, log_y=False, member=0, max_points=250, height=300):
              line=dict(color=style.TEST, width=2, dash="dash"),
              hovertemplate="step %{x}<br>test loss %{y:.4f}<extra></extra>"),
     ]
-    yaxis = dict(title="loss", type="log" if log_y else "linear", tickformat="~.4g")
+    yaxis = dict(title="loss", type="log" if log_y else "linear", tickformat=".4~g")
     values = f[["train_loss", "test_loss"]].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     if not log_y and values.size and np.ptp(values) < 1e-3 * max(abs(values.mean()), 1e-9):
