@@ -19,13 +19,21 @@ DISTINCT_RTOL = 1e-9
 
 
 def sq_norms(a):
-    """Squared Frobenius norm of each member's slice: (M,)."""
-    flat = a.reshape(a.shape[0], -1)
-    return np.einsum("mi,mi->m", flat, flat)
+    """Squared Frobenius norm of each member's slice: (M,).
+
+    A batched dot product (BLAS) rather than einsum: a third to two thirds faster on
+    these sizes, and the trainer calls it for every layer on every step.
+    """
+    flat = a.reshape(a.shape[0], 1, -1)
+    return (flat @ flat.transpose(0, 2, 1)).reshape(-1)
 
 
 def _moments(x):
-    """Mean and std over everything but the leading axes (layers, members): one pass each."""
+    """Mean and std over everything but the leading axes (layers, members): one pass each.
+
+    Not BLAS products as in sq_norms: their summation order depends on the stack's shape,
+    and a layer of identical values must give std 0 in a stack exactly as it does alone.
+    """
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     mean = flat.mean(axis=2)
     second = np.einsum("lmi,lmi->lm", flat, flat) / flat.shape[2]
