@@ -138,7 +138,7 @@ export default function ({ parentElement, data }) {
 _component = st.components.v2.component("wri_live_chart", js=_JS, isolate_styles=False)
 
 
-_CACHE = "_live_chart_specs"  # session state: key -> (inputs, the last spec sent)
+_CACHE = "_live_chart_specs"  # session state: key -> (inputs, last spec sent, its version)
 _PHASES = "_live_chart_phases"  # session state: key -> the frames (mod every) it draws on
 
 
@@ -158,7 +158,6 @@ def _fragment_run() -> bool:
         return True  # AppTest cannot rerun a fragment alone: its runs stand in for them
     ctx = get_script_run_ctx()
     return ctx is not None and bool(ctx.fragment_ids_this_run)
-
 
 
 def frame_of(scope: str) -> int | None:
@@ -188,9 +187,9 @@ def is_due(every: int, frame: int | None, phase: int, inputs, last_inputs) -> bo
 
 
 def preload(templates=("plotly_white",)) -> None:
-    """Start loading plotly.js (4.6 MB) and the templates as the page starts, so that they
-    are ready by the time the first chart's data arrives: the charts are the slowest
-    part of a page to appear. Draws nothing."""
+    """Start loading plotly.js and the templates as the page starts, so that they are
+    ready by the time the first chart's data arrives: the charts are the slowest part of
+    a page to appear. Draws nothing."""
     components_v1.declare_component(_ASSET_NAME, path=str(ASSETS))
     _component(key="_live_chart_preload", data={"preload": list(templates)}, height=0)
 
