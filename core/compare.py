@@ -161,7 +161,6 @@ class Lockstep:
         self.labels = [label(cfg, self.shared) for cfg in self.configs]
         self.max_records = max_records
         self.lock = threading.Lock()
-        self.waiting = False
         self.generation = 0  # counts rebuilds, so a page can tell this run from the last
         self._build()
 
@@ -177,6 +176,7 @@ class Lockstep:
             self.trainers.append(Trainer(base, members, max_records=self.max_records))
         self.sec_per_step = None
         self.generation += 1
+        self.waiting = False  # True when the last tick or Step found no free training slot
 
     def reset(self):
         """The identical runs again: same data, first weights and batches."""
@@ -207,6 +207,16 @@ class Lockstep:
             self.waiting = not granted
             return self._work(steps, budget_s or limits.LIMITS.tick_budget_seconds) \
                 if granted else 0
+
+    def advance(self, steps: int, slots: limits.TrainingSlots | None = None) -> int:
+        """Exactly ``steps`` steps of every column (the Step buttons), within a training
+        slot as core.live.LiveRun.advance; returns steps done."""
+        with (slots or limits.SLOTS).hold() as granted:
+            self.waiting = not granted
+            before = self.step
+            if granted:
+                self.run(steps)
+            return self.step - before
 
     def _work(self, steps: int, budget_s: float) -> int:
         steps = min(int(steps), limits.LIMITS.max_steps_per_tick)

@@ -23,7 +23,6 @@ class LiveRun:
         self.members = members
         self.lock = threading.Lock()
         _check_limits(config, members)  # the app's runs share a server: refuse what's over a cap
-        self.waiting = False  # True when the last tick found no free training slot
         self.generation = 0  # counts rebuilds, so a page can tell this run from the last
         self._build()
 
@@ -34,6 +33,7 @@ class LiveRun:
         self.initial_bs = [b.copy() for b in self.trainer.bs]
         self.sec_per_step = None
         self.generation += 1
+        self.waiting = False  # True when the last tick or Step found no free training slot
 
     def reset(self):
         """The identical run again: same data, same first weights, same batches."""
@@ -71,6 +71,16 @@ class LiveRun:
         with (slots or limits.SLOTS).hold() as granted:
             self.waiting = not granted
             return self._work(steps, budget_s) if granted else 0
+
+    def advance(self, steps: int, slots: limits.TrainingSlots | None = None) -> int:
+        """Exactly ``steps`` steps (the Step buttons), within a training slot as a tick is;
+        without a free slot nothing happens and ``waiting`` says why. Returns steps done."""
+        with (slots or limits.SLOTS).hold() as granted:
+            self.waiting = not granted
+            before = self.trainer.step
+            if granted:
+                self.trainer.run(steps)
+            return self.trainer.step - before
 
     def _work(self, steps: int, budget_s: float) -> int:
         steps = min(steps, limits.LIMITS.max_steps_per_tick)

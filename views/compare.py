@@ -78,12 +78,14 @@ def _set_playing(value):
     # Sets, never toggles: a click that reaches the server twice (once with a timer's
     # fragment run, once with its own rerun) must not undo itself.
     st.session_state[playing_key] = value
+    if not value:
+        run.waiting = False  # paused: nothing is waiting for a slot any more
 
 
 def _step(k):
     st.session_state[playing_key] = False
     with run.lock:
-        run.run(k)
+        run.advance(k)
 
 
 def _reset():
@@ -140,7 +142,7 @@ def live():
         statuses = [run.status(col) for col in range(len(run.configs))]
         hidden_grads = [run.hidden_grad_norms(col) for col in range(len(run.configs))]
         data = run.trainers[0].data
-    if st.session_state.get(playing_key) and run.waiting:
+    if run.waiting:  # every training slot was taken, by this refresh or a Step
         st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
     st.markdown(f"**Step {run.step}** · {run.seeds} seed{'s' if run.seeds > 1 else ''} per "
                 f"configuration · {len(run.trainers)} stacked computation"

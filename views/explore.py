@@ -43,12 +43,14 @@ playing = st.session_state.get(playing_key, False)
 def _set_playing(value):
     # Set, not toggle: two quick clicks on a button that has not redrawn yet would cancel.
     st.session_state[playing_key] = value
+    if not value:
+        run.waiting = False  # paused: nothing is waiting for a slot any more
 
 
 def _step(n):
     st.session_state[playing_key] = False
     with run.lock:
-        run.trainer.run(n)
+        run.advance(n)
 
 
 def _reset():
@@ -109,7 +111,7 @@ def live():
         if any(live_chart.due(key, SLOW, frame, (run.generation,))
                for panel, key in SNAPSHOT_CHARTS.items() if panel in shown):
             snap = trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
-    if st.session_state.get(playing_key) and run.waiting:  # every training slot was taken
+    if run.waiting:  # every training slot was taken, by this refresh or a Step
         st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
     depth, width = trainer.depth, trainer.config["width"]
     last = layer_frame["step"].max()

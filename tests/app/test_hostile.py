@@ -170,6 +170,22 @@ def test_a_session_without_a_training_slot_waits_with_a_message():
     assert step_of(at) > 0 and not any("busy" in i.value for i in at.info)
 
 
+def test_a_step_press_without_a_training_slot_waits_with_a_message():
+    at = run_page()
+    held = [limits.SLOTS.hold() for _ in range(limits.SLOTS.size)]
+    for slot in held:
+        assert slot.__enter__()
+    try:
+        at.button(key="step10").click().run()
+        assert step_of(at) == 0
+        assert any("The server is busy" in i.value for i in at.info)
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    at.button(key="step10").click().run()
+    assert step_of(at) == 10 and not any("busy" in i.value for i in at.info)
+
+
 def test_speed_slider_stops_at_the_steps_per_tick_cap():
     at = run_page()
     assert at.slider(key="speed").max == limits.LIMITS.max_steps_per_tick

@@ -193,6 +193,18 @@ def test_a_tick_without_a_slot_waits_and_trains_nothing():
     assert not run.waiting
 
 
+def test_a_step_button_trains_exactly_its_steps_within_a_slot_or_waits():
+    run, slots = LiveRun(settings.validate()), TrainingSlots(1)
+    with slots.hold():  # a classmate is training
+        assert run.advance(10, slots=slots) == 0
+        assert run.waiting and run.trainer.step == 0
+    assert run.advance(10, slots=slots) == 10
+    assert not run.waiting and run.trainer.step == 10 and slots.in_use == 0
+    run.waiting = True
+    run.reset()
+    assert not run.waiting  # a new run has not waited for anything
+
+
 def test_the_server_shares_one_set_of_slots():
     assert isinstance(limits.SLOTS, TrainingSlots)
     assert limits.SLOTS.size == limits.LIMITS.max_training_sessions

@@ -113,6 +113,9 @@ def test_tick_runs_within_a_slot_and_waits_without_one():
     full = limits.TrainingSlots(1)
     with full.hold():
         assert run.tick(5, slots=full) == 0 and run.waiting
+    with full.hold():
+        assert run.advance(10, slots=full) == 0 and run.waiting
+    assert run.advance(10, slots=full) == 10 and not run.waiting
     run.reset()
     assert run.step == 0
 
