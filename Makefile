@@ -17,6 +17,8 @@ run: export OPENBLAS_NUM_THREADS := 1
 run: export OMP_NUM_THREADS := 1
 run: export MKL_NUM_THREADS := 1
 run: $(VENV)/.installed
+	@# Print the server limits in force, and stop here if a WRI_* variable is bad.
+	$(PY) -m core.limits
 	$(VENV)/bin/streamlit run app.py --server.port 8501
 
 # One BLAS thread per process: results do not depend on the machine's core count, and the
