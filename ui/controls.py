@@ -123,8 +123,29 @@ def apply(raw: dict, previous: dict | None) -> tuple[dict, str | None]:
         return (previous or settings.validate()), str(err)
 
 
-def transport(playing, set_playing, step, reset, key_prefix="", reset_help=""):
-    """Play/Pause, Step, Step x10 and Reset in one row; the callbacks do the work."""
+def transport(run, playing_key, key_prefix="", reset_help=""):
+    """Play/Pause, Step, Step x10 and Reset in one row, driving ``run`` (a core.live.LiveRun
+    or a core.compare.Lockstep: both have lock, advance, reset and waiting) and the
+    session's playing flag ``playing_key``."""
+    playing = st.session_state.get(playing_key, False)
+
+    def set_playing(value):
+        # Set, never toggle: a click that reaches the server twice (once with a timer's
+        # fragment run, once with its own rerun) must not undo itself.
+        st.session_state[playing_key] = value
+        if not value:
+            run.waiting = False  # paused: nothing is waiting for a slot any more
+
+    def step(n):
+        st.session_state[playing_key] = False
+        with run.lock:
+            run.advance(n)
+
+    def reset():
+        st.session_state[playing_key] = False
+        with run.lock:
+            run.reset()
+
     c = st.columns([1, 1, 1, 1, 4])
     c[0].button("Pause" if playing else "Play", on_click=set_playing, args=(not playing,),
                 type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",

@@ -190,16 +190,14 @@ def preload(templates=("plotly_white",)) -> None:
     """Start loading plotly.js and the templates as the page starts, so that they are
     ready by the time the first chart's data arrives: the charts are the slowest part of
     a page to appear. Draws nothing."""
-    components_v1.declare_component(_ASSET_NAME, path=str(ASSETS))
+    _serve_assets()
     _component(key="_live_chart_preload", data={"preload": list(templates)}, height=0)
 
 
 def draw(key: str, build, every: int = 1, frame: int | None = None, inputs=()) -> None:
     """Show chart ``key``: a new frame from ``build()`` when it is due, else a note to keep
     the frame the browser already has."""
-    # Registering the asset route is a dictionary entry; doing it on every call keeps it
-    # present in every runtime (AppTest starts a new one per test).
-    components_v1.declare_component(_ASSET_NAME, path=str(ASSETS))
+    _serve_assets()
     specs = _specs()
     if due(key, every, frame, inputs):
         version = specs[key][2] + 1 if key in specs else 0
@@ -210,6 +208,12 @@ def draw(key: str, build, every: int = 1, frame: int | None = None, inputs=()) -
         # whole figure again (up to 100 kB a chart, five times a second, per student).
         data = json.dumps({"keep": specs[key][2], "key": key})
     _component(key=key, data=data, height="content")
+
+
+def _serve_assets():
+    # Registering the asset route is a dictionary entry; doing it on every call keeps it
+    # present in every runtime (AppTest starts a new one per test).
+    components_v1.declare_component(_ASSET_NAME, path=str(ASSETS))
 
 
 def _spec(fig, key: str, version: int) -> str:

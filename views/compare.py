@@ -74,27 +74,7 @@ multi.save(P)
 playing = st.session_state.get(playing_key, False)
 
 
-def _set_playing(value):
-    # Sets, never toggles: a click that reaches the server twice (once with a timer's
-    # fragment run, once with its own rerun) must not undo itself.
-    st.session_state[playing_key] = value
-    if not value:
-        run.waiting = False  # paused: nothing is waiting for a slot any more
-
-
-def _step(k):
-    st.session_state[playing_key] = False
-    with run.lock:
-        run.advance(k)
-
-
-def _reset():
-    st.session_state[playing_key] = False
-    with run.lock:
-        run.reset()
-
-
-controls.transport(playing, _set_playing, _step, _reset, key_prefix="cmpbtn_",
+controls.transport(run, playing_key, key_prefix="cmpbtn_",
                    reset_help="the identical runs again: same data, first weights, batches")
 
 

@@ -40,26 +40,7 @@ playing_key = "_playing_explore"
 playing = st.session_state.get(playing_key, False)
 
 
-def _set_playing(value):
-    # Set, not toggle: two quick clicks on a button that has not redrawn yet would cancel.
-    st.session_state[playing_key] = value
-    if not value:
-        run.waiting = False  # paused: nothing is waiting for a slot any more
-
-
-def _step(n):
-    st.session_state[playing_key] = False
-    with run.lock:
-        run.advance(n)
-
-
-def _reset():
-    st.session_state[playing_key] = False
-    with run.lock:
-        run.reset()
-
-
-controls.transport(playing, _set_playing, _step, _reset,
+controls.transport(run, playing_key,
                    reset_help="the identical run again: same data, first weights and batches")
 
 
