@@ -203,10 +203,11 @@ class Lockstep:
         with a server-wide training slot (as core.live.LiveRun); returns steps done."""
         if self.finished:
             return 0
-        with (slots or limits.SLOTS).hold() as granted:
+        slots = slots or limits.SLOTS
+        with slots.hold(owner=self) as granted:
             self.waiting = not granted
-            return self._work(steps, budget_s or limits.LIMITS.tick_budget_seconds) \
-                if granted else 0
+            budget = slots.share(budget_s or limits.LIMITS.tick_budget_seconds)
+            return self._work(steps, budget) if granted else 0
 
     def advance(self, steps: int, slots: limits.TrainingSlots | None = None) -> int:
         """Exactly ``steps`` steps of every column (the Step buttons), within a training

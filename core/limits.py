@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -50,8 +51,8 @@ class Limits:
     max_step_work: int = 100_000_000
     max_samples: int = 2000
     max_steps_per_tick: int = 200
-    tick_seconds: float = 0.2
-    tick_budget_seconds: float = 0.12
+    tick_seconds: float = 0.16  # a timer that fires 6 times a second: 5 and more refreshes
+    tick_budget_seconds: float = 0.1
     max_training_sessions: int = max(2, _cpus())
 
 
@@ -173,19 +174,25 @@ class TrainingSlots:
     keeps one.
     """
 
+    ACTIVE_S = 2.0  # a session that trained this recently counts as training
+
     def __init__(self, size: int):
         self.size = size
         self._sem = threading.BoundedSemaphore(size)
         self._count_lock = threading.Lock()
         self.in_use = 0
+        self._last_seen: dict[int, float] = {}  # id of a run -> when it last took a slot
 
     @contextlib.contextmanager
-    def hold(self):
-        """``with slots.hold() as granted:`` granted is False when every slot is taken."""
+    def hold(self, owner=None):
+        """``with slots.hold() as granted:`` granted is False when every slot is taken.
+        ``owner`` (the run) is counted as training, for ``share``."""
         granted = self._sem.acquire(blocking=False)
         if granted:
             with self._count_lock:
                 self.in_use += 1
+                if owner is not None:
+                    self._last_seen[id(owner)] = time.monotonic()
         try:
             yield granted
         finally:
@@ -193,6 +200,22 @@ class TrainingSlots:
                 with self._count_lock:
                     self.in_use -= 1
                 self._sem.release()
+
+
+    def training(self) -> int:
+        """How many runs took a slot within the last ACTIVE_S seconds."""
+        now = time.monotonic()
+        with self._count_lock:
+            self._last_seen = {k: t for k, t in self._last_seen.items()
+                               if now - t < self.ACTIVE_S}
+            return len(self._last_seen)
+
+    def share(self, budget_s: float) -> float:
+        """One tick's CPU budget while ``training()`` runs play at once: the full budget
+        up to one run per slot, then the slots' time split evenly. Ten students on two
+        slots each get a fifth of a tick's training, and every page keeps refreshing,
+        rather than eight of them finding the server busy on most ticks."""
+        return budget_s * min(1.0, self.size / max(1, self.training()))
 
 
 def busy_message(n_training: int) -> str:

@@ -61,16 +61,18 @@ class LiveRun:
 
     def tick(self, steps: int, budget_s: float = TICK_BUDGET_S,
              slots: limits.TrainingSlots | None = None) -> int:
-        """Run up to ``steps`` steps within about ``budget_s`` of work; returns steps done.
+        """Run up to ``steps`` steps within about ``budget_s`` of work (less while more runs
+        train than there are slots: ``TrainingSlots.share``); returns steps done.
 
         The work happens only with a server-wide training slot (``limits.SLOTS``); without
         one the tick does nothing and sets ``waiting``, so the page can say why.
         """
         if self.finished:
             return 0
-        with (slots or limits.SLOTS).hold() as granted:
+        slots = slots or limits.SLOTS
+        with slots.hold(owner=self) as granted:
             self.waiting = not granted
-            return self._work(steps, budget_s) if granted else 0
+            return self._work(steps, slots.share(budget_s)) if granted else 0
 
     def advance(self, steps: int, slots: limits.TrainingSlots | None = None) -> int:
         """Exactly ``steps`` steps (the Step buttons), within a training slot as a tick is;
@@ -86,7 +88,7 @@ class LiveRun:
         steps = min(steps, limits.LIMITS.max_steps_per_tick)
         if self.sec_per_step:
             steps = max(1, min(steps, int(budget_s / self.sec_per_step)))
-        # About four records per tick (twenty points a second at five refreshes) draws
+        # About four records per tick (twenty-odd points a second at five or six refreshes) draws
         # smooth curves; each record evaluates the whole data set, so more cost real steps.
         rate = max(1, steps // 4)
         if self.trainer.config["record_every"] < rate:

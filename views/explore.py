@@ -8,7 +8,7 @@ from core.lessons import BY_KEY
 from ui import controls, live_chart, state, visibility
 from viz import boundary, distributions, network, style, training
 
-TICK_S = limits.LIMITS.tick_seconds  # 0.2: five refreshes a second (WRI_TICK_SECONDS)
+TICK_S = limits.LIMITS.tick_seconds  # 0.16: about six refreshes a second (WRI_TICK_SECONDS)
 PANELS = ("network", "boundary", "loss", "gradient flow", "distributions", "symmetry",
           "theory")
 
@@ -26,7 +26,7 @@ with st.sidebar:
                            help="hide panels you don't need: hidden ones cost nothing")
     speed = st.slider("steps per refresh", 1, limits.LIMITS.max_steps_per_tick,
                       min(20, limits.LIMITS.max_steps_per_tick), key="speed",
-                      help="how many training steps run between two refreshes (5 a second)")
+                      help="how many training steps run between two refreshes (about 6 a second)")
 
 st.title("Explore: watch a network train from its first weights")
 for message in errors:

@@ -23,7 +23,7 @@ REFERENCE = dict(dataset="spiral", depth=8, width=64, activation="tanh", batch_s
 def test_defaults_apply_without_environment():
     assert limits.read({}) == Limits()
     assert Limits().max_depth_x_width == 2048 and Limits().max_samples == 2000
-    assert Limits().tick_seconds == 0.2 and Limits().max_steps_per_tick == 200
+    assert Limits().tick_seconds == 0.16 and Limits().max_steps_per_tick == 200
 
 
 def test_every_limit_has_a_documented_variable():
@@ -203,6 +203,43 @@ def test_a_step_button_trains_exactly_its_steps_within_a_slot_or_waits():
     run.waiting = True
     run.reset()
     assert not run.waiting  # a new run has not waited for anything
+
+
+def test_the_slots_time_is_shared_evenly_once_more_runs_play_than_slots(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    slots = TrainingSlots(2)
+    assert slots.training() == 0 and slots.share(0.12) == 0.12
+    for owner in range(2):
+        with slots.hold(owner=owner):
+            pass
+    assert slots.training() == 2 and slots.share(0.12) == 0.12  # one run per slot
+    for owner in range(2, 8):
+        with slots.hold(owner=owner):
+            pass
+    assert slots.training() == 8 and slots.share(0.12) == pytest.approx(0.12 * 2 / 8)
+    with slots.hold(owner=3):  # the same run again counts once
+        pass
+    assert slots.training() == 8
+    with slots.hold():  # no owner given: counted in no share
+        pass
+    assert slots.training() == 8
+    clock[0] += TrainingSlots.ACTIVE_S  # nobody has trained for a while
+    assert slots.training() == 0 and slots.share(0.12) == 0.12
+
+
+def test_a_tick_trains_its_share_of_the_budget(monkeypatch):
+    monkeypatch.setattr(limits.time, "monotonic", lambda: 100.0)
+    slots = TrainingSlots(1)
+    run = LiveRun(settings.validate())
+    run.sec_per_step = 0.01  # as if measured: a full 1 s budget holds 100 steps
+    assert run.tick(1000, budget_s=1.0, slots=slots) == 100
+    classmates = [object() for _ in range(4)]  # alive: slots count runs by identity
+    for classmate in classmates:
+        with slots.hold(owner=classmate):
+            pass
+    run.sec_per_step = 0.01
+    assert run.tick(1000, budget_s=1.0, slots=slots) == 20  # a fifth: five runs, one slot
 
 
 def test_the_server_shares_one_set_of_slots():
