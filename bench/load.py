@@ -1,16 +1,18 @@
 """A class on one server: N real headless Chromium sessions play Explore at the same time.
 
 Each session opens the reference workload (spiral, 8 hidden layers x 64 tanh units, batch
-128, every panel shown), presses Play and keeps playing. Printed per session: refreshes per
-second (changes of the "Step N" status line, counted in the page itself), training steps
-per second, ticks that found the server busy, and errors (console errors, page errors,
-exception boxes). Printed for the server: its resident memory (VmRSS of the process, every
-10 s) and the CPU it used, next to the CPU the browsers used (on one machine they compete).
+128, every panel shown, in a laptop-sized window by default), presses Play and keeps
+playing. Printed per session: refreshes per second (changes of the "Step N" status line,
+counted in the page itself), training steps per second, ticks that found the server busy,
+and errors (console errors, page errors, exception boxes). Printed for the server: its
+resident memory (VmRSS of the process, every 10 s) and the CPU it used, next to the CPU the
+browsers used (on one machine they compete).
 
 Target (issue 5), 2-core machine: 10 sessions, each >= 1 refresh per second, no errors,
 memory not growing after the first minute.
 
 Run:  .venv/bin/python bench/load.py [--sessions 10] [--seconds 180] [--browsers 1]
+                                     [--screen laptop|tall]
       (server limits apply as usual: WRI_* variables in the environment reach the server)
 """
 
@@ -125,10 +127,16 @@ def browser_pids(server_pid):
     return [pid for pid in parent if pid != server_pid and ours(pid)]
 
 
+# What each session's window shows. "laptop" is a student's screen: the top of the page
+# (status, network, boundary) in view, the charts below it drawn when scrolled to (they are
+# still built and sent). "tall" puts every panel on screen at once: the browsers' worst case.
+SCREENS = {"laptop": {"width": 1366, "height": 768}, "tall": {"width": 1400, "height": 3000}}
+
+
 class Session:
-    def __init__(self, browser, url, index, panels=None):
+    def __init__(self, browser, url, index, panels=None, screen="laptop"):
         self.index, self.errors, self.offline = index, [], set()
-        self.context = browser.new_context(viewport={"width": 1400, "height": 3000})
+        self.context = browser.new_context(viewport=SCREENS[screen])
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda err: self.errors.append(f"page error: {err}"))
@@ -194,7 +202,8 @@ def measure(sessions, seconds, pid, chrome):
 def report(args, results, memory, cpu, before_mb):
     print(f"load: {args.sessions} sessions x {args.seconds:.0f} s on one server, "
           f"{os.cpu_count()} CPUs, reference workload {WORKLOAD}, panels: "
-          f"{'all' if args.panels is None else ', '.join(args.panels) or 'none'}")
+          f"{'all' if args.panels is None else ', '.join(args.panels) or 'none'}, "
+          f"screen {args.screen} {SCREENS[args.screen]}")
     given = {k: v for k, v in os.environ.items() if k.startswith(("WRI_", "STREAMLIT_"))}
     print(f"server settings from the environment: {given or 'none (repository defaults)'}")
     print(f"{'session':>7} {'refresh/s':>9} {'steps/s':>8} {'busy':>5} {'errors':>6}")
@@ -235,13 +244,15 @@ def main(argv=None):
                         help="Chromium processes to spread the sessions over")
     parser.add_argument("--panels", nargs="*", choices=PANELS, default=None,
                         help="panels each session keeps on screen (default: all, as it opens)")
+    parser.add_argument("--screen", choices=SCREENS, default="laptop",
+                        help="each session's window: a laptop's, or tall enough for every panel")
     args = parser.parse_args(argv)
     env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     with server(env) as (url, pid, log_path), sync_playwright() as p:
         before_mb = rss_mb(pid)
         browsers = [p.chromium.launch(executable_path=chromium_path(), headless=True,
                                       args=CHROMIUM_ARGS) for _ in range(args.browsers)]
-        sessions = [Session(browsers[i % len(browsers)], url, i, args.panels)
+        sessions = [Session(browsers[i % len(browsers)], url, i, args.panels, args.screen)
                     for i in range(args.sessions)]
         results, memory, cpu = measure(sessions, args.seconds, pid, browser_pids(pid))
         report(args, results, memory, cpu, before_mb)
