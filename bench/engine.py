@@ -10,8 +10,10 @@ within each repeat, so drift on a shared machine spreads over all of them):
   PyTorch row below measures as well);
 - core + per-layer telemetry: the bare step plus `core.telemetry.measure` every step (all ten
   fields of DESIGN.md's table), without the loss evaluation;
-- core + full telemetry: `record_every = 1`, what the app records: per-layer telemetry plus
-  loss and accuracy on the whole training and test sets;
+- core + full telemetry: `record_every = 1`: what the app records (per-layer telemetry plus
+  loss and accuracy on the whole training and test sets), on every step;
+- core + telemetry as Explore records it: the same every 20th step, which is how often
+  Explore records at 80 steps per refresh (core.live records RECORDS_PER_TICK times a tick);
 - torch bare / + grad norms: the same network, initial weights, data and batches in PyTorch
   eager on the CPU, float64, `torch.optim.SGD`; the norms are `torch.linalg.vector_norm` of
   each weight's `.grad`, each fetched with `.item()` so that it is really computed. Skipped
@@ -51,7 +53,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core import network, telemetry  # noqa: E402
+from core import live, network, telemetry  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
 
 try:
@@ -63,6 +65,9 @@ CONFIG = {"dataset": "spiral", "n_samples": 1000, "depth": 8, "width": 64,
           "activation": "tanh", "batch_size": 128, "optimizer": "sgd", "lr": 0.1}
 NEVER = 1_000_000  # the largest record_every core accepts: only step 0 is recorded
 CHECK_STEPS = 20  # steps over which core and torch must agree
+APP_STEPS_PER_TICK = 80  # bench/explore_refresh.py's slider setting
+APP_RECORD_EVERY = APP_STEPS_PER_TICK // live.RECORDS_PER_TICK
+EXPLORE_ROW = "core + Explore's telemetry"
 
 
 # ------------------------------------------------------------------ machine
@@ -330,6 +335,7 @@ def main():
         "core + grad norms": core_runner(core_grad_norms()),
         "core + per-layer telemetry": core_runner(core_layer_telemetry()),
         "core + full telemetry": core_runner(core_trainer(1)),
+        EXPLORE_ROW: core_runner(core_trainer(APP_RECORD_EVERY)),
     }
     if torch is None:
         print("torch: not installed, PyTorch rows skipped (`make bench-engine` installs "
@@ -364,7 +370,10 @@ def main():
     print("telemetry overhead over core bare: "
           f"grad norms {(med['core + grad norms'] / bare - 1) * 100:+.0f}%, "
           f"per-layer {(med['core + per-layer telemetry'] / bare - 1) * 100:+.0f}%, "
-          f"full {(med['core + full telemetry'] / bare - 1) * 100:+.0f}%")
+          f"full {(med['core + full telemetry'] / bare - 1) * 100:+.0f}%, "
+          f"as Explore records at {APP_STEPS_PER_TICK} steps per refresh (every "
+          f"{APP_RECORD_EVERY} steps) "
+          f"{(med[EXPLORE_ROW] / bare - 1) * 100:+.0f}%")
 
     pieces, n_points = piece_timings(calls=args.steps, repeats=args.repeats)
     print()

@@ -15,6 +15,9 @@ from core.trainer import Trainer
 MAX_RECORDS = 1500  # per run, whatever its length: enough points for any curve on screen
 # Work per tick, so one session's timer never starves the others (WRI_TICK_BUDGET_SECONDS).
 TICK_BUDGET_S = limits.LIMITS.tick_budget_seconds
+# About four records per tick (twenty-odd points a second at five or six refreshes) draws
+# smooth curves; each record evaluates the whole data set, so more cost real steps.
+RECORDS_PER_TICK = 4
 
 
 class LiveRun:
@@ -88,9 +91,7 @@ class LiveRun:
         steps = min(steps, limits.LIMITS.max_steps_per_tick)
         if self.sec_per_step:
             steps = max(1, min(steps, int(budget_s / self.sec_per_step)))
-        # About four records per tick (twenty-odd points a second at five or six refreshes) draws
-        # smooth curves; each record evaluates the whole data set, so more cost real steps.
-        rate = max(1, steps // 4)
+        rate = max(1, steps // RECORDS_PER_TICK)
         if self.trainer.config["record_every"] < rate:
             self.trainer.config["record_every"] = rate
         start, before = time.thread_time(), self.trainer.step

@@ -31,13 +31,16 @@ def sq_norms(a):
 def _moments(x):
     """Mean and std over everything but the leading axes (layers, members): one pass each.
 
-    Not BLAS products as in sq_norms: their summation order depends on the stack's shape,
-    and a layer of identical values must give std 0 in a stack exactly as it does alone.
+    The second moment is one BLAS dot product per (layer, member) row, twice as fast as
+    einsum here. Row by row, never a batched product as in sq_norms: a batched product's
+    summation order depends on the stack's shape, and a member of a stack must measure
+    exactly what it measures alone (a layer of identical values: std 0 in both).
     """
     flat = x.reshape(x.shape[0], x.shape[1], -1)
-    mean = flat.mean(axis=2)
-    second = np.einsum("lmi,lmi->lm", flat, flat) / flat.shape[2]
-    return mean, np.sqrt(np.maximum(second - mean * mean, 0.0))
+    n = flat.shape[2]
+    mean = flat.sum(axis=2) / n
+    second = np.array([np.dot(row, row) for row in flat.reshape(-1, n)]) / n
+    return mean, np.sqrt(np.maximum(second.reshape(mean.shape) - mean * mean, 0.0))
 
 
 _PROBES: dict[int, tuple[np.ndarray, float]] = {}
@@ -82,33 +85,31 @@ def distinct_units(Ws, bs, rtol=DISTINCT_RTOL):
 
     Candidates come from sorting a random projection (equal units project equal, so only
     neighbours in that order can be equal), checked exactly only where two are close: the
-    usual case costs one matrix-vector product per layer and one sort for all layers.
+    usual case costs one matrix-vector product and one sort per group of same-shape layers
+    (the hidden layers of a deep network are one group).
     """
-    projs, tols = [], []
-    for W, b in zip(Ws, bs, strict=True):
-        r, r_l1 = _probe(W.shape[1] + 1)
-        scale = np.maximum(np.abs(W).max(axis=(1, 2)), np.abs(b).max(axis=1))
-        projs.append(r[:-1] @ W + b * r[-1])
-        tols.append(rtol * np.maximum(scale, np.finfo(float).tiny) * r_l1)
     counts = np.empty((len(Ws), Ws[0].shape[0]), dtype=np.int64)
-    by_units: dict[int, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for layer, W in enumerate(Ws):
-        by_units.setdefault(W.shape[2], []).append(layer)
-    for n_units, layers in by_units.items():
-        proj = np.stack([projs[k] for k in layers])  # (layers, M, units)
-        gaps = np.diff(np.sort(proj, axis=2), axis=2)
-        gaps = gaps > np.stack([tols[k] for k in layers])[:, :, None]
-        counts[layers] = n_units
+        groups.setdefault(W.shape, []).append(layer)
+    for shape, layers in groups.items():
+        W = np.stack([Ws[k] for k in layers])  # (layers, M, fan_in, units)
+        b = np.stack([bs[k] for k in layers])  # (layers, M, units)
+        r, r_l1 = _probe(shape[1] + 1)
+        scale = np.maximum(np.abs(W).max(axis=(2, 3)), np.abs(b).max(axis=2))
+        tols = rtol * np.maximum(scale, np.finfo(float).tiny) * r_l1  # (layers, M)
+        proj = r[:-1] @ W + b * r[-1]  # (layers, M, units)
+        gaps = np.diff(np.sort(proj, axis=2), axis=2) > tols[:, :, None]
+        counts[layers] = shape[2]
         exact = ~gaps.all(axis=2)  # (layers, M): where two units may be equal
         for k in np.flatnonzero(~gaps.any(axis=2).all(axis=1)):
-            _all_identical(Ws[layers[k]], bs[layers[k]], tols[layers[k]], k, layers,
-                           ~gaps[k].any(axis=1), counts, exact)
+            _all_identical(W[k], b[k], tols[k], k, layers, ~gaps[k].any(axis=1), counts,
+                           exact)
         for k, m in zip(*np.nonzero(exact), strict=True):
-            layer = layers[k]
             order = np.argsort(proj[k, m], kind="stable")
-            units = np.vstack([Ws[layer][m], bs[layer][m][None, :]]).T
-            tol = tols[layer][m] / _probe(units.shape[1])[1]
-            counts[layer, m] = _count_exactly(units, order, gaps[k, m], tol)
+            units = np.vstack([W[k, m], b[k, m][None, :]]).T
+            tol = tols[k, m] / _probe(units.shape[1])[1]
+            counts[layers[k], m] = _count_exactly(units, order, gaps[k, m], tol)
     return counts
 
 
