@@ -144,8 +144,15 @@ class Session:
         self.page.locator("strong", has_text=re.compile(r"^Step \d+$")).wait_for(timeout=120_000)
         for panel in PANELS:
             if panels is not None and panel not in panels:  # as a student hides a panel
-                self.page.get_by_role("button", name=f"Remove {panel}").click()
-                expect(self.page.get_by_role("button", name=f"Remove {panel}")).to_have_count(0)
+                remove = self.page.get_by_role("button", name=f"Remove {panel}")
+                for _ in range(5):  # a click during a rerun can be lost: try again
+                    remove.click()
+                    try:
+                        expect(remove).to_have_count(0, timeout=10_000)
+                        break
+                    except AssertionError:
+                        continue
+                expect(remove).to_have_count(0)
         self.page.evaluate(OBSERVE)
 
     def _console(self, message):
