@@ -138,18 +138,27 @@ export default function ({ parentElement, data }) {
 _component = st.components.v2.component("wri_live_chart", js=_JS, isolate_styles=False)
 
 
-_CACHE = "_live_chart_specs"  # session state: key -> (inputs, last spec sent, its version)
+# session state: key -> (inputs, last spec sent, its version, the refresh that drew it)
+_CACHE = "_live_chart_specs"
 _PHASES = "_live_chart_phases"  # session state: key -> the frames (mod every) it draws on
 
 
-def next_frame(scope: str, playing: bool) -> int | None:
+def next_frame(scope: str, playing: bool, news: bool = True) -> int | None:
     """Number this refresh of a playing page (``scope`` names the page); None when it is
     not playing, or when the whole page runs (a widget changed, the page was opened, a
     panel shown), which makes every chart due: only a playing page's own timer, which
-    reruns just its fragment, spreads the heavy charts out."""
+    reruns just its fragment, spreads the heavy charts out.
+
+    ``news`` False (the tick trained nothing: every training slot was taken) keeps the
+    number of the last refresh, whose charts are all drawn already: a refresh that brings
+    nothing new costs the server no figures and the browser no redraws.
+    """
     key = f"_live_chart_frame_{scope}"
-    st.session_state[key] = ((st.session_state.get(key) or 0) + 1
-                             if playing and _fragment_run() else None)
+    last = st.session_state.get(key)
+    if not (playing and _fragment_run()):
+        st.session_state[key] = None
+    elif news or last is None:
+        st.session_state[key] = (last or 0) + 1
     return st.session_state[key]
 
 
@@ -176,14 +185,16 @@ def due(key: str, every: int = 1, frame: int | None = None, inputs=()) -> bool:
     A change of ``inputs`` (the chart's own settings) makes it due at once.
     """
     last = _specs().get(key)
-    return is_due(every, frame, _phase(key, every), inputs, None if last is None else last[0])
+    return is_due(every, frame, _phase(key, every), inputs, *(last[0], last[3]) if last else ())
 
 
-def is_due(every: int, frame: int | None, phase: int, inputs, last_inputs) -> bool:
-    """``due`` without session state: ``last_inputs`` is None when nothing was drawn yet."""
+def is_due(every: int, frame: int | None, phase: int, inputs, last_inputs=None,
+           last_frame: int | None = None) -> bool:
+    """``due`` without session state: ``last_inputs`` is None when nothing was drawn yet;
+    ``last_frame`` is the refresh that drew the chart's current frame."""
     if frame is None or last_inputs is None or last_inputs != inputs:
         return True
-    return frame % every == phase % every
+    return frame != last_frame and frame % every == phase % every
 
 
 def preload(templates=("plotly_white",)) -> None:
@@ -201,7 +212,7 @@ def draw(key: str, build, every: int = 1, frame: int | None = None, inputs=()) -
     specs = _specs()
     if due(key, every, frame, inputs):
         version = specs[key][2] + 1 if key in specs else 0
-        specs[key] = (inputs, _spec(build(), key, version), version)
+        specs[key] = (inputs, _spec(build(), key, version), version, frame)
         data = specs[key][1]
     else:
         # The browser already has this frame: a few bytes say "keep it" instead of the

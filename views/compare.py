@@ -106,10 +106,9 @@ def column_status(i, status, grads):
 
 def live():
     ticking = st.session_state.get(playing_key) and not visibility.hidden()
-    frame = live_chart.next_frame("compare", ticking)
     with run.lock:
-        if ticking and not run.finished:
-            run.tick(st.session_state.get(P + "speed", 10))
+        trained = run.tick(st.session_state.get(P + "speed", 10)) if ticking else 0
+        frame = live_chart.next_frame("compare", ticking, news=trained > 0)
         quantity = st.session_state.get("cmp_quantity") or "train_loss"
         curves = run.curves(quantity, band)
         grads = run.layer_curves("grad_norm")

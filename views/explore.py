@@ -81,17 +81,23 @@ def status_line(trainer, lay, met):
 
 def live():
     ticking = st.session_state.get(playing_key) and not visibility.hidden()
-    frame = live_chart.next_frame("explore", ticking)
     with run.lock:
-        if ticking and not run.finished:
-            run.tick(st.session_state.get("speed", 20))
+        trained = run.tick(st.session_state.get("speed", 20)) if ticking else 0
+        frame = live_chart.next_frame("explore", ticking, news=trained > 0)
         trainer = run.trainer
         layer_frame, step_frame = trainer.frames()
         # The probe-batch snapshot costs a forward pass over a grid: taken only when a chart
-        # that shows it is due.
+        # that shows it is due, and while playing shared by the charts due within SLOW
+        # refreshes of each other (each of them redraws only one refresh in SLOW anyway).
         if any(live_chart.due(key, SLOW, frame, (run.generation,))
                for panel, key in SNAPSHOT_CHARTS.items() if panel in shown):
-            snap = trainer.snapshot(grid_size=24, max_layers=6, max_units=8)
+            taken = st.session_state.get("_snapshot_explore")  # (generation, frame, snap)
+            if (frame is None or not taken or taken[0] != run.generation
+                    or taken[1] is None or frame - taken[1] >= SLOW):
+                taken = (run.generation, frame,
+                         trainer.snapshot(grid_size=24, max_layers=6, max_units=8))
+                st.session_state["_snapshot_explore"] = taken
+            snap = taken[2]
     if run.waiting:  # every training slot was taken, by this refresh or a Step
         st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
     depth, width = trainer.depth, trainer.config["width"]

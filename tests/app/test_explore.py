@@ -174,3 +174,47 @@ def test_playing_redraws_light_charts_every_refresh_and_heavy_ones_in_turn():
         for spec in f.values():
             if "keep" in spec:
                 assert len(json.dumps(spec)) < 60
+
+
+def test_a_refresh_that_could_not_train_sends_no_figures():
+    from core import limits
+
+    at = run_app({"depth": "4", "width": "16"})
+    at.session_state["_playing_explore"] = True
+    at.run()  # a refresh that trained: its charts are new
+    held = [limits.SLOTS.hold() for _ in range(limits.SLOTS.size)]
+    for slot in held:  # every training slot is taken by classmates
+        assert slot.__enter__()
+    try:
+        frames = [live_specs(at.run()) for _ in range(3)]
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    assert not at.exception and any("The server is busy" in i.value for i in at.info)
+    # Nothing trained, so nothing changed: every chart is told to keep what it shows.
+    assert all("keep" in spec for f in frames for spec in f.values()), new_frames(frames)
+    after = live_specs(at.run())  # a slot is free again: the light charts move on
+    assert "keep" not in after["loss"] and "keep" not in after["flow_bars"]
+
+
+
+def test_playing_takes_one_snapshot_for_the_heavy_charts_of_slow_refreshes(monkeypatch):
+    from core.trainer import Trainer
+
+    taken = []
+    original = Trainer.snapshot
+
+    def counting(self, *args, **kwargs):
+        taken.append(self.step)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "snapshot", counting)
+    at = run_app({"depth": "4", "width": "16"})
+    at.session_state["_playing_explore"] = True
+    taken.clear()
+    frames = [live_specs(at.run()) for _ in range(2 * SLOW)]
+    drawn = new_frames(frames)
+    assert drawn["network"] == drawn["boundary"] == drawn["histograms"] == 2
+    # Three charts drawn twice from a grid pass: two passes, not six (each heavy chart
+    # redraws one refresh in SLOW, so a snapshot up to SLOW - 1 refreshes old is fresh).
+    assert len(taken) == 2 and taken[0] < taken[1]

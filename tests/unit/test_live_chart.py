@@ -25,6 +25,17 @@ def test_charts_of_different_phases_draw_on_different_frames():
         assert sum(is_due(3, frame, phase, (), ()) for phase in range(3)) == 1
 
 
+def test_a_refresh_that_drew_a_chart_does_not_draw_it_again():
+    # A refresh that trained nothing keeps the last refresh's number (next_frame's news):
+    # every chart already shows that refresh, so none is due, whatever its phase.
+    for every in (1, 3):
+        for phase in range(every):
+            assert not is_due(every, 6, phase, ("a",), ("a",), last_frame=6)
+    assert is_due(1, 7, 0, ("a",), ("a",), last_frame=6)  # the next refresh: due again
+    assert is_due(1, 6, 0, ("b",), ("a",), last_frame=6)  # its settings changed: due
+    assert is_due(1, None, 0, ("a",), ("a",), last_frame=None)  # paused: due
+
+
 # The vendored plotly.js must be the version the plotly package builds figures for.
 
 import json  # noqa: E402
