@@ -124,10 +124,11 @@ def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
     p.DZ = _buffer(workspace, "DZ", p.Z.shape)
     dW, db = [None] * n, [None] * n
     g = p.dlogits
+    penalised = l2 is not None and bool(np.any(l2))
     for layer in range(n - 1, -1, -1):
         h = p.h[layer]
         dW[layer] = (h.T if h.ndim == 2 else np.swapaxes(h, -1, -2)) @ g
-        if l2 is not None and np.any(l2):
+        if penalised:
             dW[layer] += l2 * Ws[layer]
         db[layer] = g.sum(axis=-2)
         if layer == 0:
