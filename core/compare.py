@@ -204,7 +204,7 @@ class Lockstep:
         if self.finished:
             return 0
         slots = slots or limits.SLOTS
-        with slots.hold(owner=self) as granted:
+        with slots.hold(owner=self, wait=limits.LIMITS.tick_seconds) as granted:
             self.waiting = not granted
             budget = slots.share(budget_s or limits.LIMITS.tick_budget_seconds)
             return self._work(steps, budget) if granted else 0

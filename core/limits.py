@@ -168,10 +168,12 @@ class TrainingSlots:
     """A cap on how many sessions train at the same moment, shared by every session of
     one server process (Streamlit runs them all as threads of one process).
 
-    A tick takes a slot without waiting: a session that finds none skips its training
-    that tick (its page still refreshes) instead of queueing behind the others and
-    slowing everyone. A slot is held for one tick's work only, so a closed tab never
-    keeps one.
+    A tick waits for a slot at most ``wait`` seconds (about one tick), asleep: a session
+    that still finds none skips its training that tick (its page still refreshes and says
+    why) instead of queueing behind the others. Without the wait, sessions that found no
+    slot came straight back for another, and ten of them spinning that way starved the
+    two that held slots, and the server's event loop, of the interpreter: no page moved.
+    A slot is held for one tick's work only, so a closed tab never keeps one.
     """
 
     ACTIVE_S = 2.0  # a session that trained this recently counts as training
@@ -184,10 +186,12 @@ class TrainingSlots:
         self._last_seen: dict[int, float] = {}  # id of a run -> when it last took a slot
 
     @contextlib.contextmanager
-    def hold(self, owner=None):
-        """``with slots.hold() as granted:`` granted is False when every slot is taken.
-        ``owner`` (the run) is counted as training, for ``share``."""
-        granted = self._sem.acquire(blocking=False)
+    def hold(self, owner=None, wait: float = 0.0):
+        """``with slots.hold() as granted:`` granted is False when every slot is taken
+        (still, after waiting up to ``wait`` seconds). ``owner`` (the run) is counted as
+        training, for ``share``."""
+        granted = self._sem.acquire(timeout=wait) if wait > 0 else self._sem.acquire(
+            blocking=False)
         if granted:
             with self._count_lock:
                 self.in_use += 1

@@ -73,7 +73,7 @@ class LiveRun:
         if self.finished:
             return 0
         slots = slots or limits.SLOTS
-        with slots.hold(owner=self) as granted:
+        with slots.hold(owner=self, wait=limits.LIMITS.tick_seconds) as granted:
             self.waiting = not granted
             return self._work(steps, slots.share(budget_s)) if granted else 0
 

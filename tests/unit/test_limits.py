@@ -193,6 +193,25 @@ def test_a_tick_without_a_slot_waits_and_trains_nothing():
     assert not run.waiting
 
 
+def test_a_tick_waits_asleep_for_a_slot_that_frees_within_a_tick(monkeypatch):
+    monkeypatch.setattr(limits, "LIMITS", Limits(tick_seconds=10.0))
+    run, slots = LiveRun(settings.validate()), TrainingSlots(1)
+    taken, release = threading.Event(), threading.Event()
+
+    def classmate():
+        with slots.hold():
+            taken.set()
+            release.wait()
+
+    other = threading.Thread(target=classmate)
+    other.start()
+    taken.wait()
+    threading.Timer(0.05, release.set).start()  # the classmate's tick ends meanwhile
+    assert run.tick(5, slots=slots) > 0  # waited for the slot instead of giving up
+    assert not run.waiting
+    other.join()
+
+
 def test_a_step_button_trains_exactly_its_steps_within_a_slot_or_waits():
     run, slots = LiveRun(settings.validate()), TrainingSlots(1)
     with slots.hold():  # a classmate is training
