@@ -5,6 +5,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.busy import every_slot_taken
 from tests.app.live_charts import live_specs, new_frames
 from tests.e2e.helpers import REPO_ROOT
 
@@ -187,19 +188,11 @@ def test_compare_charts_update_in_place_and_heavy_ones_take_turns():
 
 
 def test_compare_refresh_that_could_not_train_sends_no_figures():
-    from core import limits
-
     at = open_page("views/compare.py", TINY)
     at.session_state["_playing_compare"] = True
     at.run()
-    held = [limits.SLOTS.hold() for _ in range(limits.SLOTS.size)]
-    for slot in held:  # every training slot is taken by classmates
-        assert slot.__enter__()
-    try:
+    with every_slot_taken():
         frames = [live_specs(at.run()) for _ in range(3)]
-    finally:
-        for slot in held:
-            slot.__exit__(None, None, None)
     assert not at.exception
     assert all("keep" in spec for f in frames for spec in f.values()), new_frames(frames)
     assert "keep" not in live_specs(at.run())["cmpfig_loss"]

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import settings
 from core.lessons import LESSONS
+from tests.app.busy import every_slot_taken
 from tests.app.live_charts import live_specs, new_frames
 from tests.e2e.helpers import REPO_ROOT
 
@@ -177,19 +178,11 @@ def test_playing_redraws_light_charts_every_refresh_and_heavy_ones_in_turn():
 
 
 def test_a_refresh_that_could_not_train_sends_no_figures():
-    from core import limits
-
     at = run_app({"depth": "4", "width": "16"})
     at.session_state["_playing_explore"] = True
     at.run()  # a refresh that trained: its charts are new
-    held = [limits.SLOTS.hold() for _ in range(limits.SLOTS.size)]
-    for slot in held:  # every training slot is taken by classmates
-        assert slot.__enter__()
-    try:
+    with every_slot_taken():
         frames = [live_specs(at.run()) for _ in range(3)]
-    finally:
-        for slot in held:
-            slot.__exit__(None, None, None)
     assert not at.exception and any("The server is busy" in i.value for i in at.info)
     # Nothing trained, so nothing changed: every chart is told to keep what it shows.
     assert all("keep" in spec for f in frames for spec in f.values()), new_frames(frames)

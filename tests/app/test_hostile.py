@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from core import initializers, limits, settings
+from tests.app.busy import every_slot_taken
 from tests.e2e.helpers import REPO_ROOT
 from ui.state import PAGE_KEYS
 
@@ -155,33 +156,21 @@ def test_a_widget_change_over_the_cap_keeps_the_previous_run():
 
 def test_a_session_without_a_training_slot_waits_with_a_message():
     at = run_page()
-    held = [limits.SLOTS.hold() for _ in range(limits.SLOTS.size)]
-    for slot in held:  # every slot of the server is taken by classmates
-        assert slot.__enter__()
-    try:
+    with every_slot_taken():
         play(at, ticks=2)
         infos = [i.value for i in at.info]
         assert any(f"The server is busy: {limits.SLOTS.size} classmates" in i for i in infos)
         assert step_of(at) == 0
-    finally:
-        for slot in held:
-            slot.__exit__(None, None, None)
     at.run()
     assert step_of(at) > 0 and not any("busy" in i.value for i in at.info)
 
 
 def test_a_step_press_without_a_training_slot_waits_with_a_message():
     at = run_page()
-    held = [limits.SLOTS.hold() for _ in range(limits.SLOTS.size)]
-    for slot in held:
-        assert slot.__enter__()
-    try:
+    with every_slot_taken():
         at.button(key="step10").click().run()
         assert step_of(at) == 0
         assert any("The server is busy" in i.value for i in at.info)
-    finally:
-        for slot in held:
-            slot.__exit__(None, None, None)
     at.button(key="step10").click().run()
     assert step_of(at) == 10 and not any("busy" in i.value for i in at.info)
 
