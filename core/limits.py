@@ -205,7 +205,6 @@ class TrainingSlots:
                     self.in_use -= 1
                 self._sem.release()
 
-
     def training(self) -> int:
         """How many runs took a slot within the last ACTIVE_S seconds."""
         now = time.monotonic()

@@ -67,8 +67,9 @@ class LiveRun:
         """Run up to ``steps`` steps within about ``budget_s`` of work (less while more runs
         train than there are slots: ``TrainingSlots.share``); returns steps done.
 
-        The work happens only with a server-wide training slot (``limits.SLOTS``); without
-        one the tick does nothing and sets ``waiting``, so the page can say why.
+        The work happens only with a server-wide training slot (``limits.SLOTS``), waited
+        for up to one tick; without one the tick does nothing and sets ``waiting``, so the
+        page can say why.
         """
         if self.finished:
             return 0
