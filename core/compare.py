@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core import initializers, limits, network, settings
+from core.live import TickedRun
 from core.telemetry import FIELDS, STEP_FIELDS
 from core.trainer import PER_MEMBER, Trainer
 
@@ -148,8 +148,10 @@ class Place:
     members: slice  # the column's seeds within that trainer
 
 
-class Lockstep:
+class Lockstep(TickedRun):
     """The columns' Trainers, stepped together; the page holds one per session."""
+
+    records_per_tick = 10  # each record is a point on every column's median curve
 
     def __init__(self, shared: dict, columns: list[dict], seeds: int = 1,
                  max_records: int = MAX_RECORDS):
@@ -161,7 +163,6 @@ class Lockstep:
         self.labels = [label(cfg, self.shared) for cfg in self.configs]
         self.max_records = max_records
         self.lock = threading.Lock()
-        self.generation = 0  # counts rebuilds, so a page can tell this run from the last
         self._build()
 
     def _build(self):
@@ -174,9 +175,7 @@ class Lockstep:
                 self.places[c] = Place(len(self.trainers), slice(start, len(members)))
             base = {**self.configs[cols[0]], "record_every": 1}
             self.trainers.append(Trainer(base, members, max_records=self.max_records))
-        self.sec_per_step = None
-        self.generation += 1
-        self.waiting = False  # True when the last tick or Step found no free training slot
+        self._rebuilt()
 
     def reset(self):
         """The identical runs again: same data, first weights and batches."""
@@ -196,44 +195,6 @@ class Lockstep:
         for t in self.trainers:
             t.run(n_steps)
         return self
-
-    def tick(self, steps: int, budget_s: float | None = None,
-             slots: limits.TrainingSlots | None = None) -> int:
-        """Up to ``steps`` steps of every column within about ``budget_s`` seconds of work,
-        with a server-wide training slot (as core.live.LiveRun); returns steps done."""
-        if self.finished:
-            return 0
-        slots = slots or limits.SLOTS
-        with slots.hold(owner=self, wait=limits.LIMITS.tick_seconds) as granted:
-            self.waiting = not granted
-            budget = slots.share(budget_s or limits.LIMITS.tick_budget_seconds)
-            return self._work(steps, budget) if granted else 0
-
-    def advance(self, steps: int, slots: limits.TrainingSlots | None = None) -> int:
-        """Exactly ``steps`` steps of every column (the Step buttons), within a training
-        slot as core.live.LiveRun.advance; returns steps done."""
-        with (slots or limits.SLOTS).hold() as granted:
-            self.waiting = not granted
-            before = self.step
-            if granted:
-                self.run(steps)
-            return self.step - before
-
-    def _work(self, steps: int, budget_s: float) -> int:
-        steps = min(int(steps), limits.LIMITS.max_steps_per_tick)
-        if self.sec_per_step:
-            steps = max(1, min(steps, int(budget_s / self.sec_per_step)))
-        rate = max(1, steps // 10)  # about ten records per tick, as core.live does
-        for t in self.trainers:
-            t.config["record_every"] = max(t.config["record_every"], rate)
-        start, before = time.thread_time(), self.step
-        self.run(steps)
-        done = self.step - before
-        if done:
-            per = (time.thread_time() - start) / done
-            self.sec_per_step = per if self.sec_per_step is None else (
-                0.7 * self.sec_per_step + 0.3 * per)
-        return done
 
     # ------------------------------------------------------------ what the page draws
 
