@@ -24,7 +24,7 @@ count, and the loss evaluation), and sets the step against the compute-bound flo
 step's matrix-product flops at this machine's large-matmul rate.
 
 The "+ grad norms" and "+ per-layer telemetry" rows call core's internals (they replace
-`Trainer._measure_and_record` on one instance); if core changes, they change with it.
+`Trainer._measure` and `Trainer._record` on one instance); if core changes, they change with it.
 
     .venv/bin/python bench/engine.py [--steps 200] [--repeats 7]
     OPENBLAS_NUM_THREADS=2 .venv/bin/python bench/engine.py   # both libraries on 2 threads
@@ -127,27 +127,25 @@ def core_trainer(record_every):
     return Trainer({**CONFIG, "record_every": record_every})
 
 
-def with_recorder(t, record):
-    """Record with `record(p, deltas, Ws, bs)` after every step instead of core's own."""
+def with_recorder(t, measure):
+    """Record `measure(p, delta)` after every step instead of core's measure and losses."""
     nan_steps = np.full((t.n_members, len(telemetry.STEP_FIELDS)), np.nan)
-
-    def measure_and_record(p, deltas, Ws=None, bs=None):
-        t.record.add(t.step, record(p, deltas, Ws or t.Ws, bs or t.bs), nan_steps)
-
-    t._measure_and_record = measure_and_record
+    t._measure = measure
+    t._record = lambda layer_values: t.record.add(t.step, layer_values, nan_steps)
     t.config["record_every"] = 1
     return t
 
 
 def core_grad_norms():
     t = core_trainer(NEVER)
-    return with_recorder(t, lambda p, d, Ws, bs: np.sqrt([telemetry.sq_norms(g) for g in p.dW]))
+    return with_recorder(
+        t, lambda p, delta: np.sqrt(telemetry.layer_sq_norms(p.grads, t.sizes)).T)
 
 
 def core_layer_telemetry():
     t = core_trainer(NEVER)
     return with_recorder(
-        t, lambda p, d, Ws, bs: telemetry.measure(p, Ws, bs, d, t.act.df_max))
+        t, lambda p, delta: telemetry.measure(p, t.params, t.sizes, delta, t.act.df_max))
 
 
 def core_runner(t):
@@ -262,7 +260,7 @@ def piece_timings(calls, repeats):
     n = len(t.Ws)
     with np.errstate(all="ignore"):
         p = t._pass(t._next)
-        deltas = t.optimizer.deltas(p.dW + p.db)[:n]
+        (delta,) = t.optimizer.deltas([p.grads])
     d = t.data
     n_points = len(d.y_train) + len(d.y_test)
     act, width = t.config["activation"], t.config["width"]
@@ -282,11 +280,12 @@ def piece_timings(calls, repeats):
 
     return {
         "measure (10 per-layer fields)": call_us(
-            lambda: telemetry.measure(p, t.Ws, t.bs, deltas, t.act.df_max), calls, repeats),
+            lambda: telemetry.measure(p, t.params, t.sizes, delta, t.act.df_max), calls, repeats),
         "  of which distinct_units": call_us(
-            lambda: telemetry.distinct_units(t.Ws, t.bs), calls, repeats),
+            lambda: telemetry._distinct_units(network.layer_groups(t.params, t.sizes), n),
+            calls, repeats),
         "  of which grad norms": call_us(
-            lambda: np.sqrt([telemetry.sq_norms(g) for g in p.dW]), calls, repeats),
+            lambda: np.sqrt(telemetry.layer_sq_norms(p.grads, t.sizes)), calls, repeats),
         f"train+test loss ({len(d.y_train)}+{len(d.y_test)} points)": call_us(
             losses_only, calls, repeats),
         f"  of which {t.depth} x {act} on ({n_points}, {width})": call_us(
@@ -294,7 +293,7 @@ def piece_timings(calls, repeats):
         "  of which new Z, A buffers (alloc + 1st write)": call_us(
             fresh_buffers, calls, repeats),
         "_measure_and_record (all of it)": call_us(
-            lambda: t._measure_and_record(p, deltas), calls, repeats),
+            lambda: t._measure_and_record(p, delta), calls, repeats),
     }, n_points
 
 

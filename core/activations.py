@@ -32,6 +32,15 @@ def _sigmoid(z):
     return out
 
 
+def _tanh_df_into(z, a, out):
+    np.multiply(a, a, out=out)
+    np.subtract(1.0, out, out=out)
+
+
+def _relu_df_into(z, a, out):
+    np.greater(z, 0, out=out)
+
+
 def _gelu(z):
     # The tanh approximation (PyTorch's approximate="tanh"): numpy has no vectorised erf.
     return 0.5 * z * (1 + np.tanh(_GELU_C * (z + 0.044715 * z**3)))
@@ -54,6 +63,26 @@ class Activation:
     df: Callable
     torch_name: str | None = None  # the name calculate_gain knows it by, if any
     kinked: bool = False  # derivative jumps at 0: finite differences must avoid z = 0
+    # Optional forms that write into a given array: the training step fills preallocated
+    # buffers, and a fresh result copied in costs as much as tanh itself at these sizes.
+    f_into: Callable | None = None  # f_into(z, out)
+    df_into: Callable | None = None  # df_into(z, a, out)
+
+    def apply(self, z, out):
+        """out[...] = f(z)."""
+        if self.f_into is None:
+            out[...] = self.f(z)
+        else:
+            self.f_into(z, out)
+        return out
+
+    def derivative(self, z, a, out):
+        """out[...] = f'(z), given a = f(z)."""
+        if self.df_into is None:
+            out[...] = self.df(z, a)
+        else:
+            self.df_into(z, a, out)
+        return out
 
     @property
     def gain(self) -> float:
@@ -67,9 +96,11 @@ class Activation:
 _TABLE = [
     Activation("linear", lambda z: z, lambda z, a: np.ones_like(z), "linear"),
     Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), "sigmoid"),
-    Activation("tanh", np.tanh, lambda z, a: 1 - a * a, "tanh"),
+    Activation("tanh", np.tanh, lambda z, a: 1 - a * a, "tanh",
+               f_into=lambda z, out: np.tanh(z, out=out), df_into=_tanh_df_into),
     Activation("relu", lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype), "relu",
-               kinked=True),
+               kinked=True, f_into=lambda z, out: np.maximum(z, 0, out=out),
+               df_into=_relu_df_into),
     Activation("leaky_relu", lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
                lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE), "leaky_relu", kinked=True),
     Activation("elu", lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import _sigmoid
-
 
 def _bce(z, y):
     # z: (..., B, 1) logits; y: (B,) in {0, 1}. log(1+e^-|z|) keeps it finite for any z.
     z = z[..., 0]
-    p = _sigmoid(z)
-    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), axis=-1)
+    e = np.exp(-np.abs(z))  # shared by the sigmoid and the loss; never overflows
+    r = 1 / (1 + e)
+    p = np.where(z >= 0, r, e * r)
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(e), axis=-1)
     return loss, ((p - y) / y.shape[0])[..., None], p
 
 

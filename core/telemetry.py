@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core import network
+
 FIELDS = (
     "grad_norm", "weight_norm", "update_ratio", "preact_std", "act_mean", "act_std",
     "backprop_std", "saturated_frac", "dead_frac", "distinct_units",
@@ -28,19 +30,30 @@ def sq_norms(a):
     return (flat @ flat.transpose(0, 2, 1)).reshape(-1)
 
 
-def _moments(x):
-    """Mean and std over everything but the leading axes (layers, members): one pass each.
+def _row_sq(rows):
+    """Each row's dot product with itself, (..., n) -> (...): one BLAS dot per row, in one
+    call. Each row's sum is the same dot product whatever the stack around it, so a member
+    of a stack measures exactly what it measures alone."""
+    return (rows[..., None, :] @ rows[..., :, None])[..., 0, 0]
 
-    The second moment is one BLAS dot product per (layer, member) row, twice as fast as
-    einsum here. Row by row, never a batched product as in sq_norms: a batched product's
-    summation order depends on the stack's shape, and a member of a stack must measure
-    exactly what it measures alone (a layer of identical values: std 0 in both).
-    """
+
+def _moments(x):
+    """Mean and std over everything but the leading axes (layers, members): one pass each."""
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     n = flat.shape[2]
     mean = flat.sum(axis=2) / n
-    second = np.array([np.dot(row, row) for row in flat.reshape(-1, n)]) / n
-    return mean, np.sqrt(np.maximum(second.reshape(mean.shape) - mean * mean, 0.0))
+    second = _row_sq(flat) / n
+    return mean, np.sqrt(np.maximum(second - mean * mean, 0.0))
+
+
+def layer_sq_norms(flat, sizes, groups=None):
+    """Squared Frobenius norm of each layer's weights in a flat (M, P) array (the layout of
+    network.flat_views): (layers, M). ``groups``: network.layer_groups(flat, sizes), if
+    already made."""
+    per_group = []
+    for _, W, _ in groups or network.layer_groups(flat, sizes):
+        per_group.append(_row_sq(W.reshape(W.shape[0], W.shape[1], -1)).T)
+    return np.concatenate(per_group)
 
 
 _PROBES: dict[int, tuple[np.ndarray, float]] = {}
@@ -81,27 +94,39 @@ def _all_identical(W, b, tol, k, layers, candidates, counts, exact):
 
 def distinct_units(Ws, bs, rtol=DISTINCT_RTOL):
     """Distinct units per layer and member: (layers, M). Units whose (incoming weights,
-    bias) agree within rtol·max|W, b| of their layer count as one.
+    bias) agree within rtol·max|W, b| of their layer count as one."""
+    params = network.pack(Ws, bs)[0]
+    return _distinct_units(network.layer_groups(params, network.sizes_of(Ws)), len(Ws),
+                           rtol)
+
+
+def _distinct_units(groups, n_layers, rtol=DISTINCT_RTOL):
+    """distinct_units over network.layer_groups.
 
     Candidates come from sorting a random projection (equal units project equal, so only
     neighbours in that order can be equal), checked exactly only where two are close: the
     usual case costs one matrix-vector product and one sort per group of same-shape layers
     (the hidden layers of a deep network are one group).
     """
-    counts = np.empty((len(Ws), Ws[0].shape[0]), dtype=np.int64)
-    groups: dict[tuple, list[int]] = {}
-    for layer, W in enumerate(Ws):
-        groups.setdefault(W.shape, []).append(layer)
-    for shape, layers in groups.items():
-        W = np.stack([Ws[k] for k in layers])  # (layers, M, fan_in, units)
-        b = np.stack([bs[k] for k in layers])  # (layers, M, units)
-        r, r_l1 = _probe(shape[1] + 1)
-        scale = np.maximum(np.abs(W).max(axis=(2, 3)), np.abs(b).max(axis=2))
+    M = groups[0][1].shape[0]
+    counts = np.empty((n_layers, M), dtype=np.int64)
+    for first, W, b in groups:
+        layers = np.arange(first, first + W.shape[1])
+        counts[layers] = W.shape[3]
+        if W.shape[3] == 1:
+            continue  # one unit is one distinct unit
+        W, b = W.swapaxes(0, 1), b.swapaxes(0, 1)  # (layers, M, fan_in, units), (layers, M, units)
+        r, r_l1 = _probe(W.shape[2] + 1)
+        # max |x| as max(max x, -min x): no temporary |W| as large as the weights
+        rows = W.reshape(W.shape[0], W.shape[1], -1)
+        scale = np.maximum(np.maximum(rows.max(axis=2), -rows.min(axis=2)),
+                           np.maximum(b.max(axis=2), -b.min(axis=2)))
         tols = rtol * np.maximum(scale, np.finfo(float).tiny) * r_l1  # (layers, M)
         proj = r[:-1] @ W + b * r[-1]  # (layers, M, units)
         gaps = np.diff(np.sort(proj, axis=2), axis=2) > tols[:, :, None]
-        counts[layers] = shape[2]
         exact = ~gaps.all(axis=2)  # (layers, M): where two units may be equal
+        if not exact.any():
+            continue  # every unit apart from its neighbours: the usual case
         for k in np.flatnonzero(~gaps.any(axis=2).all(axis=1)):
             _all_identical(W[k], b[k], tols[k], k, layers, ~gaps[k].any(axis=1), counts,
                            exact)
@@ -152,30 +177,43 @@ def unit_similarity(W, b):
     return np.clip(sim, -1.0, 1.0)
 
 
-def measure(p, Ws, bs, deltas, df_max):
-    """Telemetry of one step: (M, layers, FIELDS); deltas None means no update (step 0)."""
-    M, n = Ws[0].shape[0], len(Ws)
+def measure(p, params, sizes, delta, df_max):
+    """Telemetry of one step: (M, layers, FIELDS).
+
+    ``params`` are the weights the pass used and ``delta`` the update the step took, both
+    flat (M, P) arrays laid out as network.flat_views; ``delta`` None means no update
+    (step 0).
+    """
+    M, n = params.shape[0], len(sizes) - 1
     out = np.full((n, M, len(FIELDS)), np.nan)
-    w_norm = np.sqrt([sq_norms(W) for W in Ws])
-    out[..., 0] = np.sqrt([sq_norms(g) for g in p.dW])
+    groups = network.layer_groups(params, sizes)
+    w_norm = np.sqrt(layer_sq_norms(params, sizes, groups))
+    out[..., 0] = np.sqrt(layer_sq_norms(p.grads, sizes))
     out[..., 1] = w_norm
-    if deltas is None:
+    if delta is None:
         out[..., 2] = 0.0
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[..., 2] = np.sqrt([sq_norms(d) for d in deltas]) / w_norm
+            out[..., 2] = np.sqrt(layer_sq_norms(delta, sizes)) / w_norm
     if n > 1:  # hidden layers, all at once through the stacked buffers
         h = slice(0, n - 1)
         out[h, :, 3] = _moments(p.Z)[1]
         out[h, :, 4], out[h, :, 5] = _moments(p.A)
         out[h, :, 6] = _moments(p.DZ)[1]
-        flat = p.DF.reshape(n - 1, M, -1)
-        out[h, :, 7] = np.count_nonzero(flat < SATURATION * df_max, axis=2) / flat.shape[2]
-        out[h, :, 8] = (p.DF == 0).all(axis=2).mean(axis=2)
+        below = (p.DF < SATURATION * df_max).reshape((n - 1) * M, -1)
+        # Row by row: count_nonzero over a whole row is a popcount, along an axis a sum.
+        saturated = np.array([np.count_nonzero(row) for row in below]).reshape(n - 1, M)
+        out[h, :, 7] = saturated / below.shape[1]
+        # A dead unit has f' = 0 on the whole batch, so it is saturated on all of it: where
+        # no layer has a batch's worth of saturated values (tanh, healthy), none is dead.
+        if (saturated >= p.DF.shape[2]).any():
+            out[h, :, 8] = (p.DF == 0).all(axis=2).mean(axis=2)
+        else:
+            out[h, :, 8] = 0.0
     logits, dlogits = p.z[-1][None], p.dlogits[None]
     out[-1, :, 3] = _moments(logits)[1][0]
     out[-1, :, 6] = _moments(dlogits)[1][0]
-    out[..., 9] = distinct_units(Ws, bs)
+    out[..., 9] = _distinct_units(groups, n)
     return out.transpose(1, 0, 2)
 
 

@@ -36,7 +36,9 @@ class Trainer:
         n_out = 1 if not self.data.classification else (
             self.data.n_classes if cfg["loss"] == "softmax_ce" else 1)
         self.sizes = network.layer_sizes(2, cfg["depth"], cfg["width"], n_out)
-        self.Ws, self.bs = network.init_params(self.members, self.sizes)
+        Ws, bs = network.init_params(self.members, self.sizes)
+        # Ws and bs are views into params: a step updates them all in place, at once.
+        self.params, self.Ws, self.bs = network.pack(Ws, bs)
         self._lsuv()
         self.optimizer = optimizers.make(cfg["optimizer"], self._member("lr"),
                                          self._member("momentum"))
@@ -126,8 +128,10 @@ class Trainer:
             "preacts": [z[0] for z in p.z],
             "activations": [a[0] for a in p.a],
             "backprop": [d[0] for d in p.dz],
-            "weights": [W[0] for W in Ws],
-            "biases": [b[0] for b in bs],
+            # Copies: training updates the live weights in place, and a snapshot may be
+            # drawn a few refreshes after it was taken.
+            "weights": [W[0].copy() for W in Ws],
+            "biases": [b[0].copy() for b in bs],
             "grid_axis": axis,
             "unit_maps": [a[0][:, :max_units].T.reshape(-1, grid_size, grid_size) for a in shown],
             "output_map": g.outputs[0].reshape(grid_size, grid_size),
@@ -185,26 +189,31 @@ class Trainer:
     def _one_step(self):
         batch, self._next = self._next, self._draw_batch()
         p = self._pass(batch)
-        n = len(self.Ws)
-        deltas = self.optimizer.deltas(p.dW + p.db)
-        update_sq = np.array([telemetry.sq_norms(d) for d in deltas])  # (2n, M)
-        finite = np.isfinite(p.loss) & np.isfinite(update_sq.sum(axis=0))
-        frozen = ~(finite & self.alive)
-        for m in np.flatnonzero(~finite & self.alive):
-            self.diverged_at[m] = {"step": self.step + 1, **_first_bad_layer(p, deltas, m)}
-        if frozen.any():  # a diverged member keeps its last finite weights
-            deltas = [np.where(frozen.reshape((-1,) + (1,) * (d.ndim - 1)), 0.0, d)
-                      for d in deltas]
-        used_Ws, used_bs = self.Ws, self.bs
-        self.Ws = [W + d for W, d in zip(self.Ws, deltas[:n], strict=True)]
-        self.bs = [b + d for b, d in zip(self.bs, deltas[n:], strict=True)]
+        (delta,) = self.optimizer.deltas([p.grads])  # (M, P), laid out as params
+        finite = np.isfinite(p.loss) & np.isfinite(telemetry.sq_norms(delta))
+        alive = self.alive
+        if not (finite & alive).all():
+            dWs, dbs = network.flat_views(delta, self.sizes)
+            for m in np.flatnonzero(~finite & alive):
+                self.diverged_at[m] = {"step": self.step + 1,
+                                       **_first_bad_layer(p, dWs + dbs, m)}
+            delta[~(finite & alive)] = 0.0  # a diverged member keeps its last finite weights
+        recording = (self.step + 1) % self.config["record_every"] == 0
+        if recording:  # before the update: the weights this step used
+            layer_values = self._measure(p, delta)
+        self.params += delta
         self.step += 1
-        if self.step % self.config["record_every"] == 0:
-            self._measure_and_record(p, deltas[:n], used_Ws, used_bs)
+        if recording:
+            self._record(layer_values)
 
-    def _measure_and_record(self, p, deltas, Ws=None, bs=None):
-        # Measure first: the evaluations below may reuse the buffers ``p`` points into.
-        layer_values = telemetry.measure(p, Ws or self.Ws, bs or self.bs, deltas, self.act.df_max)
+    def _measure_and_record(self, p, delta):
+        self._record(self._measure(p, delta))
+
+    def _measure(self, p, delta):
+        return telemetry.measure(p, self.params, self.sizes, delta, self.act.df_max)
+
+    def _record(self, layer_values):
+        """Record the step: layer_values measured on its pass, losses on the new weights."""
         step_values = np.full((self.n_members, len(telemetry.STEP_FIELDS)), np.nan)
         d = self.data
         for col, (X, y) in enumerate([(d.X_train, d.y_train), (d.X_test, d.y_test)]):

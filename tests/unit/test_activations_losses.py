@@ -119,3 +119,24 @@ def test_regression_losses():
     loss, _, out = losses.evaluate("mse", False, np.array([[[1.0], [3.0]]]), np.array([0.0, 1.0]))
     assert loss[0] == pytest.approx(0.5 * (1 + 4) / 2)
     np.testing.assert_array_equal(out[0], [1.0, 3.0])
+
+
+@pytest.mark.parametrize("name", activations.NAMES)
+def test_in_place_forms_equal_the_table_functions(name):
+    """The training step writes f and f' into buffers (apply, derivative): the values must be
+    exactly the table's f(z) and df(z, a), with or without a fast in-place form."""
+    act = activations.get(name)
+    z = np.random.default_rng(0).normal(0, 3, (2, 5, 7))
+    a = act.f(z)
+    out = np.full_like(z, np.nan)
+    assert act.apply(z, out) is out
+    np.testing.assert_array_equal(out, a)
+    out = np.full_like(z, np.nan)
+    assert act.derivative(z, a, out) is out
+    np.testing.assert_array_equal(out, act.df(z, a))
+
+
+def test_the_reference_activation_has_in_place_forms():
+    # tanh is the reference workload's activation: without these its step allocates twice.
+    tanh = activations.get("tanh")
+    assert tanh.f_into is not None and tanh.df_into is not None

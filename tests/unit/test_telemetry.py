@@ -115,8 +115,11 @@ def one_pass(depth=3, width=6, batch=50, seed=0, act_name="tanh"):
 
 def test_measure_matches_definitions():
     p, Ws, bs, act = one_pass()
+    params, Ws, bs = network.pack(Ws, bs)
     deltas = [0.01 * np.ones_like(W) for W in Ws]
-    out = telemetry.measure(p, Ws, bs, deltas, act.df_max)[0]  # member 0: (layers, FIELDS)
+    delta = network.pack(deltas, [np.zeros_like(b) for b in bs])[0]
+    sizes = network.sizes_of(Ws)
+    out = telemetry.measure(p, params, sizes, delta, act.df_max)[0]  # member 0: (layers, FIELDS)
     f = {name: out[:, i] for i, name in enumerate(FIELDS)}
     for l, W in enumerate(Ws):
         assert f["grad_norm"][l] == pytest.approx(np.linalg.norm(p.dW[l][0]), rel=1e-12)
@@ -145,7 +148,8 @@ def test_measure_relu_dead_units():
     X = p.h[0]
     y = np.zeros(X.shape[0], int)
     p = network.backward(network.forward(Ws, bs, X, y, act, "bce", True), Ws, act)
-    out = telemetry.measure(p, Ws, bs, None, act.df_max)[0]
+    params = network.pack(Ws, bs)[0]
+    out = telemetry.measure(p, params, network.sizes_of(Ws), None, act.df_max)[0]
     dead = out[0, FIELDS.index("dead_frac")]
     assert dead == pytest.approx(np.mean((p.df[0][0] == 0).all(axis=0)))
     assert dead >= 1 / 6
@@ -168,3 +172,18 @@ def test_trainer_step0_telemetry_is_the_first_batch_before_any_update():
 def test_sq_norms():
     a = np.arange(24.0).reshape(2, 3, 4)
     np.testing.assert_allclose(telemetry.sq_norms(a), [np.sum(a[0] ** 2), np.sum(a[1] ** 2)])
+
+
+def test_a_dead_tanh_unit_is_counted_where_the_rest_is_healthy():
+    """tanh units die only when saturated to exactly ±1 on the whole batch; measure skips
+    the dead-unit check where too few values are saturated, and must not skip this one."""
+    p, Ws, bs, act = one_pass(batch=50)
+    bs[1][0, 4] = 50.0  # tanh(z) rounds to exactly 1 for z > 19.1
+    X, y = p.h[0], np.zeros(50, int)
+    p = network.backward(network.forward(Ws, bs, X, y, act, "bce", True), Ws, act)
+    params = network.pack(Ws, bs)[0]
+    out = telemetry.measure(p, params, network.sizes_of(Ws), None, act.df_max)[0]
+    dead = out[:, FIELDS.index("dead_frac")]
+    assert dead[1] == pytest.approx(1 / 6)
+    assert dead[0] == 0.0 and dead[2] == 0.0
+    assert out[1, FIELDS.index("saturated_frac")] >= 1 / 6

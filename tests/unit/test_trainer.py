@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import settings
+from core import network, settings, telemetry
 from core.telemetry import FIELDS
 from core.trainer import Trainer
 
@@ -169,3 +169,46 @@ def test_record_every():
 
 def test_settings_steps_unused_by_trainer_but_validated():
     assert settings.validate({"steps": 5})["steps"] == 5
+
+
+# ------------------------------------------------------------------ flat parameters
+
+
+def test_weights_are_views_into_one_flat_array_updated_in_place():
+    t = Trainer({**BASE, "depth": 3, "width": 8},
+                members=[{"init_seed": 1}, {"init_seed": 2}, {"init_seed": 3}])
+    for W, b in zip(t.Ws, t.bs, strict=True):
+        assert np.shares_memory(W, t.params) and np.shares_memory(b, t.params)
+    before = [W.copy() for W in t.Ws]
+    t.run(1)
+    # Each layer moved, through the same views: nothing was rebound.
+    for W, W0 in zip(t.Ws, before, strict=True):
+        assert np.shares_memory(W, t.params) and not np.array_equal(W, W0)
+    assert t.params.size == network.n_params(t.sizes) * 3
+
+
+def test_layer_groups_are_views_of_consecutive_equal_layers():
+    sizes = network.layer_sizes(2, 4, 5, 1)
+    rng = np.random.default_rng(0)
+    Ws = [rng.normal(size=(3, a, b)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [rng.normal(size=(3, b)) for b in sizes[1:]]
+    flat, W_views, b_views = network.pack(Ws, bs)
+    groups = network.layer_groups(flat, sizes)
+    assert [(first, W.shape[1]) for first, W, _ in groups] == [(0, 1), (1, 3), (4, 1)]
+    for first, W, b in groups:
+        assert np.shares_memory(W, flat) and np.shares_memory(b, flat)
+        for k in range(W.shape[1]):
+            np.testing.assert_array_equal(W[:, k], Ws[first + k])
+            np.testing.assert_array_equal(b[:, k], bs[first + k])
+    np.testing.assert_array_equal(
+        telemetry.layer_sq_norms(flat, sizes),
+        [[np.dot(W[m].ravel(), W[m].ravel()) for m in range(3)] for W in Ws])
+
+
+def test_a_snapshot_does_not_change_when_training_goes_on():
+    t = Trainer({**BASE, "dropout": 0.0})
+    snap = t.snapshot(grid_size=4)
+    kept = [W.copy() for W in snap["weights"]]
+    t.run(3)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, snap["weights"], strict=True))
+    assert not np.array_equal(kept[0], t.Ws[0][0])
