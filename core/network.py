@@ -31,8 +31,12 @@ def _draw_layer(cfg, layer, fan_in, fan_out):
     return W, b
 
 
+def n_weights(sizes):
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
 def n_params(sizes):
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return n_weights(sizes) + sum(sizes[1:])
 
 
 def sizes_of(Ws):
@@ -44,8 +48,9 @@ def flat_views(flat, sizes):
     (M, P) array laid out [W1 … Wn | b1 … bn].
 
     Parameters, gradients and updates live in such arrays so that an update, a norm or a
-    finiteness check is one numpy call over the whole network, not two per layer; the
-    weights sit next to each other so that per-layer weight norms are one reduceat.
+    finiteness check is one numpy call over the whole network, not two per layer; layers
+    of one shape sit next to each other, so telemetry reduces over them as one block
+    (layer_groups).
     """
     M, Ws, bs, at = flat.shape[0], [], [], 0
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
@@ -67,7 +72,7 @@ def layer_groups(flat, sizes):
     one call, without copying them into a stack first.
     """
     M, shapes = flat.shape[0], list(zip(sizes[:-1], sizes[1:], strict=True))
-    w_at, b_at = 0, sum(a * b for a, b in shapes)
+    w_at, b_at = 0, n_weights(sizes)
     groups, layer = [], 0
     while layer < len(shapes):
         count = 1
@@ -219,7 +224,7 @@ def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
     ones = np.ones(p.dlogits.shape[-2])
     np.matmul(ones, p.dlogits, out=db[-1])
     if n > 1:
-        first = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        first = n_weights(sizes)  # b1 … b(n-1): one block of (n - 1) x width
         hidden = p.grads[:, first:first + (n - 1) * sizes[1]].view()
         hidden.shape = (M, n - 1, sizes[1])
         np.matmul(ones, p.DZ, out=hidden.swapaxes(0, 1))
