@@ -93,7 +93,8 @@ def check(name: str, value):
         _fail(name, value, f"is out of range; allowed: {s.allowed()}")
     if s.kind is int and value != int(value):
         _fail(name, value, f"is not a whole number; allowed: {s.allowed()}")
-    return s.kind(value)
+    # + 0: -0.0 is in every range that starts at 0, but NumPy refuses it as a scale.
+    return s.kind(value) + 0
 
 
 def parse(name: str, text: str):

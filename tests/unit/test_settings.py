@@ -1,5 +1,7 @@
 """core.settings: the single gate every configuration passes through."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,13 @@ def test_bias_init_must_draw_a_vector(name):
 def test_every_other_bias_init_builds(name):
     t = Trainer({"bias_init": name, "depth": 1, "width": 4})
     assert all(np.isfinite(b).all() for b in t.bs)
+
+
+def test_negative_zero_becomes_zero():
+    """-0.0 is inside every range that starts at 0, but NumPy refuses it as a scale: a link
+    with noise=-0.0 once crashed the page (found by the hostile-input test)."""
+    for name, s in settings.SETTINGS.items():
+        if s.kind is float and s.lo == 0:
+            value = settings.parse(name, "-0.0")
+            assert value == 0 and math.copysign(1, value) == 1, name
+    Trainer({"noise": -0.0, "init_scale": -0.0, "n_samples": 50})
