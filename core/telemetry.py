@@ -20,21 +20,17 @@ SATURATION = 0.05  # a derivative below 5% of its maximum counts as saturated
 DISTINCT_RTOL = 1e-9
 
 
-def sq_norms(a):
-    """Squared Frobenius norm of each member's slice: (M,).
-
-    A batched dot product (BLAS) rather than einsum: a third to two thirds faster on
-    these sizes, and the trainer calls it for every layer on every step.
-    """
-    flat = a.reshape(a.shape[0], 1, -1)
-    return (flat @ flat.transpose(0, 2, 1)).reshape(-1)
-
-
 def _row_sq(rows):
     """Each row's dot product with itself, (..., n) -> (...): one BLAS dot per row, in one
-    call. Each row's sum is the same dot product whatever the stack around it, so a member
-    of a stack measures exactly what it measures alone."""
+    call (a third to two thirds faster than einsum here). Each row's sum is the same dot
+    product whatever the stack around it, so a member of a stack measures exactly what it
+    measures alone."""
     return (rows[..., None, :] @ rows[..., :, None])[..., 0, 0]
+
+
+def sq_norms(a):
+    """Squared Frobenius norm of each member's slice: (M,)."""
+    return _row_sq(a.reshape(a.shape[0], -1))
 
 
 def _moments(x):

@@ -213,7 +213,10 @@ class Trainer:
         return telemetry.measure(p, self.params, self.sizes, delta, self.act.df_max)
 
     def _record(self, layer_values):
-        """Record the step: layer_values measured on its pass, losses on the new weights."""
+        """Record the step: layer_values measured on its pass, losses on the new weights.
+
+        Measure before calling this: the evaluations below may reuse the buffers that the
+        pass points into (a full-batch pass has the training set's shape)."""
         step_values = np.full((self.n_members, len(telemetry.STEP_FIELDS)), np.nan)
         d = self.data
         for col, (X, y) in enumerate([(d.X_train, d.y_train), (d.X_test, d.y_test)]):
