@@ -27,7 +27,7 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
 # Only what the app needs; the files stay root-owned, so the app cannot rewrite itself.
-COPY app.py ./
+COPY app.py server.py ./
 COPY core/ core/
 COPY viz/ viz/
 COPY views/ views/
@@ -42,4 +42,4 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4); sys.exit(0 if r.read().strip() == b'ok' else 1)"]
 
-CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]
+CMD ["streamlit", "run", "server.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]

@@ -19,7 +19,7 @@ run: export MKL_NUM_THREADS := 1
 run: $(VENV)/.installed
 	@# Print the server limits in force, and stop here if a WRI_* variable is bad.
 	$(PY) -m core.limits
-	$(VENV)/bin/streamlit run app.py --server.port 8501
+	$(VENV)/bin/streamlit run server.py --server.port 8501
 
 # One BLAS thread per process: results do not depend on the machine's core count, and the
 # pytest-xdist workers do not oversubscribe the CPU.

@@ -65,7 +65,7 @@ def server(env):
     port = free_port()
     log_path = REPO_ROOT / "test-output" / f"load-{port}.log"
     log_path.parent.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     with open(log_path, "wb") as log:

@@ -86,6 +86,7 @@ async function pump(div) {
       const next = div.__next;  // the newest frame by the time the draw starts
       div.__next = null;
       if (!next) return;
+      div.__version = next.version;
       if (typeof next.layout.template === "string") {
         next.layout.template = await template(next.layout.template);
       }
@@ -117,6 +118,14 @@ export default function ({ parentElement, data }) {
     div = document.createElement("div");
     div.className = "wri-live-chart";
     parentElement.appendChild(div);
+    // Frames come from the page's runs and, while Explore plays, from its live feed
+    // (ui/feed.py), which finds the chart here by key. Versions count up in both: an
+    // older frame arriving late is dropped.
+    div.__feed = (frame) => {
+      if (frame.version < (div.__next || { version: div.__version ?? -1 }).version) return;
+      div.__next = frame;  // frames can come faster than a busy browser draws: keep the newest
+      pump(div);
+    };
     new IntersectionObserver((entries) => {
       div.__visible = entries[entries.length - 1].isIntersecting;
       pump(div);
@@ -126,21 +135,75 @@ export default function ({ parentElement, data }) {
       if (div._fullLayout && div.offsetWidth) window.Plotly.Plots.resize(div).catch(() => {});
     }).observe(div);
   }
+  (window.__wriCharts = window.__wriCharts || {})[spec.key] = div;
   // A fixed box that contains its own layout: Plotly measures text as it draws, and each
   // measurement would otherwise lay out the whole page again.
   div.style.height = (spec.layout.height || 300) + "px";
   div.style.contain = "strict";
-  div.__next = spec;  // frames can come faster than a busy browser draws: keep the newest
-  pump(div);
+  div.__feed(spec);
 }
 """.replace("ASSETS", _ASSET_NAME).replace("PLOTLY_JS", PLOTLY_JS)
 
 _component = st.components.v2.component("wri_live_chart", js=_JS, isolate_styles=False)
 
 
-# session state: key -> (inputs, last spec sent, its version, the refresh that drew it)
-_CACHE = "_live_chart_specs"
-_PHASES = "_live_chart_phases"  # session state: key -> the frames (mod every) it draws on
+class Board:
+    """What a session's live charts last sent the browser, and each page's refresh count.
+
+    Plain Python, kept in session state, so that Explore's live feed (ui/feed.py), which
+    answers outside any script run, numbers refreshes and versions frames in the same
+    sequence as the page's own runs.
+    """
+
+    def __init__(self):
+        self.specs = {}  # key -> (inputs, last spec sent, its version, the refresh that drew it)
+        self.phases = {}  # key -> (every, phase): the frames (mod every) it draws on
+        self.frames = {}  # scope -> the number of the page's current refresh, or None
+
+    def next_frame(self, scope: str, timer: bool, news: bool = True) -> int | None:
+        """Number this refresh of page ``scope``: ``timer`` says it is a playing page's
+        timed refresh (not a whole run of the page, which makes every chart due);
+        ``news`` False keeps the last number (the tick trained nothing)."""
+        last = self.frames.get(scope)
+        if not timer:
+            self.frames[scope] = None
+        elif news or last is None:
+            self.frames[scope] = (last or 0) + 1
+        return self.frames[scope]
+
+    def due(self, key: str, every: int = 1, frame: int | None = None, inputs=()) -> bool:
+        last = self.specs.get(key)
+        return is_due(every, frame, self._phase(key, every), inputs,
+                      *(last[0], last[3]) if last else ())
+
+    def frame(self, key: str, build, every: int = 1, frame: int | None = None,
+              inputs=()) -> str | None:
+        """A new frame of chart ``key`` from ``build()`` (Plotly JSON) when it is due, else
+        None: the browser keeps the one it has."""
+        if not self.due(key, every, frame, inputs):
+            return None
+        version = self.specs[key][2] + 1 if key in self.specs else 0
+        spec = _spec(build(), key, version)
+        self.specs[key] = (inputs, spec, version, frame)
+        return spec
+
+    def keep(self, key: str) -> str:
+        # The browser already has this frame: a few bytes say "keep it" instead of the
+        # whole figure again (up to 100 kB a chart, five times a second, per student).
+        return json.dumps({"keep": self.specs[key][2], "key": key})
+
+    def _phase(self, key: str, every: int) -> int:
+        """Dealt in turn among the charts of the same ``every``, in the order they first
+        ask."""
+        if self.phases.get(key, (None,))[0] != every:
+            self.phases[key] = (every, sum(1 for e, _ in self.phases.values() if e == every)
+                                % every)
+        return self.phases[key][1]
+
+
+def board() -> Board:
+    """The session's board."""
+    return st.session_state.setdefault("_live_chart_board", Board())
 
 
 def next_frame(scope: str, playing: bool, news: bool = True) -> int | None:
@@ -153,16 +216,11 @@ def next_frame(scope: str, playing: bool, news: bool = True) -> int | None:
     number of the last refresh, whose charts are all drawn already: a refresh that brings
     nothing new costs the server no figures and the browser no redraws.
     """
-    key = f"_live_chart_frame_{scope}"
-    last = st.session_state.get(key)
-    if not (playing and _fragment_run()):
-        st.session_state[key] = None
-    elif news or last is None:
-        st.session_state[key] = (last or 0) + 1
-    return st.session_state[key]
+    return board().next_frame(scope, playing and timed_run(), news)
 
 
-def _fragment_run() -> bool:
+def timed_run() -> bool:
+    """Whether this script run is a fragment's own rerun (a playing page's timer)."""
     if config.get_option("global.appTest"):
         return True  # AppTest cannot rerun a fragment alone: its runs stand in for them
     ctx = get_script_run_ctx()
@@ -171,7 +229,7 @@ def _fragment_run() -> bool:
 
 def frame_of(scope: str) -> int | None:
     """The number ``next_frame`` gave this page's current refresh."""
-    return st.session_state.get(f"_live_chart_frame_{scope}")
+    return board().frames.get(scope)
 
 
 def due(key: str, every: int = 1, frame: int | None = None, inputs=()) -> bool:
@@ -181,11 +239,11 @@ def due(key: str, every: int = 1, frame: int | None = None, inputs=()) -> bool:
     means every chart is due. While playing, a chart with ``every=k`` redraws on one
     refresh in k, and charts with the same k take turns (dealt phases in the order they
     are first drawn), so heavy panels share out the browser's time instead of all landing
-    on one refresh.
-    A change of ``inputs`` (the chart's own settings) makes it due at once.
+    on one refresh. A chart that missed its turn (off screen, so the feed did not build
+    it) is due at the next refresh. A change of ``inputs`` (the chart's own settings)
+    makes it due at once.
     """
-    last = _specs().get(key)
-    return is_due(every, frame, _phase(key, every), inputs, *(last[0], last[3]) if last else ())
+    return board().due(key, every, frame, inputs)
 
 
 def is_due(every: int, frame: int | None, phase: int, inputs, last_inputs=None,
@@ -194,7 +252,10 @@ def is_due(every: int, frame: int | None, phase: int, inputs, last_inputs=None,
     ``last_frame`` is the refresh that drew the chart's current frame."""
     if frame is None or last_inputs is None or last_inputs != inputs:
         return True
-    return frame != last_frame and frame % every == phase % every
+    if frame == last_frame:
+        return False
+    missed = last_frame is not None and frame - last_frame > every
+    return missed or frame % every == phase % every
 
 
 def preload(templates=("plotly_white",)) -> None:
@@ -208,17 +269,14 @@ def preload(templates=("plotly_white",)) -> None:
 def draw(key: str, build, every: int = 1, frame: int | None = None, inputs=()) -> None:
     """Show chart ``key``: a new frame from ``build()`` when it is due, else a note to keep
     the frame the browser already has."""
+    place(key, board().frame(key, build, every, frame, inputs))
+
+
+def place(key: str, spec: str | None = None) -> None:
+    """Show chart ``key`` with the frame ``spec`` (Board.frame's), or, for None, keep the
+    frame the browser already has."""
     _serve_assets()
-    specs = _specs()
-    if due(key, every, frame, inputs):
-        version = specs[key][2] + 1 if key in specs else 0
-        specs[key] = (inputs, _spec(build(), key, version), version, frame)
-        data = specs[key][1]
-    else:
-        # The browser already has this frame: a few bytes say "keep it" instead of the
-        # whole figure again (up to 100 kB a chart, five times a second, per student).
-        data = json.dumps({"keep": specs[key][2], "key": key})
-    _component(key=key, data=data, height="content")
+    _component(key=key, data=spec or board().keep(key), height="content")
 
 
 def _serve_assets():
@@ -231,15 +289,3 @@ def _spec(fig, key: str, version: int) -> str:
     fig = transport.compact_images(fig)
     return pio.to_json({**fig.to_plotly_json(), "config": CONFIG, "key": key,
                         "version": version}, validate=False)
-
-
-def _phase(key: str, every: int) -> int:
-    """Dealt in turn among the charts of the same ``every``, in the order they first ask."""
-    phases = st.session_state.setdefault(_PHASES, {})  # key -> (every, phase)
-    if phases.get(key, (None,))[0] != every:
-        phases[key] = (every, sum(1 for e, _ in phases.values() if e == every) % every)
-    return phases[key][1]
-
-
-def _specs() -> dict:
-    return st.session_state.setdefault(_CACHE, {})

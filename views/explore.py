@@ -1,11 +1,14 @@
 """Explore: one network trained live, every panel updating while it plays."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
 from core import limits, telemetry, theory
 from core.lessons import BY_KEY
 from ui import controls, live_chart, state, visibility
+from ui import feed as live_feed
 from viz import boundary, distributions, network, style, training
 
 TICK_S = limits.LIMITS.tick_seconds  # 0.16: about six refreshes a second (WRI_TICK_SECONDS)
@@ -49,7 +52,8 @@ controls.transport(run, playing_key,
 # up about 3.3 refreshes a second, 4.2 this way (bench/explore_refresh.py reports each
 # chart's own frame rate).
 SLOW = 4
-SNAPSHOT_CHARTS = {"network": "network", "boundary": "boundary", "distributions": "histograms"}
+feed = live_feed.session_feed("explore")
+board = live_chart.board()
 
 
 def chart(key, build, every=1, inputs=()):
@@ -57,121 +61,187 @@ def chart(key, build, every=1, inputs=()):
                     inputs=(run.generation, *inputs))
 
 
-def status_line(trainer, lay, met):
+def options():
+    """The live charts' own settings, as their widgets last left them."""
+    return {"log_y": bool(st.session_state.get("loss_log", False)),
+            "field": st.session_state.get("flow_field") or "grad_norm",
+            "layer": st.session_state.get("sim_layer", 1), "shown": tuple(shown),
+            "speed": st.session_state.get("speed", 20)}
+
+
+def live_charts(trainer, layer_frame, step_frame, latest, snap, opts):
+    """key -> (panel, refreshes per frame while playing, build, the chart's own inputs)."""
+    depth, width, field = trainer.depth, trainer.config["width"], opts["field"]
+    charts = {
+        "network": ("network", SLOW, lambda: network.network_figure(snap(), depth, width), ()),
+        "boundary": ("boundary", SLOW, lambda: boundary.boundary_figure(snap(), trainer.data),
+                     ()),
+        "loss": ("loss", 1, lambda: training.loss_figure(step_frame, log_y=opts["log_y"]),
+                 (opts["log_y"],)),
+        "flow_bars": ("gradient flow", 1,
+                      lambda: training.gradflow_bars(latest, field, depth), (field,)),
+        "flow_lines": ("gradient flow", SLOW,
+                       lambda: training.gradflow_lines(layer_frame, field, depth), (field,)),
+        "flow_heat": ("gradient flow", SLOW,
+                      lambda: training.gradflow_heatmap(layer_frame, field, depth), (field,)),
+    }
+    if depth:
+        charts.update({
+            "histograms": ("distributions", SLOW,
+                           lambda: distributions.histograms_figure(snap(), depth), ()),
+            "saturation": ("distributions", SLOW,
+                           lambda: distributions.saturation_figure(latest, depth), ()),
+            "symmetry": ("symmetry", SLOW,
+                         lambda: training.symmetry_figure(layer_frame, width, depth), ()),
+            "similarity": ("symmetry", SLOW, lambda: similarity_figure(trainer, opts["layer"]),
+                           (opts["layer"],)),
+        })
+    return charts
+
+
+def refresh(ticking, timer, opts, visible=None):
+    """One refresh of the live part: a tick of training when ``ticking``, then the status
+    parts, the due charts' frames (only those in ``visible`` when it is given: the feed
+    skips charts scrolled out of view) and whether the run has finished.
+
+    Called by the page's own runs and, outside any script run, by the live feed
+    (ui/feed.py), always under ``feed.lock``: no Streamlit in here.
+    """
+    with run.lock:
+        trained = run.tick(opts["speed"]) if ticking else 0
+        frame = board.next_frame("explore", timer, news=trained > 0)
+        trainer = run.trainer
+        layer_frame, step_frame = trainer.frames()
+        _, lay, met = trainer.record.arrays(len(trainer.record) - 1)
+        latest = layer_frame[layer_frame["step"] == layer_frame["step"].max()]
+        charts = live_charts(trainer, layer_frame, step_frame, latest,
+                             lambda: feed.cache["snapshot"][2], opts)
+        due = {key: chart for key, chart in charts.items()
+               if chart[0] in opts["shown"] and (visible is None or key in visible)
+               and board.due(key, chart[1], frame, (run.generation, *chart[3]))}
+        if due.keys() & {"network", "boundary", "histograms"}:
+            # The probe-batch snapshot costs a forward pass over a grid: while playing it
+            # is shared by the charts due within SLOW refreshes of each other (each of
+            # them redraws only one refresh in SLOW anyway).
+            taken = feed.cache.get("snapshot")  # (generation, frame, snapshot)
+            if (frame is None or not taken or taken[0] != run.generation
+                    or taken[1] is None or frame - taken[1] >= SLOW):
+                feed.cache["snapshot"] = (run.generation, frame, trainer.snapshot(
+                    grid_size=24, max_layers=6, max_units=8))
+        parts = status_parts(trainer, lay[-1, 0], met[-1, 0], run.waiting)
+        finished = run.finished
+    specs = {key: board.frame(key, build, every, frame, (run.generation, *inputs))
+             for key, (_, every, build, inputs) in due.items()}
+    return parts, specs, finished
+
+
+def status_parts(trainer, lay, met, waiting):
+    """The status line and its notes as [kind, markdown, icon]: Streamlit's elements show
+    them in the page's own runs, the feed's component between them."""
+    parts = []
+    if waiting:  # every training slot was taken, by this refresh or a Step
+        parts.append(["info", limits.busy_message(limits.SLOTS.size),
+                      ":material/hourglass_top:"])
     step = trainer.step
     tr, te, tra, tea = met
     acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
-    st.markdown(f"**Step {step}** · loss train **{tr:.4f}** test **{te:.4f}**{acc}")
+    parts.append(["markdown", f"**Step {step}** · loss train **{tr:.4f}** test **{te:.4f}**"
+                  f"{acc}", None])
     depth, width = trainer.depth, trainer.config["width"]
     grads = " · ".join(f"{style.layer_name(k + 1, depth)} {g:.2g}"
                        for k, g in enumerate(lay[:, telemetry.FIELDS.index("grad_norm")]))
-    st.caption(f"‖∂L/∂W‖ now: {grads}")
+    parts.append(["caption", f"‖∂L/∂W‖ now: {grads}", None])
     where = trainer.diverged_at[0]
     if where:
-        st.error(f"Exploded at step {where['step']} in layer {where['layer']} "
-                 f"({where['phase']} pass): numbers overflowed. The last finite state stays "
-                 "on screen; lower the learning rate or the initial scale and press Reset.")
+        parts.append(["error", f"Exploded at step {where['step']} in layer {where['layer']} "
+                      f"({where['phase']} pass): numbers overflowed. The last finite state "
+                      "stays on screen; lower the learning rate or the initial scale and "
+                      "press Reset.", None])
     distinct = lay[:-1, telemetry.FIELDS.index("distinct_units")]
     stuck = [k + 1 for k, d in enumerate(distinct) if d == 1]
     if width > 1 and stuck:
         layers = ", ".join(str(k) for k in stuck[:8]) + ("…" if len(stuck) > 8 else "")
-        st.warning(f"Symmetry holds: in layer {layers} all {width} units are identical, "
-                   "so each layer acts like a single unit.")
-
-
-def live():
-    ticking = st.session_state.get(playing_key) and not visibility.hidden()
-    with run.lock:
-        trained = run.tick(st.session_state.get("speed", 20)) if ticking else 0
-        frame = live_chart.next_frame("explore", ticking, news=trained > 0)
-        trainer = run.trainer
-        layer_frame, step_frame = trainer.frames()
-        # The probe-batch snapshot costs a forward pass over a grid: taken only when a chart
-        # that shows it is due, and while playing shared by the charts due within SLOW
-        # refreshes of each other (each of them redraws only one refresh in SLOW anyway).
-        if any(live_chart.due(key, SLOW, frame, (run.generation,))
-               for panel, key in SNAPSHOT_CHARTS.items() if panel in shown):
-            taken = st.session_state.get("_snapshot_explore")  # (generation, frame, snap)
-            if (frame is None or not taken or taken[0] != run.generation
-                    or taken[1] is None or frame - taken[1] >= SLOW):
-                taken = (run.generation, frame,
-                         trainer.snapshot(grid_size=24, max_layers=6, max_units=8))
-                st.session_state["_snapshot_explore"] = taken
-            snap = taken[2]
-    if run.waiting:  # every training slot was taken, by this refresh or a Step
-        st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
-    depth, width = trainer.depth, trainer.config["width"]
-    last = layer_frame["step"].max()
-    latest = layer_frame[layer_frame["step"] == last]
-    _, lay, met = trainer.record.arrays(len(trainer.record) - 1)
-    status_line(trainer, lay[-1, 0], met[-1, 0])
+        parts.append(["warning", f"Symmetry holds: in layer {layers} all {width} units are "
+                      "identical, so each layer acts like a single unit.", None])
     if lesson:
         verdict, message = lesson_check(lesson.key, trainer)
         icon = {"yes": ":material/check_circle:", "not yet": ":material/hourglass_top:",
                 "no": ":material/cancel:"}[verdict]
-        st.markdown(f"{icon} **Live check ({verdict}):** {message}")
+        parts.append(["markdown", f"{icon} **Live check ({verdict}):** {message}", None])
+    return parts
 
+
+def live():
+    playing = bool(st.session_state.get(playing_key)) and not visibility.hidden()
+    fed = live_feed.mounted()  # the feed trains and refreshes while playing: no timer
+    opts = options()
+    with feed.lock:
+        timer = playing and not fed and live_chart.timed_run()
+        parts, specs, _ = refresh(playing and not fed, timer, opts)
+        feed.produce = lambda visible: refresh(True, True, opts, visible)
+    live_feed.show(feed, parts, playing, TICK_S)
+
+    def place(key):
+        live_chart.place(key, specs.get(key))
+
+    depth = run.trainer.depth
     if "network" in shown or "boundary" in shown:
         left, right = st.columns([3, 2])
         if "network" in shown:
             with left:
-                chart("network", lambda: network.network_figure(snap, depth, width), SLOW)
+                place("network")
                 st.caption("Each square is one unit's output over the input plane (blue "
                            "positive, orange negative); links are weights, thicker = larger. "
                            "Under zeros or a constant, every square in a layer is the same.")
         if "boundary" in shown:
             with right:
-                chart("boundary", lambda: boundary.boundary_figure(snap, trainer.data), SLOW)
+                place("boundary")
                 st.caption("What the network predicts everywhere; filled dots train, rings "
                            "test.")
     if "loss" in shown or "gradient flow" in shown:
         left, right = st.columns(2)
         if "loss" in shown:
             with left:
-                log_y = st.toggle("log scale", key="loss_log")
-                chart("loss", lambda: training.loss_figure(step_frame, log_y=log_y),
-                      inputs=(log_y,))
+                st.toggle("log scale", key="loss_log")
+                place("loss")
                 st.caption("A flat line at 0.693 (ln 2) means the network guesses 50/50: "
                            "it has learnt nothing.")
         if "gradient flow" in shown:
             with right:
-                field = st.segmented_control(
+                st.segmented_control(
                     "quantity", ["grad_norm", "backprop_std", "update_ratio"],
                     default="grad_norm", key="flow_field",
                     format_func=lambda f: {"grad_norm": "weight gradient",
                                            "backprop_std": "back-propagated error",
-                                           "update_ratio": "update / weight"}[f]) or "grad_norm"
-                chart("flow_bars", lambda: training.gradflow_bars(latest, field, depth),
-                      inputs=(field,))
+                                           "update_ratio": "update / weight"}[f])
+                place("flow_bars")
                 st.caption("Each layer's gradient now, on a log scale. Bars far below the "
                            "output layer's are vanishing; far above, exploding.")
         if "gradient flow" in shown:
             left, right = st.columns(2)
             with left:
-                chart("flow_lines", lambda: training.gradflow_lines(layer_frame, field, depth),
-                      SLOW, (field,))
+                place("flow_lines")
             with right:
-                chart("flow_heat", lambda: training.gradflow_heatmap(layer_frame, field, depth),
-                      SLOW, (field,))
+                place("flow_heat")
             st.caption("Healthy initialisation keeps all layers within an order of magnitude "
                        "or two; vanishing shows as lines fanning out downwards for the layers "
                        "nearest the input.")
     if "distributions" in shown and depth:
         left, right = st.columns([2, 1])
         with left:
-            chart("histograms", lambda: distributions.histograms_figure(snap, depth), SLOW)
+            place("histograms")
         with right:
-            chart("saturation", lambda: distributions.saturation_figure(latest, depth), SLOW)
+            place("saturation")
         st.caption("Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
                    "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
                    "with zero slope on every example are dead.")
     if "symmetry" in shown and depth:
         left, right = st.columns([3, 2])
         with left:
-            chart("symmetry", lambda: training.symmetry_figure(layer_frame, width, depth), SLOW)
+            place("symmetry")
         with right:
-            layer = st.number_input("layer", 1, depth, 1, key="sim_layer")
-            chart("similarity", lambda: similarity_figure(trainer, layer), SLOW, (layer,))
+            st.number_input("layer", 1, depth, 1, key="sim_layer")
+            place("similarity")
         st.caption("Random initialisation gives every unit its own weights: as many "
                    "distinct units as the width. Zeros or a constant give 1, and gradient "
                    "descent can never separate them.")
@@ -221,7 +291,7 @@ def density_of(name, params, shape, scale):
     return edges * scale, density / scale
 
 
-@st.cache_data(max_entries=64, show_spinner=False, ttl=600)
+@functools.lru_cache(maxsize=64)  # not st.cache_data: the live feed calls it outside a run
 def _restarts_check(cfg_json):
     import json
 
@@ -237,7 +307,8 @@ def lesson_check(key, trainer):
 
 
 hidden = visibility.tab_hidden()  # a hidden tab stops its timer: nobody watches that run
-st.fragment(live, run_every=TICK_S if playing and not hidden else None)()
+timed = playing and not hidden and not live_feed.mounted()  # else the feed polls, or nothing
+st.fragment(live, run_every=TICK_S if timed else None)()
 if "theory" in shown:
     first_weights_panels()
 

@@ -211,3 +211,29 @@ def test_playing_takes_one_snapshot_for_the_heavy_charts_of_slow_refreshes(monke
     # Three charts drawn twice from a grid pass: two passes, not six (each heavy chart
     # redraws one refresh in SLOW, so a snapshot up to SLOW - 1 refreshes old is fresh).
     assert len(taken) == 2 and taken[0] < taken[1]
+
+
+def test_the_live_feed_trains_and_sends_only_due_charts_that_are_on_screen():
+    # What the feed's route answers while Explore plays (ui/feed.py): the page's own
+    # refresh, called outside any script run, as the route calls it.
+    at = run_app({"depth": "3", "width": "8", "init": "zeros", "lesson": "zeros"})
+    feed = at.session_state["_feed_explore"]
+    assert not feed.playing  # AppTest serves no route: the page keeps its timed fragment
+    feed.playing = True
+    answers = [json.loads(feed.poll({"loss", "network"})) for _ in range(2 * SLOW)]
+    steps = [int(re.search(r"\*\*Step (\d+)\*\*", a["status"][0][1]).group(1))
+             for a in answers]
+    assert steps == sorted(set(steps)) and steps[0] > 0, steps  # each poll trained a tick
+    assert all(set(a["charts"]) <= {"loss", "network"} for a in answers)
+    assert all("loss" in a["charts"] for a in answers)  # a light chart: every refresh
+    assert sum("network" in a["charts"] for a in answers) == 2  # a heavy one: one in SLOW
+    versions = [a["charts"]["loss"]["version"] for a in answers]
+    assert versions == sorted(set(versions))  # the browser drops an older frame by these
+    kinds = {kind: text for kind, text, _ in answers[-1]["status"]}
+    assert "Symmetry holds" in kinds["warning"] and "Live check" in answers[-1]["status"][-1][1]
+    # The network, drawn while playing and then scrolled away, comes back at the next poll.
+    for _ in range(SLOW + 1):
+        feed.poll({"loss"})
+    assert "network" in json.loads(feed.poll({"network"}))["charts"]
+    feed.playing = False
+    assert json.loads(feed.poll({"loss"}))["done"]

@@ -258,7 +258,7 @@ def test_port_healthcheck_threads_and_start_command():
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         assert env.get(var) == "1", var
     cmd = exec_form(one("CMD"))
-    assert cmd[:3] == ["streamlit", "run", "app.py"]
+    assert cmd[:3] == ["streamlit", "run", "server.py"]  # app.py plus the feed route
     for flag in ("--server.address=0.0.0.0", f"--server.port={APP_PORT}",
                  "--server.headless=true"):
         assert flag in cmd, flag
@@ -266,7 +266,8 @@ def test_port_healthcheck_threads_and_start_command():
 
 def test_every_copied_path_exists():
     sources = [s for srcs, _ in copies() for s in srcs]
-    assert {"requirements.txt", "app.py", "core/", "viz/", ".streamlit/"} <= set(sources)
+    assert {"requirements.txt", "app.py", "server.py", "core/", "viz/", ".streamlit/"} <= set(
+        sources)
     missing = [s for s in sources if not (REPO / s).exists()]
     assert not missing, f"COPY sources missing from the repository: {missing}"
     for s in sources:
@@ -286,7 +287,7 @@ def _local_top_level_imports(path: Path) -> set[str]:
 
 def test_the_image_holds_every_local_module_the_app_imports():
     copied = {s.rstrip("/") for srcs, _ in copies() for s in srcs}
-    files = [REPO / "app.py"] + [
+    files = [REPO / "app.py", REPO / "server.py"] + [
         p for d in copied if (REPO / d).is_dir() for p in (REPO / d).rglob("*.py")
     ]
     needed = set().union(*(_local_top_level_imports(f) for f in files))
@@ -376,6 +377,13 @@ def test_image_command_serves_the_app_from_a_fresh_venv(tmp_path):
         status, ctype, page = _get(base + "/")
         assert status == 200 and "text/html" in ctype
         assert '<div id="root">' in page
+
+        # Explore's live feed route is mounted (ui/feed.py): a token no session holds is
+        # refused with the message the page shows, as JSON.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(base + "/_wri/feed/no-such-session")
+        assert refused.value.code == 404
+        assert "reload the page" in json.loads(refused.value.read())["error"]
 
         # The image's own HEALTHCHECK command, aimed at this port, passes.
         check = subprocess.run(health, env=env, capture_output=True, text=True, timeout=30)

@@ -35,7 +35,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def start_streamlit(
-    app_path: str = "app.py", env: dict[str, str] | None = None, timeout: float = 60.0
+    app_path: str = "server.py", env: dict[str, str] | None = None, timeout: float = 60.0
 ) -> Iterator[str]:
     """Serve `app_path` (relative to the repo root) and yield its base URL until the block exits.
 

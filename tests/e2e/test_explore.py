@@ -115,3 +115,34 @@ def test_charts_off_screen_wait_until_they_are_scrolled_into_view(page, streamli
     assert "symmetry" not in drawn and "similarity" not in drawn, drawn  # far below the fold
     page.get_by_text("Random initialisation gives every unit").first.scroll_into_view_if_needed()
     assert wait_for(lambda: page.evaluate(DRAWN).get("symmetry", 0) >= 1), "not drawn on arrival"
+
+
+POLLS = "() => window.__wriFeedPolls || 0"
+
+
+def test_playing_refreshes_through_the_live_feed_not_page_reruns(page, streamlit_server):
+    # The server is started from server.py (tests/e2e/helpers.start_streamlit), which
+    # mounts the feed's route: while playing, the page polls it and Streamlit stays idle.
+    page.goto(streamlit_server + "/?depth=3&width=8")
+    page.get_by_text("Explore: watch a network train").wait_for(timeout=30_000)
+    reruns = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: reruns.append(frame)))
+    page.reload()  # so the listener sees the page's websocket from its start
+    assert wait_for(lambda: step_count(page) == 0)
+    sent_before = len(reruns)
+    page.get_by_role("button", name="Play").click()
+    assert wait_for(lambda: page.evaluate(POLLS) >= 10), "the feed was not polled"
+    steps = step_count(page)
+    assert wait_for(lambda: step_count(page) > steps), "the status line did not move"
+    # One message for the click (and perhaps a few for the page's own rerun): not one
+    # per refresh, as a timed fragment would send.
+    assert len(reruns) - sent_before < 5, len(reruns) - sent_before
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    page.get_by_role("button", name="Pause").click()
+    assert wait_for(lambda: page.get_by_role("button", name="Play").count() == 1)
+    time.sleep(0.5)
+    polls, paused_at = page.evaluate(POLLS), step_count(page)
+    time.sleep(1.5)
+    assert page.evaluate(POLLS) == polls, "paused, but the feed kept polling"
+    assert step_count(page) == paused_at

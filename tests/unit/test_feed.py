@@ -1,0 +1,105 @@
+"""Explore's live feed (ui/feed.py): its registry, its answer and its route, no browser."""
+
+import asyncio
+import gc
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.requests import Request
+
+from ui import feed
+
+
+def request(token: str, query: bytes = b"") -> Request:
+    return Request({"type": "http", "method": "GET", "path": f"/_wri/feed/{token}",
+                    "path_params": {"token": token}, "query_string": query, "headers": []})
+
+
+def answer(token: str, query: bytes = b""):
+    response = asyncio.run(feed._answer(request(token, query)))
+    return response.status_code, json.loads(response.body)
+
+
+def playing_feed(produce):
+    f = feed.Feed()
+    f.playing, f.produce = True, produce
+    return f
+
+
+def test_each_feed_has_its_own_unguessable_token_and_goes_with_its_session():
+    a, b = feed.Feed(), feed.Feed()
+    assert a.token != b.token and len(a.token) >= 32  # 24 random bytes, URL-safe
+    assert feed._FEEDS[a.token] is a and feed._FEEDS[b.token] is b
+    token = a.token
+    del a
+    gc.collect()
+    assert token not in feed._FEEDS  # held weakly: the session's state owns it
+
+
+def test_a_paused_feed_trains_nothing_and_says_it_is_done():
+    calls = []
+    f = playing_feed(lambda visible: calls.append(visible))
+    f.playing = False  # the page was paused after the request left the browser
+    assert json.loads(f.poll({"loss"})) == {"status": None, "charts": {}, "done": True}
+    assert calls == []
+
+
+def test_the_answer_carries_status_charts_as_objects_and_done():
+    spec = json.dumps({"data": [], "layout": {"height": 300}, "key": "loss", "version": 3})
+    seen = []
+
+    def produce(visible):
+        seen.append(visible)
+        return [["markdown", "**Step 7** · loss", None]], {"loss": spec}, False
+
+    f = playing_feed(produce)
+    status, body = answer(f.token, b"visible=loss,network")
+    assert status == 200
+    assert body == {"status": [["markdown", "**Step 7** · loss", None]],
+                    "charts": {"loss": json.loads(spec)}, "done": False}
+    assert seen == [{"loss", "network"}]
+
+
+def test_an_unknown_token_is_refused_with_the_message_the_page_shows():
+    assert answer("no-such-session") == (404, {"error": feed.ENDED})
+
+
+def test_a_failure_inside_is_a_message_not_a_traceback(caplog):
+    def produce(visible):
+        raise RuntimeError("secret internals")
+
+    f = playing_feed(produce)
+    status, body = answer(f.token)
+    assert (status, body) == (500, {"error": feed.FAILED})
+    assert "secret internals" in caplog.text  # logged for the server's owner, not shown
+
+
+def test_a_request_names_at_most_max_visible_charts():
+    seen = []
+    f = playing_feed(lambda visible: (seen.append(visible), ([], {}, False))[1])
+    query = ",".join(f"k{i}" for i in range(3 * feed.MAX_VISIBLE)).encode()
+    assert answer(f.token, b"visible=" + query)[0] == 200
+    assert len(seen[0]) == feed.MAX_VISIBLE
+
+
+@settings(max_examples=60, deadline=None)
+@given(token=st.text(max_size=300), visible=st.binary(max_size=300))
+def test_garbage_in_the_route_is_a_clear_refusal_or_an_answer(token, visible):
+    f = playing_feed(lambda v: ([["markdown", "ok", None]], {}, False))
+    for t in (token, f.token):
+        status, body = answer(t, visible)
+        if t == f.token:
+            assert status == 200 and body["status"] == [["markdown", "ok", None]]
+        else:
+            assert (status, body) == (404, {"error": feed.ENDED})
+
+
+def test_mounted_only_while_a_server_with_the_route_runs():
+    assert not feed.mounted()
+
+    async def serve():
+        async with feed.lifespan(None):
+            return feed.mounted()
+
+    assert asyncio.run(serve()) and not feed.mounted()

@@ -1,0 +1,211 @@
+"""Explore's live feed: while it plays, the browser fetches each refresh from a route of
+its own instead of rerunning the page.
+
+A rerun of even a one-line Streamlit fragment costs a browser about 30 ms of main-thread
+work (React renders the whole app again, CSS-in-JS styles and all), and Explore's live
+fragment with its chart elements 180 ms: ten students' browsers on one two-core machine
+managed half a refresh a second each (bench/load.py). Here a small component polls
+``/_wri/feed/<token>`` about six times a second; each answer carries the status line and
+the charts that are due and on screen, and the component writes the one and hands the
+others to their ``ui.live_chart`` elements, which draw them with ``Plotly.react``. Nothing
+of Streamlit's runs while a run plays; widgets still rerun the page as always.
+
+The route exists when the server was started from ``server.py`` (an ``st.App`` that mounts
+it). Started any other way (``streamlit run app.py``, AppTest) ``mounted()`` is False and
+the page keeps its timed fragment, which shows the same parts with Streamlit's elements.
+
+Each session's feed is found by an unguessable token that only its own page is sent, so a
+session can neither see nor drive another's run. The registry holds feeds weakly: a feed
+lives in its session's state and goes when the session does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import weakref
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+ROUTE = "/_wri/feed/{token}"
+MAX_VISIBLE = 64  # chart keys one request may name: more is not a page of ours
+_FEEDS: weakref.WeakValueDictionary[str, Feed] = weakref.WeakValueDictionary()
+_MOUNTED = threading.Event()
+_LOG = logging.getLogger(__name__)
+
+ENDED = "This page's session has ended: reload the page to go on."
+FAILED = "The live update failed on the server: press Pause, then Play, or reload the page."
+
+
+class Feed:
+    """One session's live part of a page, as the route answers it.
+
+    The page sets ``produce`` (a function of the chart keys on screen returning the status
+    parts, the due charts' Plotly JSON by key and whether the run has finished) and
+    ``playing`` on every run of its own; ``poll`` calls it, under ``lock``, which the
+    page's own runs hold too while they take a refresh.
+    """
+
+    def __init__(self):
+        self.token = secrets.token_urlsafe(24)
+        self.lock = threading.Lock()
+        self.playing = False
+        self.produce = None
+        self.cache = {}  # what the page keeps from one refresh to the next
+        _FEEDS[self.token] = self
+
+    def poll(self, visible: set[str]) -> str:
+        with self.lock:
+            if not self.playing or self.produce is None:  # paused since the request left
+                return json.dumps({"status": None, "charts": {}, "done": True})
+            parts, charts, done = self.produce(visible)
+        body = ",".join(f"{json.dumps(key)}:{spec}" for key, spec in charts.items())
+        return f'{{"status":{json.dumps(parts)},"charts":{{{body}}},"done":{json.dumps(done)}}}'
+
+
+def mounted() -> bool:
+    """Whether this server answers the feed's route (it was started from server.py)."""
+    return _MOUNTED.is_set()
+
+
+def session_feed(scope: str) -> Feed:
+    return st.session_state.setdefault(f"_feed_{scope}", Feed())
+
+
+async def _answer(request):
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse, Response
+
+    feed = _FEEDS.get(request.path_params["token"])
+    if feed is None:
+        return JSONResponse({"error": ENDED}, status_code=404)
+    visible = set(request.query_params.get("visible", "").split(",")[:MAX_VISIBLE])
+    try:  # training is CPU work: off the event loop, which serves every session
+        body = await run_in_threadpool(feed.poll, visible)
+    except Exception:
+        _LOG.exception("the live feed failed")
+        return JSONResponse({"error": FAILED}, status_code=500)
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    _MOUNTED.set()
+    yield
+    _MOUNTED.clear()
+
+
+def routes() -> list:
+    from starlette.routing import Route
+
+    # Streamlit's own routes move under server.baseUrlPath; an st.App's do not. The page
+    # asks relative to its own address, so the route answers under any prefix as well.
+    return [Route(ROUTE, _answer, methods=["GET"]),
+            Route("/{base:path}" + ROUTE, _answer, methods=["GET"])]
+
+
+# Draws the status parts ([kind, markdown, icon]) and, while the page plays, polls the
+# route, writing each answer's status here and handing its charts to ui/live_chart.py's
+# elements (window.__wriCharts). Each poll waits for the answer before the next: a busy
+# server or browser gets fewer refreshes, never a queue of them.
+_JS = """
+const KINDS = {
+  markdown: "", caption: "font-size:0.875rem;color:rgba(128,132,149,1);",
+  info: "background:rgba(28,131,225,0.1);color:rgb(0,66,128);",
+  warning: "background:rgba(255,227,18,0.1);color:rgb(146,108,5);",
+  error: "background:rgba(255,43,43,0.09);color:rgb(125,53,59);",
+};
+const BOX = "padding:1rem;border-radius:0.5rem;";
+const escape = (s) => s.replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;",
+  '"': "&quot;"})[c]);
+const icon = (name) => `<span style="font-family:'Material Symbols Rounded';font-size:1.25em;
+  vertical-align:-0.2em;margin-right:0.4rem">${name}</span>`;
+const inline = (md) => escape(md).replace(/\\*\\*(.+?)\\*\\*/g, "<strong>$1</strong>")
+  .replace(/:material\\/([a-z_]+):/g, (_, n) => icon(n));
+
+function render(box, parts) {
+  box.innerHTML = parts.map(([kind, md, ic]) => {
+    const alert = kind in KINDS && kind !== "markdown" && kind !== "caption";
+    const body = md.split(/\\n\\n+/).map((p) => `<p style="margin:0">${inline(p)}</p>`)
+      .join('<p style="margin:0.5rem 0 0"></p>');
+    return `<div data-kind="${kind}" style="${KINDS[kind] || ""}${alert ? BOX : ""}">` +
+      (ic ? icon(ic.replace(/^:material\\/|:$/g, "")) : "") + body + "</div>";
+  }).join("");
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const shown = () => new Promise((resolve) =>
+  document.addEventListener("visibilitychange", resolve, { once: true }));
+
+async function poll(box) {
+  if (box.__polling) return;
+  box.__polling = true;
+  try {
+    while (box.isConnected && box.__spec.playing) {
+      if (document.hidden) { await shown(); continue; }  // nobody watches a hidden tab
+      const spec = box.__spec, started = performance.now();
+      const visible = Object.entries(window.__wriCharts || {})
+        .filter(([, div]) => div.isConnected && div.__visible).map(([key]) => key);
+      let reply;
+      try {
+        const url = new URL(spec.route, document.baseURI);
+        url.searchParams.set("visible", visible.join(","));
+        const response = await fetch(url, { cache: "no-store" });
+        reply = await response.json();
+        if (!response.ok) throw new Error(reply.error || response.statusText);
+      } catch (err) {
+        render(box, [...(box.__parts || []), ["error", String(err.message || err), null]]);
+        break;
+      }
+      if (!box.__spec.playing) break;  // paused while the answer was on its way
+      if (reply.status) { box.__parts = reply.status; render(box, reply.status); }
+      for (const [key, frame] of Object.entries(reply.charts)) {
+        const div = (window.__wriCharts || {})[key];
+        if (div && div.isConnected) div.__feed(frame);
+      }
+      window.__wriFeedPolls = (window.__wriFeedPolls || 0) + 1;  // read by tests and bench/
+      if (reply.done) break;
+      await sleep(Math.max(0, spec.tick_ms - (performance.now() - started)));
+    }
+  } finally {
+    box.__polling = false;
+  }
+}
+
+export default function ({ parentElement, data }) {
+  const spec = typeof data === "string" ? JSON.parse(data) : data;
+  let box = parentElement.querySelector(":scope > .wri-feed");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "wri-feed";
+    box.style.cssText = "display:flex;flex-direction:column;gap:1rem;line-height:1.6";
+    parentElement.appendChild(box);
+  }
+  box.__spec = spec;
+  box.__parts = spec.status;
+  render(box, spec.status);
+  if (spec.playing) poll(box);
+}
+"""
+
+_component = st.components.v2.component("wri_feed", js=_JS, isolate_styles=False)
+
+_SHOW = {"markdown": st.markdown, "caption": st.caption, "info": st.info,
+         "warning": st.warning, "error": st.error}
+
+
+def show(feed: Feed, parts: list, playing: bool, tick_s: float) -> None:
+    """The status parts ([kind, markdown, icon or None]), in the feed's component when the
+    route is mounted (polling while ``playing``), else as Streamlit's own elements."""
+    feed.playing = playing and mounted()
+    if not mounted():
+        for kind, text, icon in parts:
+            _SHOW[kind](text, **({"icon": icon} if icon else {}))
+        return
+    route = ROUTE.format(token=feed.token).lstrip("/")  # relative: any base URL path
+    _component(key=f"_feed_{id(feed)}", height="content",
+               data=json.dumps({"route": route, "playing": feed.playing, "status": parts,
+                                "tick_ms": round(tick_s * 1000)}))
