@@ -103,3 +103,18 @@ def test_mounted_only_while_a_server_with_the_route_runs():
             return feed.mounted()
 
     assert asyncio.run(serve()) and not feed.mounted()
+
+
+def test_the_route_answers_at_the_root_and_under_a_base_url_path():
+    # Streamlit's routes move under server.baseUrlPath, an st.App's own do not; the page
+    # asks relative to its address, so /why/_wri/feed/... must reach the feed too.
+    from starlette.routing import Match
+
+    for path, token in (("/_wri/feed/abc", "abc"), ("/why/_wri/feed/x-y", "x-y"),
+                        ("/a/b/_wri/feed/t", "t")):
+        scope = {"type": "http", "method": "GET", "path": path}
+        matches = [r.matches(scope) for r in feed.routes()]
+        full = [child for match, child in matches if match is Match.FULL]
+        assert full and full[0]["path_params"]["token"] == token, path
+    scope = {"type": "http", "method": "GET", "path": "/_wri/feed/"}
+    assert all(r.matches(scope)[0] is Match.NONE for r in feed.routes())
