@@ -167,7 +167,11 @@ async function poll(box) {
         if (div && div.isConnected) div.__feed(frame);
       }
       window.__wriFeedPolls = (window.__wriFeedPolls || 0) + 1;  // read by tests and bench/
-      if (reply.done) break;
+      if (reply.done) {
+        // The run ended (it diverged everywhere): tell the page, so Play comes back.
+        if (reply.status) box.__finished(true);
+        break;
+      }
       await sleep(Math.max(0, spec.tick_ms - (performance.now() - started)));
     }
   } finally {
@@ -175,7 +179,7 @@ async function poll(box) {
   }
 }
 
-export default function ({ parentElement, data }) {
+export default function ({ parentElement, data, setTriggerValue }) {
   const spec = typeof data === "string" ? JSON.parse(data) : data;
   let box = parentElement.querySelector(":scope > .wri-feed");
   if (!box) {
@@ -185,6 +189,7 @@ export default function ({ parentElement, data }) {
     parentElement.appendChild(box);
   }
   box.__spec = spec;
+  box.__finished = (value) => setTriggerValue("finished", value);
   box.__parts = spec.status;
   render(box, spec.status);
   if (spec.playing) poll(box);
@@ -197,9 +202,10 @@ _SHOW = {"markdown": st.markdown, "caption": st.caption, "info": st.info,
          "warning": st.warning, "error": st.error}
 
 
-def show(feed: Feed, parts: list, playing: bool, tick_s: float) -> None:
+def show(feed: Feed, parts: list, playing: bool, tick_s: float, on_finished=None) -> None:
     """The status parts ([kind, markdown, icon or None]), in the feed's component when the
-    route is mounted (polling while ``playing``), else as Streamlit's own elements."""
+    route is mounted (polling while ``playing``, calling ``on_finished`` in a rerun when a
+    poll says the run has ended), else as Streamlit's own elements."""
     feed.playing = playing and mounted()
     if not mounted():
         for kind, text, icon in parts:
@@ -208,4 +214,5 @@ def show(feed: Feed, parts: list, playing: bool, tick_s: float) -> None:
     route = ROUTE.format(token=feed.token).lstrip("/")  # relative: any base URL path
     _component(key=f"_feed_{id(feed)}", height="content",
                data=json.dumps({"route": route, "playing": feed.playing, "status": parts,
-                                "tick_ms": round(tick_s * 1000)}))
+                                "tick_ms": round(tick_s * 1000)}),
+               on_finished_change=on_finished or (lambda: None))

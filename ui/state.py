@@ -12,6 +12,7 @@ import json
 import streamlit as st
 
 from core import settings
+from core.lessons import BY_KEY as LESSONS
 from core.live import LiveRun
 
 PAGE_KEYS = {"lesson"}  # URL parameters that are the page's own, not settings
@@ -25,12 +26,27 @@ def load_url_once(scope: str) -> list[str]:
     if st.session_state.get(flag):
         return st.session_state.get(f"_url_errors_{scope}", [])
     query = st.query_params.to_dict()
-    cfg, errors = settings.from_query(query, ignore=PAGE_KEYS)
+    lesson, errors = _lesson(query.get("lesson"))
+    if lesson and set(query) <= PAGE_KEYS:
+        # A bare ?lesson=key (typed, or a teacher's short link) opens the lesson, as its
+        # button on the Lessons page does; a link the app wrote carries its settings.
+        cfg = settings.validate(lesson.config)
+    else:
+        cfg, setting_errors = settings.from_query(query, ignore=PAGE_KEYS)
+        errors += setting_errors
     set_widgets(cfg)
     st.session_state[flag] = True
     st.session_state[f"_url_errors_{scope}"] = errors
-    st.session_state["lesson"] = query.get("lesson")
+    st.session_state["lesson"] = lesson.key if lesson else None
     return errors
+
+
+def _lesson(key):
+    if key is None or key in LESSONS:
+        return LESSONS.get(key), []
+    shown = key if len(key) <= 40 else key[:40] + "…"
+    return None, [f"URL parameter lesson={shown!r} is not a lesson; the lessons are "
+                  + ", ".join(LESSONS)]
 
 
 def set_widgets(cfg: dict):
@@ -53,6 +69,9 @@ def set_widgets(cfg: dict):
 
 def write_url(cfg: dict, **page_params):
     query = settings.to_query(cfg)
+    if page_params.get("lesson") and not query:
+        # A lesson's link with nothing else would reopen the lesson's own settings.
+        query["init"] = cfg["init"]
     query.update({k: v for k, v in page_params.items() if v})
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)

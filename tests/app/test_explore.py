@@ -137,6 +137,33 @@ def test_lessons_page_opens_a_lesson_in_explore():
     assert at.query_params["lesson"] == "constant"
 
 
+def test_a_bare_lesson_link_opens_the_lesson_with_its_settings():
+    # ?lesson=key alone is what a teacher types on the projector: the lesson's own network,
+    # not the lesson's text above the default one.
+    lesson = next(lesson for lesson in LESSONS if lesson.key == "too_large_relu")
+    at = run_app({"lesson": lesson.key})
+    assert not at.exception and not at.warning
+    want, got = settings.validate(lesson.config), at.session_state["_run_explore"].config
+    assert all(got[key] == want[key] for key in lesson.config), lesson.config
+    assert at.session_state["cfg_activation"] == "relu"
+    # Its settings go into the URL, so a copied link keeps them once they are changed.
+    assert at.query_params["init"] == lesson.config["init"]
+
+
+def test_a_lesson_at_default_settings_still_writes_a_setting_into_its_link():
+    at = run_app({"lesson": "zeros", "init": settings.DEFAULTS["init"]})
+    assert at.session_state["cfg_init"] == settings.DEFAULTS["init"]
+    assert at.query_params["init"] == settings.DEFAULTS["init"]  # not a bare ?lesson=zeros
+
+
+def test_an_unknown_lesson_in_a_link_is_named_and_ignored():
+    at = run_app({"lesson": "tooo_small"})
+    assert not at.exception and not at.info
+    assert any("lesson='tooo_small' is not a lesson" in w.value and "too_small" in w.value
+               for w in at.warning)
+    assert "lesson" not in at.query_params
+
+
 LIVE_CHARTS = ["network", "boundary", "loss", "flow_bars", "flow_lines", "flow_heat",
                "histograms", "saturation", "symmetry", "similarity", "theory", "weights"]
 

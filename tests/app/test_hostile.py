@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from core import initializers, limits, settings
+from core.lessons import BY_KEY as LESSONS
 from tests.app.busy import every_slot_taken
 from tests.e2e.helpers import REPO_ROOT
 from ui.state import PAGE_KEYS
@@ -62,6 +63,8 @@ def messages(at):
 def expected_complaints(query):
     """What the page must say about a link: each bad entry, or a refusal by a cap."""
     cfg, errors = settings.from_query(query, ignore=PAGE_KEYS)
+    if query.get("lesson", "zeros") not in LESSONS:
+        errors = [*errors, "not a lesson"]
     try:
         limits.check(cfg)
     except limits.LimitError as err:

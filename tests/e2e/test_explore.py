@@ -146,3 +146,18 @@ def test_playing_refreshes_through_the_live_feed_not_page_reruns(page, streamlit
     time.sleep(1.5)
     assert page.evaluate(POLLS) == polls, "paused, but the feed kept polling"
     assert step_count(page) == paused_at
+
+
+def test_a_run_that_explodes_while_playing_gives_back_the_play_button(page, streamlit_server):
+    # The feed ends a diverged run; the page must hear of it, or a dead run says "Pause".
+    page.goto(streamlit_server + "/?lesson=too_large_relu")
+    page.get_by_text("Lesson: Too large (ReLU)").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Play").click()
+    exploded = page.get_by_text(re.compile(r"^Exploded at step \d+ in layer"))
+    assert wait_for(lambda: exploded.count() == 1)
+    assert wait_for(lambda: page.get_by_role("button", name="Play").count() == 1), \
+        "the run exploded but the page still offers Pause"
+    polls = page.evaluate(POLLS)
+    time.sleep(1.0)
+    assert page.evaluate(POLLS) == polls, "the feed kept polling a finished run"
+    assert page.locator('[data-testid="stException"]').count() == 0
