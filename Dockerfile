@@ -10,9 +10,14 @@ FROM python:3.11.17-slim-trixie
 
 # One BLAS thread per process: a session's matrix products cannot take every core of the
 # machine, and the numbers do not depend on the core count (the same setting as `make test`).
+# Two malloc arenas, large blocks mapped and given back: with a class playing, the server's
+# memory levels off instead of creeping up (tests/e2e/helpers.SERVER_ENV says by how much).
 ENV OPENBLAS_NUM_THREADS=1 \
     OMP_NUM_THREADS=1 \
     MKL_NUM_THREADS=1 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1

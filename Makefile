@@ -11,11 +11,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# One BLAS thread, as in the Docker image: the matrices are small, and more threads only
-# fight each other (and the browser) for the cores.
+# As in the Docker image: one BLAS thread (the matrices are small, and more threads only
+# fight each other and the browser for the cores), and malloc settings that keep a busy
+# server's memory level (tests/e2e/helpers.SERVER_ENV).
 run: export OPENBLAS_NUM_THREADS := 1
 run: export OMP_NUM_THREADS := 1
 run: export MKL_NUM_THREADS := 1
+run: export MALLOC_ARENA_MAX := 2
+run: export MALLOC_MMAP_THRESHOLD_ := 131072
+run: export MALLOC_TRIM_THRESHOLD_ := 131072
 run: $(VENV)/.installed
 	@# Print the server limits in force, and stop here if a WRI_* variable is bad.
 	$(PY) -m core.limits

@@ -32,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
-from tests.e2e.helpers import REPO_ROOT, chromium_path, free_port, stop_process_group  # noqa: E402
+from tests.e2e.helpers import (  # noqa: E402
+    REPO_ROOT,
+    SERVER_ENV,
+    chromium_path,
+    free_port,
+    stop_process_group,
+)
 
 WORKLOAD = "/?dataset=spiral&depth=8&width=64&activation=tanh&batch_size=128"
 SAMPLE_S = 10
@@ -228,7 +234,8 @@ def report(args, results, memory, cpu, before_mb):
     samples = " ".join(f"{t}s:{mb:.0f}" for t, mb in memory)
     print(f"server RSS (MB): before sessions {before_mb:.0f}, playing start {memory[0][1]:.0f}, "
           f"after 1 min {first_minute:.0f}, end {memory[-1][1]:.0f}; "
-          f"growth after 1 min {memory[-1][1] - first_minute:+.0f}")
+          f"growth after 1 min {memory[-1][1] - first_minute:+.0f}, over the second half "
+          f"of the run {memory[-1][1] - memory[len(memory) // 2][1]:+.0f}")
     print(f"server RSS samples: {samples}")
     print(f"CPU (cores busy): server {cpu['server']:.2f}, chromium {cpu['chromium']:.2f}")
     offline = set().union(*(r["offline"] for r in results))
@@ -254,8 +261,7 @@ def main(argv=None):
     parser.add_argument("--screen", choices=SCREENS, default="laptop",
                         help="each session's window: a laptop's, or tall enough for every panel")
     args = parser.parse_args(argv)
-    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    with server(env) as (url, pid, log_path), sync_playwright() as p:
+    with server(SERVER_ENV) as (url, pid, log_path), sync_playwright() as p:
         before_mb = rss_mb(pid)
         browsers = [p.chromium.launch(executable_path=chromium_path(), headless=True,
                                       args=CHROMIUM_ARGS) for _ in range(args.browsers)]

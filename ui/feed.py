@@ -112,11 +112,14 @@ def routes() -> list:
 # elements (window.__wriCharts). Each poll waits for the answer before the next: a busy
 # server or browser gets fewer refreshes, never a queue of them.
 _JS = """
+// Streamlit's theme colours (light or dark, as the viewer's), light ones as a fallback.
+const tint = (name, bg, fg) =>
+  `background:var(--st-${name}-background-color,${bg});color:var(--st-${name}-text-color,${fg});`;
 const KINDS = {
-  markdown: "", caption: "font-size:0.875rem;color:rgba(128,132,149,1);",
-  info: "background:rgba(28,131,225,0.1);color:rgb(0,66,128);",
-  warning: "background:rgba(255,227,18,0.1);color:rgb(146,108,5);",
-  error: "background:rgba(255,43,43,0.09);color:rgb(125,53,59);",
+  markdown: "", caption: "font-size:0.875rem;opacity:0.6;",
+  info: tint("blue", "rgba(28,131,225,0.1)", "rgb(0,66,128)"),
+  warning: tint("yellow", "rgba(255,227,18,0.1)", "rgb(146,108,5)"),
+  error: tint("red", "rgba(255,43,43,0.09)", "rgb(125,53,59)"),
 };
 const BOX = "padding:1rem;border-radius:0.5rem;";
 const escape = (s) => s.replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;",

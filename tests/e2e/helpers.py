@@ -17,10 +17,16 @@ OUTPUT_DIR = REPO_ROOT / "test-output"
 SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
 
 
-# As in the Docker image and `make run`: the app's matrices are small, and a second BLAS
-# thread only fights the browser for the same cores (it made training ten times slower).
-ONE_BLAS_THREAD = {name: "1" for name in
-                   ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+# The server's environment, as in the Docker image and `make run` (a deploy test holds the
+# Dockerfile to it). One BLAS thread: the app's matrices are small, and a second thread only
+# fights the browser for the same cores (it made training ten times slower). Two malloc
+# arenas, and large blocks mapped and given back: ten sessions' threads churning
+# short-lived arrays left a default glibc at 480 MB and climbing; these held it near 360 MB
+# (bench/load.py, README "Load").
+SERVER_ENV = {**{name: "1" for name in
+                 ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
+              "MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072",
+              "MALLOC_TRIM_THRESHOLD_": "131072"}
 
 
 def chromium_path() -> str:
@@ -57,7 +63,7 @@ def start_streamlit(
         proc = subprocess.Popen(
             cmd,
             cwd=REPO_ROOT,
-            env={**ONE_BLAS_THREAD, **os.environ, **(env or {})},
+            env={**SERVER_ENV, **os.environ, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
