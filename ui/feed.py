@@ -21,10 +21,12 @@ lives in its session's state and goes when the session does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 import threading
+import time
 import weakref
 from contextlib import asynccontextmanager
 
@@ -55,12 +57,20 @@ class Feed:
         self.playing = False
         self.produce = None
         self.cache = {}  # what the page keeps from one refresh to the next
+        self.tick_s = 0.0  # the least time from one refresh to the next
+        self._due = 0.0  # time.monotonic() at which the next refresh may start
         _FEEDS[self.token] = self
+
+    def wait_s(self) -> float:
+        """How long a request arriving now waits before its refresh: the page asks again as
+        soon as an answer comes, and the server keeps the pace (the server's tick rate)."""
+        return max(0.0, self._due - time.monotonic())
 
     def poll(self, visible: set[str]) -> str:
         with self.lock:
             if not self.playing or self.produce is None:  # paused since the request left
                 return json.dumps({"status": None, "charts": {}, "done": True})
+            self._due = time.monotonic() + self.tick_s
             parts, charts, done = self.produce(visible)
         body = ",".join(f"{json.dumps(key)}:{spec}" for key, spec in charts.items())
         return f'{{"status":{json.dumps(parts)},"charts":{{{body}}},"done":{json.dumps(done)}}}'
@@ -83,6 +93,7 @@ async def _answer(request):
     if feed is None:
         return JSONResponse({"error": ENDED}, status_code=404)
     visible = set(request.query_params.get("visible", "").split(",")[:MAX_VISIBLE])
+    await asyncio.sleep(feed.wait_s())  # on the event loop: a waiting session holds no thread
     try:  # training is CPU work: off the event loop, which serves every session
         body = await run_in_threadpool(feed.poll, visible)
     except Exception:
@@ -109,8 +120,8 @@ def routes() -> list:
 
 # Draws the status parts ([kind, markdown, icon]) and, while the page plays, polls the
 # route, writing each answer's status here and handing its charts to ui/live_chart.py's
-# elements (window.__wriCharts). Each poll waits for the answer before the next: a busy
-# server or browser gets fewer refreshes, never a queue of them.
+# elements (window.__wriCharts). One request at a time, the next sent while the last answer
+# is drawn: a busy server or browser gets fewer refreshes, never a queue of them.
 _JS = """
 // Streamlit's theme colours (light or dark, as the viewer's), light ones as a fallback.
 const tint = (name, bg, fg) =>
@@ -139,43 +150,53 @@ function render(box, parts) {
   }).join("");
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const shown = () => new Promise((resolve) =>
   document.addEventListener("visibilitychange", resolve, { once: true }));
+
+// One request: the chart keys on screen go with it, so the server skips the others.
+async function ask(spec) {
+  const visible = Object.entries(window.__wriCharts || {})
+    .filter(([, div]) => div.isConnected && div.__visible).map(([key]) => key);
+  const url = new URL(spec.route, document.baseURI);
+  url.searchParams.set("visible", visible.join(","));
+  const response = await fetch(url, { cache: "no-store" });
+  const reply = await response.json();
+  if (!response.ok) throw new Error(reply.error || response.statusText);
+  return reply;
+}
 
 async function poll(box) {
   if (box.__polling) return;
   box.__polling = true;
   try {
-    while (box.isConnected && box.__spec.playing) {
-      if (document.hidden) { await shown(); continue; }  // nobody watches a hidden tab
-      const spec = box.__spec, started = performance.now();
-      const visible = Object.entries(window.__wriCharts || {})
-        .filter(([, div]) => div.isConnected && div.__visible).map(([key]) => key);
+    let asking = ask(box.__spec);
+    while (true) {
       let reply;
       try {
-        const url = new URL(spec.route, document.baseURI);
-        url.searchParams.set("visible", visible.join(","));
-        const response = await fetch(url, { cache: "no-store" });
-        reply = await response.json();
-        if (!response.ok) throw new Error(reply.error || response.statusText);
+        reply = await asking;
       } catch (err) {
         render(box, [...(box.__parts || []), ["error", String(err.message || err), null]]);
         break;
       }
-      if (!box.__spec.playing) break;  // paused while the answer was on its way
-      if (reply.status) { box.__parts = reply.status; render(box, reply.status); }
-      for (const [key, frame] of Object.entries(reply.charts)) {
-        const div = (window.__wriCharts || {})[key];
-        if (div && div.isConnected) div.__feed(frame);
-      }
+      if (!box.isConnected || !box.__spec.playing) break;  // paused while it was on its way
       window.__wriFeedPolls = (window.__wriFeedPolls || 0) + 1;  // read by tests and bench/
+      if (reply.status) { box.__parts = reply.status; render(box, reply.status); }
       if (reply.done) {
         // The run ended (it diverged everywhere): tell the page, so Play comes back.
         if (reply.status) box.__finished(true);
         break;
       }
-      await sleep(Math.max(0, spec.tick_ms - (performance.now() - started)));
+      // The next request leaves now, before this answer's charts are drawn: the server
+      // computes the next refresh (not before a tick has passed: Feed.wait_s) while the
+      // browser draws this one. A hidden tab asks nothing: nobody watches it.
+      asking = !document.hidden ? ask(box.__spec) : shown().then(async () => {
+        while (document.hidden) await shown();
+        return ask(box.__spec);
+      });
+      for (const [key, frame] of Object.entries(reply.charts)) {
+        const div = (window.__wriCharts || {})[key];
+        if (div && div.isConnected) div.__feed(frame);
+      }
     }
   } finally {
     box.__polling = false;
@@ -209,13 +230,12 @@ def show(feed: Feed, parts: list, playing: bool, tick_s: float, on_finished=None
     """The status parts ([kind, markdown, icon or None]), in the feed's component when the
     route is mounted (polling while ``playing``, calling ``on_finished`` in a rerun when a
     poll says the run has ended), else as Streamlit's own elements."""
-    feed.playing = playing and mounted()
+    feed.playing, feed.tick_s = playing and mounted(), tick_s
     if not mounted():
         for kind, text, icon in parts:
             _SHOW[kind](text, **({"icon": icon} if icon else {}))
         return
     route = ROUTE.format(token=feed.token).lstrip("/")  # relative: any base URL path
     _component(key=f"_feed_{id(feed)}", height="content",
-               data=json.dumps({"route": route, "playing": feed.playing, "status": parts,
-                                "tick_ms": round(tick_s * 1000)}),
+               data=json.dumps({"route": route, "playing": feed.playing, "status": parts}),
                on_finished_change=on_finished or (lambda: None))

@@ -118,3 +118,21 @@ def test_the_route_answers_at_the_root_and_under_a_base_url_path():
         assert full and full[0]["path_params"]["token"] == token, path
     scope = {"type": "http", "method": "GET", "path": "/_wri/feed/"}
     assert all(r.matches(scope)[0] is Match.NONE for r in feed.routes())
+
+
+def test_the_server_keeps_the_pace_a_tick_from_one_refresh_to_the_next():
+    # The page asks again as soon as an answer comes; the route holds the next request
+    # back until a tick has passed since the last refresh began, so a fast browser cannot
+    # train faster than the server's tick rate.
+    f = playing_feed(lambda visible: ([], {}, False))
+    f.tick_s = 60.0  # far longer than a poll takes
+    assert f.wait_s() == 0.0  # the first refresh starts at once
+    f.poll(set())
+    assert 59.0 < f.wait_s() <= 60.0
+    f.tick_s = 0.0
+    f.poll(set())
+    assert f.wait_s() == 0.0
+    paused = playing_feed(lambda visible: ([], {}, False))
+    paused.tick_s, paused.playing = 60.0, False
+    paused.poll(set())  # a paused feed's answer is not a refresh: no wait after it
+    assert paused.wait_s() == 0.0
