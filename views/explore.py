@@ -171,7 +171,7 @@ def status_parts(trainer, lay, met, waiting):
     return parts
 
 
-def finished():
+def on_run_finished():
     # Called in the fragment's rerun that the feed asks for: the whole page must rerun
     # too, for the Pause button to become Play again.
     st.session_state[playing_key] = False
@@ -188,7 +188,7 @@ def live():
         timer = playing and not fed and live_chart.timed_run()
         parts, specs, _ = refresh(playing and not fed, timer, opts)
         feed.produce = lambda visible: refresh(True, True, opts, visible)
-    live_feed.show(feed, parts, playing, TICK_S, on_finished=finished)
+    live_feed.show(feed, parts, playing, TICK_S, on_finished=on_run_finished)
 
     def place(key):
         live_chart.place(key, specs.get(key))
