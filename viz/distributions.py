@@ -63,7 +63,7 @@ def saturation_figure(latest, depth, height=280):
     ]
     return style.figure(traces, style.layout(
         "Saturated and dead units", height, barmode="group",
-        yaxis=dict(range=[0, 1], tickformat=".0%")))
+        yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=style.layer_axis(labels)))
 
 
 def theory_figure(predicted, measured, depth, height=320):
@@ -85,7 +85,7 @@ def theory_figure(predicted, measured, depth, height=320):
     return style.figure(traces, style.layout(
         "Theory beside measurement, at initialisation", height,
         yaxis=dict(type="log", exponentformat="power"),
-        xaxis=dict(tickangle=-45 if len(labels) > 12 else 0)))
+        xaxis=style.layer_axis(labels)))
 
 
 def weight_histogram_figure(weights, edges, density, layer, init_name, height=280):

@@ -56,6 +56,16 @@ def layer_name(layer: int, depth: int) -> str:
     return "output" if layer == depth + 1 else f"layer {layer}"
 
 
+def layer_axis(labels: list[str], crowded: int = 6) -> dict:
+    """An x axis of layer names that stays legible in a half-width chart: past ``crowded``
+    layers the ticks read 1, 2, ... out (hover keeps the full names). Plotly would rotate
+    crowded labels itself, past the fixed margins (style.figure), where they are cut off."""
+    if len(labels) <= crowded:
+        return dict(tickangle=0)
+    short = [lab.removeprefix("layer ").replace("output", "out") for lab in labels]
+    return dict(tickangle=0, tickmode="array", tickvals=list(labels), ticktext=short)
+
+
 def figure(traces: list[dict], layout_: dict) -> go.Figure:
     """A Figure from plain trace dicts (each with its ``type``) and a layout dict.
 

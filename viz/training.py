@@ -122,7 +122,7 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300):
     return style.figure(traces, style.layout(
         f"Now: {FIELD_TITLES.get(field, field)}", height, showlegend=False, annotations=[key],
         yaxis=dict(type="log", exponentformat="power"),
-        xaxis=dict(tickangle=-45 if len(values) > 12 else 0)))
+        xaxis=style.layer_axis(labels)))
 
 
 def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=280):

@@ -192,3 +192,16 @@ def test_weight_histogram_is_a_density_beside_the_initializers(he_run):
     bars = fig.data[0]
     assert np.isclose(np.sum(np.asarray(bars.y) * bars.width), 1.0)
     assert fig.data[1].name == "he_normal density"
+
+
+def test_a_deep_networks_layer_axis_reads_numbers_not_cut_off_names():
+    import pandas as pd
+    depth = 10
+    latest = pd.DataFrame({"layer": range(1, depth + 2),
+                           "grad_norm": np.logspace(-6, 0, depth + 1)})
+    axis = training.gradflow_bars(latest, "grad_norm", depth=depth).layout.xaxis
+    assert list(axis.ticktext) == [*map(str, range(1, depth + 1)), "out"]
+    assert list(axis.tickvals) == [style.layer_name(k, depth) for k in range(1, depth + 2)]
+    assert axis.tickangle == 0  # Plotly's own rotation would run past the fixed margins
+    shallow = training.gradflow_bars(latest.head(4), "grad_norm", depth=3).layout.xaxis
+    assert shallow.ticktext is None  # a few layers keep their names
