@@ -42,7 +42,7 @@ from tests.e2e.helpers import (  # noqa: E402
 
 WORKLOAD = "/?dataset=spiral&depth=8&width=64&activation=tanh&batch_size=128"
 # Where a session plays: Explore on the reference workload, or Compare as it opens (four
-# initializers side by side), which still refreshes through its timed fragment.
+# initializers side by side, four seeds each).
 PAGES = {"explore": WORKLOAD, "compare": "/compare"}
 SAMPLE_S = 10
 # Explore's panels (views/explore.py PANELS; a page module cannot be imported outside a run).

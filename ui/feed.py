@@ -1,14 +1,15 @@
-"""Explore's live feed: while it plays, the browser fetches each refresh from a route of
-its own instead of rerunning the page.
+"""The live feed of Explore and Compare: while a run plays, the browser fetches each refresh
+from a route of its own instead of rerunning the page.
 
 A rerun of even a one-line Streamlit fragment costs a browser about 30 ms of main-thread
 work (React renders the whole app again, CSS-in-JS styles and all), and Explore's live
 fragment with its chart elements 180 ms: ten students' browsers on one two-core machine
 managed half a refresh a second each (bench/load.py). Here a small component polls
-``/_wri/feed/<token>`` about six times a second; each answer carries the status line and
-the charts that are due and on screen, and the component writes the one and hands the
-others to their ``ui.live_chart`` elements, which draw them with ``Plotly.react``. Nothing
-of Streamlit's runs while a run plays; widgets still rerun the page as always.
+``/_wri/feed/<token>`` about six times a second; each answer carries the status parts (the
+step line, notes, Compare's columns and table) and the charts that are due and on screen;
+the component writes the one and hands the others to their ``ui.live_chart`` elements,
+which draw them with ``Plotly.react``. Nothing of Streamlit's runs while a run plays;
+widgets still rerun the page as always.
 
 The route exists when the server was started from ``server.py`` (an ``st.App`` that mounts
 it). Started any other way (``streamlit run app.py``, AppTest) ``mounted()`` is False and
@@ -140,14 +141,37 @@ const icon = (name) => `<span style="font-family:'Material Symbols Rounded';font
 const inline = (md) => escape(md).replace(/\\*\\*(.+?)\\*\\*/g, "<strong>$1</strong>")
   .replace(/:material\\/([a-z_]+):/g, (_, n) => icon(n));
 
-function render(box, parts) {
-  box.innerHTML = parts.map(([kind, md, ic]) => {
+const CELL = "padding:0.25rem 0.5rem;border-bottom:1px solid var(--st-border-color,#e6e6e6);";
+
+function html(parts) {
+  return parts.map(([kind, md, extra]) => {
+    if (kind === "columns") {  // md: each column's own parts
+      return `<div style="display:grid;grid-template-columns:repeat(${md.length},minmax(0,1fr));` +
+        `gap:1rem">` + md.map((col) => `<div style="display:flex;flex-direction:column;` +
+        `gap:0.5rem;overflow-wrap:anywhere">${html(col)}</div>`).join("") + "</div>";
+    }
+    if (kind === "table") {  // md: {columns, rows}, every cell already formatted
+      const row = (cells, tag) => "<tr>" + cells.map((c, i) => `<${tag} style="${CELL}` +
+        `text-align:${i ? "right" : "left"};white-space:${tag === "th" ? "normal" : "nowrap"};` +
+        `vertical-align:bottom">${escape(String(c))}</${tag}>`).join("") + "</tr>";
+      return `<div style="overflow-x:auto"><table style="border-collapse:collapse;` +
+        `font-size:0.875rem;width:100%">${row(md.columns, "th")}` +
+        md.rows.map((r) => row(r, "td")).join("") + "</table></div>";
+    }
     const alert = kind in KINDS && kind !== "markdown" && kind !== "caption";
-    const body = md.split(/\\n\\n+/).map((p) => `<p style="margin:0">${inline(p)}</p>`)
+    const lead = kind === "swatch"  // extra: the colour of a square before the text
+      ? `<span style="color:${escape(extra)};margin-right:0.4rem">■</span>`
+      : extra ? icon(extra.replace(/^:material\\/|:$/g, "")) : "";
+    const body = md.split(/\\n\\n+/)
+      .map((p, i) => `<p style="margin:0">${i ? "" : lead}${inline(p)}</p>`)
       .join('<p style="margin:0.5rem 0 0"></p>');
     return `<div data-kind="${kind}" style="${KINDS[kind] || ""}${alert ? BOX : ""}">` +
-      (ic ? icon(ic.replace(/^:material\\/|:$/g, "")) : "") + body + "</div>";
+      body + "</div>";
   }).join("");
+}
+
+function render(box, parts) {
+  box.innerHTML = html(parts);
 }
 
 const shown = () => new Promise((resolve) =>
@@ -222,20 +246,58 @@ export default function ({ parentElement, data, setTriggerValue }) {
 
 _component = st.components.v2.component("wri_feed", js=_JS, isolate_styles=False)
 
-_SHOW = {"markdown": st.markdown, "caption": st.caption, "info": st.info,
-         "warning": st.warning, "error": st.error}
+def _alert(element):
+    return lambda text, icon: element(text, **({"icon": icon} if icon else {}))
 
 
-def show(feed: Feed, parts: list, playing: bool, tick_s: float, on_finished=None) -> None:
-    """The status parts ([kind, markdown, icon or None]), in the feed's component when the
-    route is mounted (polling while ``playing``, calling ``on_finished`` in a rerun when a
-    poll says the run has ended), else as Streamlit's own elements."""
+def _columns(parts_per_column, _):
+    for place, parts in zip(st.columns(len(parts_per_column)), parts_per_column, strict=True):
+        with place:
+            show_parts(parts)
+
+
+def _table(table, _):
+    import pandas as pd
+    st.dataframe(pd.DataFrame(table["rows"], columns=table["columns"]), hide_index=True,
+                 width="stretch")
+
+
+# Each kind of status part, [kind, content, extra], as Streamlit's own elements.
+_SHOW = {
+    "markdown": _alert(st.markdown), "caption": _alert(st.caption),
+    "info": _alert(st.info), "warning": _alert(st.warning), "error": _alert(st.error),
+    "swatch": lambda text, colour: st.markdown(
+        f"<span style='color:{colour}'>■</span> {text}", unsafe_allow_html=True),
+    "columns": _columns,  # content: each column's own parts
+    "table": _table,  # content: {"columns": [...], "rows": [[formatted cells]]}
+}
+
+
+def show_parts(parts: list) -> None:
+    for kind, content, extra in parts:
+        _SHOW[kind](content, extra)
+
+
+def show(feed: Feed, parts: list, playing: bool, tick_s: float, playing_key: str) -> None:
+    """The status parts ([kind, content, extra]: markdown with an icon or None, a swatch's
+    markdown and colour, columns of parts, a table), in the feed's component when the route
+    is mounted, polling while ``playing``, else as Streamlit's own elements.
+
+    When a poll says the run has ended (it diverged), the component asks for a rerun,
+    which clears ``playing_key`` and reruns the whole page, so Play comes back."""
+    finished = f"_feed_finished_{feed.token}"
+    if st.session_state.pop(finished, False):
+        st.rerun()  # from the fragment's rerun that the component asked for: the whole page
+
+    def on_finished():
+        st.session_state[playing_key] = False
+        st.session_state[finished] = True
+
     feed.playing, feed.tick_s = playing and mounted(), tick_s
     if not mounted():
-        for kind, text, icon in parts:
-            _SHOW[kind](text, **({"icon": icon} if icon else {}))
+        show_parts(parts)
         return
     route = ROUTE.format(token=feed.token).lstrip("/")  # relative: any base URL path
     _component(key=f"_feed_{id(feed)}", height="content",
                data=json.dumps({"route": route, "playing": feed.playing, "status": parts}),
-               on_finished_change=on_finished or (lambda: None))
+               on_finished_change=on_finished)

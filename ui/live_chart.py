@@ -118,7 +118,7 @@ export default function ({ parentElement, data }) {
     div = document.createElement("div");
     div.className = "wri-live-chart";
     parentElement.appendChild(div);
-    // Frames come from the page's runs and, while Explore plays, from its live feed
+    // Frames come from the page's runs and, while a run plays, from the page's live feed
     // (ui/feed.py), which finds the chart here by key. Versions count up in both: an
     // older frame arriving late is dropped.
     div.__feed = (frame) => {
@@ -150,7 +150,7 @@ _component = st.components.v2.component("wri_live_chart", js=_JS, isolate_styles
 class Board:
     """What a session's live charts last sent the browser, and each page's refresh count.
 
-    Plain Python, kept in session state, so that Explore's live feed (ui/feed.py), which
+    Plain Python, kept in session state, so that a page's live feed (ui/feed.py), which
     answers outside any script run, numbers refreshes and versions frames in the same
     sequence as the page's own runs.
     """

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import compare, limits, settings
 from ui import controls, live_chart, multi, visibility
+from ui import feed as live_feed
 from viz import compare as figures
 
 TICK_S = limits.LIMITS.tick_seconds
@@ -78,92 +79,131 @@ controls.transport(run, playing_key, key_prefix="cmpbtn_",
                    reset_help="the identical runs again: same data, first weights, batches")
 
 
-def chart(key, build, every=1, inputs=()):
-    live_chart.draw(key, build, every=every, frame=live_chart.frame_of("compare"),
-                    inputs=(id(run), run.generation, *inputs))
+feed = live_feed.session_feed("compare")
+board = live_chart.board()
 
 
-def column_status(i, status, grads):
-    st.markdown(f"<span style='color:{figures.colour(i)}'>■</span> **{run.labels[i]}**",
-                unsafe_allow_html=True)
+def options():
+    """The live part's own settings, as their widgets last left them."""
+    return {"quantity": st.session_state.get("cmp_quantity") or "train_loss",
+            "log_y": bool(st.session_state.get("cmp_log", False)),
+            "speed": st.session_state.get(P + "speed", 10)}
+
+
+def refresh(ticking, timer, opts, visible=None):
+    """One refresh of the live part, as Explore's: a tick of training when ``ticking``, the
+    status parts, the due charts' frames (only those in ``visible`` when given) and whether
+    the run has finished. Called by the page's runs and by the live feed (ui/feed.py), under
+    ``feed.lock``: no Streamlit in here."""
+    quantity, log_y = opts["quantity"], opts["log_y"]
+    with run.lock:
+        trained = run.tick(opts["speed"]) if ticking else 0
+        frame = board.next_frame("compare", timer, news=trained > 0)
+        curves = run.curves(quantity, band)
+        finals = run.final_losses()
+        charts = {  # key -> (refreshes per frame while playing, build, the chart's inputs)
+            "cmpfig_loss": (1, lambda: figures.loss_figure(
+                curves, compare.BANDS[band], log_y, quantity.replace("_", " ")),
+                (band, log_y, quantity)),
+            "cmpfig_box": (1, lambda: figures.final_box_figure(finals, quantity, log_y),
+                           (log_y, quantity)),
+            "cmpfig_grads": (SLOW, lambda: figures.gradient_multiples(grads), ()),
+            "cmpfig_distinct": (SLOW, lambda: figures.distinct_multiples(distinct), ()),
+            "cmpfig_thumbs": (SLOW, lambda: figures.thumbnails_figure(snaps, run.labels, data),
+                              ()),
+        }
+        due = {key: chart for key, chart in charts.items()
+               if (visible is None or key in visible)
+               and board.due(key, chart[0], frame, (id(run), run.generation, *chart[2]))}
+        grads = run.layer_curves("grad_norm") if "cmpfig_grads" in due else None
+        distinct = run.layer_curves("distinct_units") if "cmpfig_distinct" in due else None
+        # A grid pass per column: only when the thumbnails are due.
+        snaps = ([run.snapshot(col, grid_size=30) for col in range(len(run.configs))]
+                 if "cmpfig_thumbs" in due else None)
+        data = run.trainers[0].data
+        parts = status_parts()
+        finished = run.finished
+    specs = {key: board.frame(key, build, every, frame, (id(run), run.generation, *inputs))
+             for key, (every, build, inputs) in due.items()}
+    return parts, specs, finished
+
+
+def status_parts():
+    """The step line, each column's status and the final figures, as [kind, content,
+    extra] parts (ui/feed.py shows them)."""
+    parts = []
+    if run.waiting:  # every training slot was taken, by this refresh or a Step
+        parts.append(["info", limits.busy_message(limits.SLOTS.size),
+                      ":material/hourglass_top:"])
+    parts.append(["markdown", f"**Step {run.step}** · {run.seeds} seed"
+                  f"{'s' if run.seeds > 1 else ''} per configuration · {len(run.trainers)} "
+                  f"stacked computation{'s' if len(run.trainers) > 1 else ''} for "
+                  f"{len(run.configs)} configurations", None])
+    parts.append(["columns", [column_parts(i) for i in range(len(run.configs))], None])
+    parts.append(["markdown", "**Final figures** (medians over seeds)", None])
+    parts.append(["table", figures.table_cells(run.final_table()), None])
+    return parts
+
+
+def column_parts(i):
+    status, grads = run.status(i), run.hidden_grad_norms(i)
+    parts = [["swatch", f"**{run.labels[i]}**", figures.colour(i)]]
     k = status["seeds"]
     if status["diverged"]:
         first = min(w["step"] for w in status["diverged_at"])
-        st.markdown(f":material/error: **{status['diverged']} of {k}** seeds diverged "
-                    f"(first at step {first})")
+        parts.append(["markdown", f":material/error: **{status['diverged']} of {k}** seeds "
+                      f"diverged (first at step {first})", None])
     if status["symmetric"]:
-        st.markdown(f":material/content_copy: **{status['symmetric']} of {k}** seeds "
-                    "symmetric: a hidden layer's units are all identical")
+        parts.append(["markdown", f":material/content_copy: **{status['symmetric']} of {k}** "
+                      "seeds symmetric: a hidden layer's units are all identical", None])
     if not status["diverged"] and not status["symmetric"]:
-        st.markdown(f":material/check: all {k} seeds finite, units distinct")
+        parts.append(["markdown", f":material/check: all {k} seeds finite, units distinct",
+                      None])
     if len(grads) and not np.isfinite(grads).any():
         numbers = "none, every seed diverged"
     else:
         numbers = " · ".join(f"{g:.2g}" if np.isfinite(g) else "–" for g in grads) or (
             "no hidden layer")
-    st.caption(f"Column {i + 1} hidden-layer ‖∂L/∂W‖ now (largest over seeds): {numbers}")
+    parts.append(["caption", f"Column {i + 1} hidden-layer ‖∂L/∂W‖ now (largest over seeds): "
+                  f"{numbers}", None])
+    return parts
 
 
 def live():
-    ticking = st.session_state.get(playing_key) and not visibility.hidden()
-    with run.lock:
-        trained = run.tick(st.session_state.get(P + "speed", 10)) if ticking else 0
-        frame = live_chart.next_frame("compare", ticking, news=trained > 0)
-        quantity = st.session_state.get("cmp_quantity") or "train_loss"
-        curves = run.curves(quantity, band)
-        grads = run.layer_curves("grad_norm")
-        distinct = run.layer_curves("distinct_units")
-        finals = run.final_losses()
-        table = run.final_table()
-        # A grid pass per column: only when the thumbnails are due.
-        if live_chart.due("cmpfig_thumbs", SLOW, frame, (id(run), run.generation)):
-            snaps = [run.snapshot(col, grid_size=30) for col in range(len(run.configs))]
-        statuses = [run.status(col) for col in range(len(run.configs))]
-        hidden_grads = [run.hidden_grad_norms(col) for col in range(len(run.configs))]
-        data = run.trainers[0].data
-    if run.waiting:  # every training slot was taken, by this refresh or a Step
-        st.info(limits.busy_message(limits.SLOTS.size), icon=":material/hourglass_top:")
-    st.markdown(f"**Step {run.step}** · {run.seeds} seed{'s' if run.seeds > 1 else ''} per "
-                f"configuration · {len(run.trainers)} stacked computation"
-                f"{'s' if len(run.trainers) > 1 else ''} for {len(run.configs)} configurations")
-    for i, place in enumerate(st.columns(len(run.configs))):
-        with place:
-            column_status(i, statuses[i], hidden_grads[i])
+    playing = bool(st.session_state.get(playing_key)) and not visibility.hidden()
+    fed = live_feed.mounted()  # the feed trains and refreshes while playing: no timer
+    opts = options()
+    with feed.lock:
+        timer = playing and not fed and live_chart.timed_run()
+        parts, specs, _ = refresh(playing and not fed, timer, opts)
+        feed.produce = lambda visible: refresh(True, True, opts, visible)
+    live_feed.show(feed, parts, playing, TICK_S, playing_key)
 
     left, right = st.columns([3, 2])
     with left:
         st.session_state.setdefault("cmp_quantity", "train_loss")
         st.segmented_control("loss", ["train_loss", "test_loss"], key="cmp_quantity",
                              format_func=lambda f: f.replace("_", " "))
-        log_y = st.toggle("log scale", key="cmp_log")
-        chart("cmpfig_loss", lambda: figures.loss_figure(curves, compare.BANDS[band], log_y,
-                                                         quantity.replace("_", " ")),
-              inputs=(band, log_y, quantity))
+        st.toggle("log scale", key="cmp_log")
+        live_chart.place("cmpfig_loss", specs.get("cmpfig_loss"))
         st.caption("A flat line at 0.693 (ln 2) is a network that guesses 50/50 on every "
                    "point: it has learnt nothing.")
     with right:
-        chart("cmpfig_box", lambda: figures.final_box_figure(finals, quantity, log_y),
-              inputs=(log_y, quantity))
+        live_chart.place("cmpfig_box", specs.get("cmpfig_box"))
         st.caption("Each dot is one seed. A tall box means the result depends on luck; "
                    "diverged seeds are left out (see the status above).")
-    chart("cmpfig_grads", lambda: figures.gradient_multiples(grads), SLOW)
+    live_chart.place("cmpfig_grads", specs.get("cmpfig_grads"))
     st.caption("Per layer, the weight gradient's size. Zeros give exactly 0 in every hidden "
                "layer: nothing reaches the hidden weights, so they never move.")
-    chart("cmpfig_distinct", lambda: figures.distinct_multiples(distinct), SLOW)
+    live_chart.place("cmpfig_distinct", specs.get("cmpfig_distinct"))
     st.caption("Random weights give every unit its own weights (as many distinct units as "
                "the width); zeros or a constant leave one unit copied across the layer.")
-    chart("cmpfig_thumbs", lambda: figures.thumbnails_figure(snaps, run.labels, data), SLOW)
-    st.markdown("**Final figures** (medians over seeds)")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "train loss": st.column_config.NumberColumn(format="%.4f"),
-        "test loss": st.column_config.NumberColumn(format="%.4f"),
-        "test accuracy": st.column_config.NumberColumn(format="percent"),
-        "layer 1 ‖∂L/∂W‖": st.column_config.NumberColumn(format="%.2e"),
-    })
+    live_chart.place("cmpfig_thumbs", specs.get("cmpfig_thumbs"))
 
 
 hidden = visibility.tab_hidden()  # a hidden tab stops its timer: nobody watches that run
-st.fragment(live, run_every=TICK_S if playing and not hidden else None)()
+timed = playing and not hidden and not live_feed.mounted()
+st.fragment(live, run_every=TICK_S if timed else None)()
 
 with st.expander("Export and share"):
     c1, c2 = st.columns(2)

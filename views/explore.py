@@ -171,16 +171,7 @@ def status_parts(trainer, lay, met, waiting):
     return parts
 
 
-def on_run_finished():
-    # Called in the fragment's rerun that the feed asks for: the whole page must rerun
-    # too, for the Pause button to become Play again.
-    st.session_state[playing_key] = False
-    st.session_state["_finished_explore"] = True
-
-
 def live():
-    if st.session_state.pop("_finished_explore", False):
-        st.rerun()
     playing = bool(st.session_state.get(playing_key)) and not visibility.hidden()
     fed = live_feed.mounted()  # the feed trains and refreshes while playing: no timer
     opts = options()
@@ -188,7 +179,7 @@ def live():
         timer = playing and not fed and live_chart.timed_run()
         parts, specs, _ = refresh(playing and not fed, timer, opts)
         feed.produce = lambda visible: refresh(True, True, opts, visible)
-    live_feed.show(feed, parts, playing, TICK_S, on_finished=on_run_finished)
+    live_feed.show(feed, parts, playing, TICK_S, playing_key)
 
     def place(key):
         live_chart.place(key, specs.get(key))

@@ -338,3 +338,24 @@ def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
                        yaxis=dict(title=dict(text=y_name), type="category", automargin=True))
     lay["margin"] = dict(l=55, r=15, t=40, b=50)
     return style.figure([trace], lay)
+
+
+# How the final table shows each numeric column; the rest as they are.
+TABLE_FORMATS = {"train loss": "{:.4f}", "test loss": "{:.4f}", "test accuracy": "{:.1%}",
+                 "layer 1 ‖∂L/∂W‖": "{:.2e}", "fewest distinct units": "{:.0f}"}
+
+
+def table_cells(table) -> dict:
+    """core.compare.Lockstep.final_table as {"columns", "rows"} of text: the live feed's
+    table and the page's own show the same figures the same way."""
+    def cell(column, value):
+        if column not in TABLE_FORMATS:
+            return str(value)
+        value = float(value)
+        return TABLE_FORMATS[column].format(value) if np.isfinite(value) else "–"
+
+    columns = list(table.columns)
+    rows = [[cell(c, v) for c, v in zip(columns, row, strict=True)]
+            for row in table.itertuples(index=False)]
+    return {"columns": columns, "rows": rows}
+

@@ -47,6 +47,11 @@ def test_zeros_column_gradients_stay_zero_while_he_normal_learns(streamlit_serve
     page.wait_for_timeout(1500)  # the last refresh lands
     step = _step(page)
     assert step >= 40, f"only {step} steps in a minute of play"
+    # It played through the live feed (ui/feed.py), not by rerunning the page.
+    assert page.evaluate("window.__wriFeedPolls || 0") >= 5
+    # The final figures, drawn by the feed while it played: one row per column.
+    expect(page.get_by_role("cell", name="he_normal", exact=True)).to_be_visible()
+    assert page.get_by_role("row").count() == 3  # the header and two columns
 
     zeros, he = _grads(page, 1), _grads(page, 2)
     assert len(zeros) == len(he) == 3  # three hidden layers

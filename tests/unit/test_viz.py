@@ -205,3 +205,16 @@ def test_a_deep_networks_layer_axis_reads_numbers_not_cut_off_names():
     assert axis.tickangle == 0  # Plotly's own rotation would run past the fixed margins
     shallow = training.gradflow_bars(latest.head(4), "grad_norm", depth=3).layout.xaxis
     assert shallow.ticktext is None  # a few layers keep their names
+
+
+def test_the_final_table_cells_are_formatted_and_a_missing_figure_is_a_dash():
+    import pandas as pd
+
+    from viz import compare as compare_figures
+    table = pd.DataFrame({"configuration": ["zeros", "he_normal"], "step": [60, 60],
+                          "train loss": [0.693147, np.nan], "test accuracy": [0.5, 0.796],
+                          "layer 1 ‖∂L/∂W‖": [0.0, 0.1493], "diverged": ["0/2", "2/2"]})
+    cells = compare_figures.table_cells(table)
+    assert cells["columns"] == list(table.columns)
+    assert cells["rows"] == [["zeros", "60", "0.6931", "50.0%", "0.00e+00", "0/2"],
+                             ["he_normal", "60", "–", "79.6%", "1.49e-01", "2/2"]]
