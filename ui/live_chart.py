@@ -12,7 +12,8 @@ carries (every trace type the app draws: scatter, bar, box, heatmap, contour, im
 ``ui/assets``: 1.5 MB, where the package's full bundle is 4.6 MB and takes a browser about two
 seconds to evaluate before the first chart can appear. Streamlit's route for component files
 serves it; it loads once per page and the browser caches it. Named templates ("plotly_white")
-are fetched from there too, once. tests/unit/test_live_chart.py checks that both match the
+are fetched from there too, once ("plotly_dark" in place of "plotly_white" when the
+viewer's Streamlit theme is dark). tests/unit/test_live_chart.py checks that both match the
 installed plotly package, so an upgrade of plotly cannot leave them behind.
 """
 
@@ -65,6 +66,32 @@ function template(name) {
   return templates[name];
 }
 
+// The viewer's theme, from Streamlit's background colour (a --st-* variable on every
+// component): the figures are built for a white page.
+function darkTheme(div) {
+  const hex = getComputedStyle(div).getPropertyValue("--st-background-color").trim();
+  const rgb = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(hex);
+  if (!rgb) return false;
+  const [r, g, b] = rgb.slice(1).map((h) => parseInt(h, 16));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
+
+// On a dark page: Plotly's dark template on the page's own background, and the black and
+// dark greys chosen to read on white (the train line, notes) turned light.
+const LIGHTER = { "#000000": "#e8e8e8", "#333": "#ccc", "#555": "#bbb", "#555555": "#bbb" };
+function forDark(figure) {
+  const layout = figure.layout;
+  layout.template = "plotly_dark";
+  layout.paper_bgcolor = layout.plot_bgcolor = "rgba(0,0,0,0)";
+  const lighten = (style) => {
+    if (style && typeof style.color === "string" && LIGHTER[style.color]) {
+      style.color = LIGHTER[style.color];
+    }
+  };
+  (layout.annotations || []).forEach((note) => lighten(note.font));
+  (figure.data || []).forEach((trace) => { lighten(trace.line); lighten(trace.marker); });
+}
+
 // One first draw at a time, each in a task of its own: the browser paints the first chart
 // between two draws instead of after a dozen of them.
 function inTurn(work) {
@@ -88,6 +115,7 @@ async function pump(div) {
       if (!next) return;
       div.__version = next.version;
       if (typeof next.layout.template === "string") {
+        if (next.layout.template === "plotly_white" && darkTheme(div)) forDark(next);
         next.layout.template = await template(next.layout.template);
       }
       const start = performance.now();

@@ -161,3 +161,25 @@ def test_a_run_that_explodes_while_playing_gives_back_the_play_button(page, stre
     time.sleep(1.0)
     assert page.evaluate(POLLS) == polls, "the feed kept polling a finished run"
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+LOSS_LOOK = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const loss = plots.find(p => p.layout && p.layout.title && p.layout.title.text === 'Loss');
+  return loss && loss._fullData ? [loss._fullData[0].line.color, loss._fullLayout.paper_bgcolor]
+                                : null;
+}"""
+
+
+@pytest.mark.parametrize("scheme, train_line", [("dark", "#e8e8e8"), ("light", "#000000")])
+def test_charts_follow_the_viewers_light_or_dark_theme(page, streamlit_server, scheme,
+                                                        train_line):
+    # Streamlit follows the system's colour scheme; the live charts follow Streamlit's theme
+    # (ui/live_chart.py): a black train line on a dark page would be invisible.
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 1400, "height": 3000})  # the loss chart on screen
+    page.goto(streamlit_server + "/?depth=3&width=8")
+    assert wait_for(lambda: page.evaluate(LOSS_LOOK) is not None)
+    line, paper = page.evaluate(LOSS_LOOK)
+    assert line == train_line
+    assert (paper.replace(" ", "") == "rgba(0,0,0,0)") == (scheme == "dark"), paper
