@@ -136,3 +136,24 @@ def test_the_server_keeps_the_pace_a_tick_from_one_refresh_to_the_next():
     paused.tick_s, paused.playing = 60.0, False
     paused.poll(set())  # a paused feed's answer is not a refresh: no wait after it
     assert paused.wait_s() == 0.0
+
+
+def test_the_server_trims_freed_heap_pages_while_it_runs(monkeypatch):
+    # On glibc (Debian, the Docker image) the trimming is real, not a silent no-op.
+    trim = feed.malloc_trim()
+    assert trim is not None
+    assert trim(0) in (0, 1)  # 1: memory was given back, 0: there was none to give
+    calls = []
+    monkeypatch.setattr(feed, "malloc_trim", lambda: lambda pad: calls.append(pad))
+
+    async def serve():
+        async with feed.lifespan(None):
+            while len(calls) < 2:  # a generous bound below, not a timing assertion
+                await asyncio.sleep(0.01)
+
+    async def bounded():
+        await asyncio.wait_for(serve(), timeout=60)
+
+    monkeypatch.setattr(feed, "TRIM_EVERY_S", 0.01)
+    asyncio.run(bounded())
+    assert set(calls) == {0}  # trimmed, repeatedly, while serving
