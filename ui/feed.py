@@ -33,6 +33,8 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from ui import live_chart, visibility
+
 ROUTE = "/_wri/feed/{token}"
 MAX_VISIBLE = 64  # chart keys one request may name: more is not a page of ours
 _FEEDS: weakref.WeakValueDictionary[str, Feed] = weakref.WeakValueDictionary()
@@ -302,6 +304,30 @@ _SHOW = {
 def show_parts(parts: list) -> None:
     for kind, content, extra in parts:
         _SHOW[kind](content, extra)
+
+
+def run_live(body, playing_key: str, tick_s: float) -> None:
+    """Run a page's live part ``body`` as a fragment: on a timer of ``tick_s`` while the
+    run plays in a visible tab and no route is mounted; with the route, the feed refreshes
+    it and the fragment reruns only when its own widgets change."""
+    hidden = visibility.tab_hidden()  # a hidden tab stops its timer: nobody watches that run
+    timed = st.session_state.get(playing_key, False) and not hidden and not mounted()
+    st.fragment(body, run_every=tick_s if timed else None)()
+
+
+def drive(feed: Feed, refresh, opts: dict, playing_key: str, tick_s: float) -> dict:
+    """The start of a live part's run: one refresh of the page (a tick of training only
+    under the timed fragment), the feed set to produce the next ones with ``opts``, and the
+    status shown. ``refresh(ticking, timer, opts, visible=None)`` returns (status parts,
+    chart frames, finished); the chart frames by key are returned for the page to place."""
+    playing = bool(st.session_state.get(playing_key)) and not visibility.hidden()
+    fed = mounted()  # the feed trains and refreshes while playing: no timer
+    with feed.lock:
+        timer = playing and not fed and live_chart.timed_run()
+        parts, specs, _ = refresh(playing and not fed, timer, opts)
+        feed.produce = lambda visible: refresh(True, True, opts, visible)
+    show(feed, parts, playing, tick_s, playing_key)
+    return specs
 
 
 def show(feed: Feed, parts: list, playing: bool, tick_s: float, playing_key: str) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core import compare, limits, settings
-from ui import controls, live_chart, multi, visibility
+from ui import controls, live_chart, multi
 from ui import feed as live_feed
 from viz import compare as figures
 
@@ -72,7 +72,6 @@ except ValueError as err:
 multi.write_url(compare.to_query(run.shared, run.columns, run.seeds, band))
 multi.save(P)
 
-playing = st.session_state.get(playing_key, False)
 
 
 controls.transport(run, playing_key, key_prefix="cmpbtn_",
@@ -170,14 +169,7 @@ def column_parts(i):
 
 
 def live():
-    playing = bool(st.session_state.get(playing_key)) and not visibility.hidden()
-    fed = live_feed.mounted()  # the feed trains and refreshes while playing: no timer
-    opts = options()
-    with feed.lock:
-        timer = playing and not fed and live_chart.timed_run()
-        parts, specs, _ = refresh(playing and not fed, timer, opts)
-        feed.produce = lambda visible: refresh(True, True, opts, visible)
-    live_feed.show(feed, parts, playing, TICK_S, playing_key)
+    specs = live_feed.drive(feed, refresh, options(), playing_key, TICK_S)
 
     left, right = st.columns([3, 2])
     with left:
@@ -201,9 +193,7 @@ def live():
     live_chart.place("cmpfig_thumbs", specs.get("cmpfig_thumbs"))
 
 
-hidden = visibility.tab_hidden()  # a hidden tab stops its timer: nobody watches that run
-timed = playing and not hidden and not live_feed.mounted()
-st.fragment(live, run_every=TICK_S if timed else None)()
+live_feed.run_live(live, playing_key, TICK_S)
 
 with st.expander("Export and share"):
     c1, c2 = st.columns(2)

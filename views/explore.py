@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import limits, telemetry, theory
 from core.lessons import BY_KEY
-from ui import controls, live_chart, state, visibility
+from ui import controls, live_chart, state
 from ui import feed as live_feed
 from viz import boundary, distributions, network, style, training
 
@@ -40,7 +40,6 @@ if lesson:
     st.info(f"**Lesson: {lesson.title}.** {lesson.text}\n\n**Look for:** {lesson.look_for}")
 
 playing_key = "_playing_explore"
-playing = st.session_state.get(playing_key, False)
 
 
 controls.transport(run, playing_key,
@@ -172,14 +171,7 @@ def status_parts(trainer, lay, met, waiting):
 
 
 def live():
-    playing = bool(st.session_state.get(playing_key)) and not visibility.hidden()
-    fed = live_feed.mounted()  # the feed trains and refreshes while playing: no timer
-    opts = options()
-    with feed.lock:
-        timer = playing and not fed and live_chart.timed_run()
-        parts, specs, _ = refresh(playing and not fed, timer, opts)
-        feed.produce = lambda visible: refresh(True, True, opts, visible)
-    live_feed.show(feed, parts, playing, TICK_S, playing_key)
+    specs = live_feed.drive(feed, refresh, options(), playing_key, TICK_S)
 
     def place(key):
         live_chart.place(key, specs.get(key))
@@ -306,9 +298,7 @@ def lesson_check(key, trainer):
     return BY_KEY[key].check(trainer)
 
 
-hidden = visibility.tab_hidden()  # a hidden tab stops its timer: nobody watches that run
-timed = playing and not hidden and not live_feed.mounted()  # else the feed polls, or nothing
-st.fragment(live, run_every=TICK_S if timed else None)()
+live_feed.run_live(live, playing_key, TICK_S)
 if "theory" in shown:
     first_weights_panels()
 
