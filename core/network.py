@@ -153,31 +153,37 @@ class Pass:
     db: list | None = None
 
 
-def _buffer(workspace, name, shape):
-    """An array of ``shape`` to write into, reused from ``workspace`` when it has one.
+def _cached(workspace, key, make):
+    """``workspace[key]``, made by ``make()`` the first time; a fresh ``make()`` without one.
 
     Large fresh arrays are mapped from the OS and fault on first write: for a 1000-point
     evaluation that cost more than the arithmetic. A trainer keeps one workspace, so
     each pass overwrites the previous pass of the same shape.
     """
     if workspace is None:
-        return np.empty(shape)
-    key = (name, shape)
+        return make()
     if key not in workspace:
-        workspace[key] = np.empty(shape)
+        workspace[key] = make()
     return workspace[key]
+
+
+def _buffer(workspace, name, shape):
+    """An array of ``shape`` to write into, reused from ``workspace`` when it has one."""
+    return _cached(workspace, (name, shape), lambda: np.empty(shape))
 
 
 def _flat_buffer(workspace, name, M, sizes):
-    """A flat (M, P) array and its per-layer views, reused like _buffer's arrays."""
-    key = (name, M, tuple(sizes))
-    if workspace is None or key not in workspace:
+    """A flat (M, P) array, its per-layer views and the hidden layers' biases as one
+    (M, depth, width) view."""
+
+    def make():
         flat = np.empty((M, n_params(sizes)))
-        entry = (flat, *flat_views(flat, sizes))
-        if workspace is None:
-            return entry
-        workspace[key] = entry
-    return workspace[key]
+        first, depth = n_weights(sizes), len(sizes) - 2  # b1 … b(depth): one block
+        hidden_b = flat[:, first:first + depth * sizes[1]].view()
+        hidden_b.shape = (M, depth, sizes[1] if depth else 0)
+        return (flat, *flat_views(flat, sizes), hidden_b)
+
+    return _cached(workspace, (name, M, tuple(sizes)), make)
 
 
 def forward(Ws, bs, X, y, act, loss_name, classification, masks=None, workspace=None):
@@ -202,10 +208,9 @@ def forward(Ws, bs, X, y, act, loss_name, classification, masks=None, workspace=
 def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
     """Fill in dz, df, dW, db of ``p``; ``l2`` adds l2·W to each weight gradient."""
     n, M = len(Ws), Ws[0].shape[0]
-    sizes = sizes_of(Ws)
     p.DF = act.derivative(p.Z, p.A, _buffer(workspace, "DF", p.Z.shape))  # all layers at once
     p.DZ = _buffer(workspace, "DZ", p.Z.shape)
-    p.grads, dW, db = _flat_buffer(workspace, "grads", M, sizes)
+    p.grads, dW, db, hidden_db = _flat_buffer(workspace, "grads", M, sizes_of(Ws))
     g = p.dlogits
     for layer in range(n - 1, -1, -1):
         h = p.h[layer]
@@ -215,19 +220,18 @@ def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
         below = layer - 1
         # OpenBLAS multiplies by a transposed operand a quarter slower than by a contiguous
         # copy of it, and the copy is a tenth of the product.
-        W_T = np.ascontiguousarray(np.swapaxes(Ws[layer], -1, -2))
+        W_T = _buffer(workspace, "W_T", Ws[layer].shape[:1] + Ws[layer].shape[:0:-1])
+        np.copyto(W_T, np.swapaxes(Ws[layer], -1, -2))
         g = np.matmul(g, W_T, out=p.DZ[below])
         if p.masks is not None:
             g *= p.masks[below]
         g *= p.DF[below]
     # Bias gradients are batch sums: the hidden layers' in one product over the stacked dz.
-    ones = np.ones(p.dlogits.shape[-2])
+    B = p.dlogits.shape[-2]
+    ones = _cached(workspace, ("ones", B), lambda: np.ones(B))
     np.matmul(ones, p.dlogits, out=db[-1])
     if n > 1:
-        first = n_weights(sizes)  # b1 … b(n-1): one block of (n - 1) x width
-        hidden = p.grads[:, first:first + (n - 1) * sizes[1]].view()
-        hidden.shape = (M, n - 1, sizes[1])
-        np.matmul(ones, p.DZ, out=hidden.swapaxes(0, 1))
+        np.matmul(ones, p.DZ, out=hidden_db.swapaxes(0, 1))
     if l2 is not None and np.any(l2):
         for layer in range(n):
             dW[layer] += l2 * Ws[layer]

@@ -18,6 +18,7 @@ FIELDS = (
 STEP_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")
 SATURATION = 0.05  # a derivative below 5% of its maximum counts as saturated
 DISTINCT_RTOL = 1e-9
+_TINY = np.finfo(float).tiny
 
 
 def _row_sq(rows):
@@ -33,11 +34,12 @@ def sq_norms(a):
     return _row_sq(a.reshape(a.shape[0], -1))
 
 
-def _moments(x):
-    """Mean and std over everything but the leading axes (layers, members): one pass each."""
+def _moments(x, sums=None):
+    """Mean and std over everything but the leading axes (layers, members): one pass each,
+    or one in all when the sums (layers, members) are already known."""
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     n = flat.shape[2]
-    mean = flat.sum(axis=2) / n
+    mean = (flat.sum(axis=2) if sums is None else sums) / n
     second = _row_sq(flat) / n
     return mean, np.sqrt(np.maximum(second - mean * mean, 0.0))
 
@@ -117,7 +119,7 @@ def _distinct_units(groups, n_layers, rtol=DISTINCT_RTOL):
         rows = W.reshape(W.shape[0], W.shape[1], -1)
         scale = np.maximum(np.maximum(rows.max(axis=2), -rows.min(axis=2)),
                            np.maximum(b.max(axis=2), -b.min(axis=2)))
-        tols = rtol * np.maximum(scale, np.finfo(float).tiny) * r_l1  # (layers, M)
+        tols = rtol * np.maximum(scale, _TINY) * r_l1  # (layers, M)
         proj = r[:-1] @ W + b * r[-1]  # (layers, M, units)
         gaps = np.diff(np.sort(proj, axis=2), axis=2) > tols[:, :, None]
         exact = ~gaps.all(axis=2)  # (layers, M): where two units may be equal
@@ -195,7 +197,8 @@ def measure(p, params, sizes, delta, df_max):
         h = slice(0, n - 1)
         out[h, :, 3] = _moments(p.Z)[1]
         out[h, :, 4], out[h, :, 5] = _moments(p.A)
-        out[h, :, 6] = _moments(p.DZ)[1]
+        # A hidden bias gradient is its dz summed over the batch: dz's sums come for free.
+        out[h, :, 6] = _moments(p.DZ, np.stack(p.db[:-1]).sum(axis=2))[1]
         below = (p.DF < SATURATION * df_max).reshape((n - 1) * M, -1)
         # Row by row: count_nonzero over a whole row is a popcount, along an axis a sum.
         saturated = np.array([np.count_nonzero(row) for row in below]).reshape(n - 1, M)

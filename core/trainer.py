@@ -43,6 +43,7 @@ class Trainer:
         self.optimizer = optimizers.make(cfg["optimizer"], self._member("lr"),
                                          self._member("momentum"))
         self.l2 = self._member("l2")
+        self._l2 = self._l2_penalty()
         self.step = 0
         self.diverged_at: list[dict | None] = [None] * len(self.members)
         self.record = telemetry.Record(len(self.members), len(self.Ws))
@@ -55,6 +56,7 @@ class Trainer:
         self._mask_rngs = [np.random.default_rng([cfg["train_seed"], 1, layer])
                            for layer in range(1, len(self.sizes) - 1)]
         self._workspace = {}  # buffers reused by every pass of one shape (network._buffer)
+        self._delta = np.empty_like(self.params)
         self._order, self._cursor = np.empty(0, np.int64), 0
         self._next = self._draw_batch()
         with np.errstate(all="ignore"):
@@ -180,16 +182,20 @@ class Trainer:
         p = network.forward(self.Ws, self.bs, self.data.X_train[idx], self.data.y_train[idx],
                             self.act, self.config["loss"], self.data.classification, masks,
                             self._workspace)
-        return network.backward(p, self.Ws, self.act, self._l2_scalar(), self._workspace)
+        return network.backward(p, self.Ws, self.act, self._l2, self._workspace)
 
-    def _l2_scalar(self):
-        # One penalty for all is a scalar; different ones broadcast over (M, 1, 1).
-        return self.l2[0] if np.all(self.l2 == self.l2[0]) else self.l2[:, None, None]
+    def _l2_penalty(self):
+        # None when no member has one (backward then skips it without a test per step); one
+        # penalty for all is a float; different ones broadcast over (M, 1, 1).
+        if not self.l2.any():
+            return None
+        return float(self.l2[0]) if np.all(self.l2 == self.l2[0]) else self.l2[:, None, None]
 
     def _one_step(self):
         batch, self._next = self._next, self._draw_batch()
         p = self._pass(batch)
-        (delta,) = self.optimizer.deltas([p.grads])  # (M, P), laid out as params
+        # (M, P), laid out as params; written into the same buffer every step
+        (delta,) = self.optimizer.deltas([p.grads], out=[self._delta])
         finite = np.isfinite(p.loss) & np.isfinite(telemetry.sq_norms(delta))
         alive = self.alive
         if not (finite & alive).all():

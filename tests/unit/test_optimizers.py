@@ -71,3 +71,18 @@ def test_adam_second_step():
 def test_zero_gradient_no_step(name):
     d = optimizers.make(name, [0.1], [0.9]).deltas([np.zeros((1, 2, 2))])
     assert np.array_equal(d[0], np.zeros((1, 2, 2)))
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_steps_written_into_given_buffers_equal_fresh_ones(name):
+    """A trainer hands the same buffers in every step; the steps must not depend on it,
+    nor on what the buffers held before."""
+    fresh = optimizers.make(name, [0.1, 0.3], [0.9, 0.5])
+    reused = optimizers.make(name, [0.1, 0.3], [0.9, 0.5])
+    out = [np.full_like(g, np.nan) for g in grads()]
+    for seed in range(3):
+        expected = fresh.deltas(grads(seed))
+        got = reused.deltas(grads(seed), out=out)
+        for e, g, o in zip(expected, got, out, strict=True):
+            assert g is o
+            np.testing.assert_array_equal(g, e)
