@@ -14,6 +14,8 @@ within each repeat, so drift on a shared machine spreads over all of them):
   loss and accuracy on the whole training and test sets), on every step;
 - core + telemetry as Explore records it: the same every 20th step, which is how often
   Explore records at 80 steps per refresh (core.live records RECORDS_PER_TICK times a tick);
+- numpy straight line: the same step in the fewest NumPy calls (one network, 2-D arrays, no
+  telemetry or checks), a measured lower bound for any NumPy step of this network;
 - torch bare / + grad norms: the same network, initial weights, data and batches in PyTorch
   eager on the CPU, float64, `torch.optim.SGD`; the norms are `torch.linalg.vector_norm` of
   each weight's `.grad`, each fetched with `.item()` so that it is really computed. Skipped
@@ -26,32 +28,41 @@ step's matrix-product flops at this machine's large-matmul rate.
 The "+ grad norms" and "+ per-layer telemetry" rows call core's internals (they replace
 `Trainer._measure` and `Trainer._record` on one instance); if core changes, they change with it.
 
-    .venv/bin/python bench/engine.py [--steps 200] [--repeats 7]
+    .venv/bin/python bench/engine.py [--steps 200] [--repeats 7] [--glibc-defaults]
     OPENBLAS_NUM_THREADS=2 .venv/bin/python bench/engine.py   # both libraries on 2 threads
+
+It runs under the server's environment (tests/e2e/helpers.SERVER_ENV: BLAS threads and malloc
+settings), as the app does, except for variables already set.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
-# Thread counts must be set before numpy (and torch) load their BLAS. One thread by default:
-# it is what the app gets in its container and in `make test` (Dockerfile ENV), a 128 x 64
-# product is too small to gain from more, and it keeps a shared machine's noise out of the
-# figures. torch gets the same count below, so both libraries compete on equal terms.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tests.e2e.helpers import SERVER_ENV  # noqa: E402
+
+# The server's environment, as the app gets it in its container and from `make run`, unless
+# a variable is already set. One BLAS thread: a 128 x 64 product is too small to gain from
+# more, and it keeps a shared machine's noise out of the figures; torch gets the same count
+# below, so both libraries compete on equal terms. glibc reads the malloc settings only at
+# start-up, so the bench starts itself again with them; under them a fresh array above
+# 128 KiB is mapped from the OS on every allocation, which a step must avoid.
+GLIBC_DEFAULTS = "--glibc-defaults" in sys.argv
+_wanted = {k: v for k, v in SERVER_ENV.items() if not (GLIBC_DEFAULTS and k.startswith("MALLOC"))}
+if any(k not in os.environ for k in _wanted):
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**_wanted, **os.environ})
 THREADS = int(os.environ["OPENBLAS_NUM_THREADS"])
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core import live, network, telemetry  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
@@ -68,6 +79,7 @@ CHECK_STEPS = 20  # steps over which core and torch must agree
 APP_STEPS_PER_TICK = 80  # bench/explore_refresh.py's slider setting
 APP_RECORD_EVERY = APP_STEPS_PER_TICK // live.RECORDS_PER_TICK
 EXPLORE_ROW = "core + Explore's telemetry"
+STRAIGHT_ROW = "numpy straight line"
 
 
 # ------------------------------------------------------------------ machine
@@ -196,6 +208,61 @@ class TorchRun:
             self.step()
 
 
+class StraightLine:
+    """The reference step as the fewest NumPy calls can write it: one network, 2-D arrays,
+    buffers made once, no telemetry, no finiteness check, no per-member learning rate. Not
+    a second engine: a measured lower bound for any NumPy step of this network, which the
+    torch ratio is set against (its gradients are checked against core's at start)."""
+
+    def __init__(self, t, batches, grad_norms=False):
+        self.grad_norms, self.last_norms = grad_norms, None
+        self.Ws = [W[0].copy() for W in t.Ws]
+        self.bs = [b[0].copy() for b in t.bs]
+        self.X, self.y = t.data.X_train, t.data.y_train.astype(np.float64)
+        self.batches = batches
+        B, width, depth = CONFIG["batch_size"], CONFIG["width"], CONFIG["depth"]
+        self.A = np.empty((depth, B, width))
+        self.DF, self.DZ = np.empty_like(self.A), np.empty_like(self.A)
+        self.dW = [np.empty_like(W) for W in self.Ws]
+        self.db = [np.empty_like(b) for b in self.bs]
+        self.W_T = np.empty((width, width))
+        self.ones = np.ones(B)
+        self.i = 0
+
+    def step(self):
+        idx = self.batches[self.i % len(self.batches)]
+        self.i += 1
+        Ws, bs, A, DF, DZ, dW, db = self.Ws, self.bs, self.A, self.DF, self.DZ, self.dW, self.db
+        h = self.X[idx]
+        hs = [h]
+        for layer in range(len(Ws) - 1):
+            z = np.matmul(h, Ws[layer], out=A[layer])
+            z += bs[layer]
+            h = np.tanh(z, out=z)
+            hs.append(h)
+        logits = (h @ Ws[-1])[:, 0] + bs[-1]
+        g = ((1 / (1 + np.exp(-logits)) - self.y[idx]) / len(idx))[:, None]
+        np.multiply(A, A, out=DF)
+        np.subtract(1.0, DF, out=DF)
+        for layer in range(len(Ws) - 1, -1, -1):
+            np.matmul(hs[layer].T, g, out=dW[layer])
+            np.matmul(self.ones, g, out=db[layer])
+            if layer == 0:
+                break
+            np.copyto(self.W_T[:Ws[layer].shape[1], :], Ws[layer].T)
+            g = np.matmul(g, self.W_T[:Ws[layer].shape[1], :], out=DZ[layer - 1])
+            g *= DF[layer - 1]
+        if self.grad_norms:
+            self.last_norms = [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g in dW]
+        for W, b, gW, gb in zip(Ws, bs, dW, db, strict=True):
+            W -= CONFIG["lr"] * gW
+            b -= CONFIG["lr"] * gb
+
+    def run(self, steps):
+        for _ in range(steps):
+            self.step()
+
+
 def core_batches(steps):
     """The batch indices core's reference run uses in its first `steps` steps."""
     t = core_trainer(NEVER)
@@ -211,12 +278,13 @@ def core_batches(steps):
     return seen
 
 
-def agreement():
-    """Largest relative difference between core's and torch's per-layer gradient norms over
-    the first CHECK_STEPS steps, from the same weights on the same batches."""
+def agreement(make_run):
+    """Largest relative difference between core's per-layer gradient norms and those of
+    ``make_run(trainer, batches)`` (a run with .step() and .last_norms) over the first
+    CHECK_STEPS steps, from the same weights on the same batches."""
     batches = core_batches(CHECK_STEPS)
     t = core_trainer(1)  # its record at step s holds the gradient that step s used
-    tr = TorchRun(core_trainer(NEVER), batches, grad_norms=True)
+    tr = make_run(core_trainer(NEVER), batches)
     worst = 0.0
     for _ in range(CHECK_STEPS):
         tr.step()
@@ -313,6 +381,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--glibc-defaults", action="store_true",
+                        help="keep glibc's own malloc settings instead of the server's")
     args = parser.parse_args()
 
     print(__doc__.splitlines()[0])
@@ -321,11 +391,13 @@ def main():
           f"{CONFIG['dataset']} ({CONFIG['n_samples']} points); median of {args.repeats} "
           f"repeats x {args.steps} steps, after a warm-up")
     blas_now = openblas_threads()
+    malloc = " ".join(f"{k}={v}" for k, v in os.environ.items() if k.startswith("MALLOC_"))
+    malloc = malloc or "glibc defaults"
     print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs; Python {platform.python_version()}, "
           f"numpy {np.__version__} ({blas_name()})")
     print(f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']} "
           f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} "
-          f"MKL_NUM_THREADS={os.environ['MKL_NUM_THREADS']}; OpenBLAS reports "
+          f"MKL_NUM_THREADS={os.environ['MKL_NUM_THREADS']}; malloc {malloc}; OpenBLAS reports "
           f"{blas_now if blas_now is not None else 'n/a'}; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the CPUs skews all)")
 
@@ -335,7 +407,12 @@ def main():
         "core + per-layer telemetry": core_runner(core_layer_telemetry()),
         "core + full telemetry": core_runner(core_trainer(1)),
         EXPLORE_ROW: core_runner(core_trainer(APP_RECORD_EVERY)),
+        STRAIGHT_ROW: StraightLine(core_trainer(NEVER), core_batches(64)).run,
     }
+    worst = agreement(lambda t, b: StraightLine(t, b, grad_norms=True))
+    print(f"{STRAIGHT_ROW}: per-layer gradient norms agree with core's to {worst:.1e} "
+          f"(relative) over {CHECK_STEPS} steps")
+    assert worst < 1e-9, "the straight-line step and core compute different gradients"
     if torch is None:
         print("torch: not installed, PyTorch rows skipped (`make bench-engine` installs "
               "requirements-bench.txt)")
@@ -346,7 +423,7 @@ def main():
         base = core_trainer(NEVER)
         runs["torch bare"] = TorchRun(base, batches, grad_norms=False).run
         runs["torch + grad norms"] = TorchRun(base, batches, grad_norms=True).run
-        worst = agreement()
+        worst = agreement(lambda t, b: TorchRun(t, b, grad_norms=True))
         print(f"torch: {torch.__version__}, {torch.get_num_threads()} intra-op thread(s); "
               f"per-layer gradient norms agree with core's to {worst:.1e} (relative) over "
               f"{CHECK_STEPS} steps on the same weights and batches")
@@ -366,6 +443,10 @@ def main():
               f"with grad norms {med['core + grad norms'] / med['torch + grad norms']:.2f}; "
               f"torch's grad-norm overhead "
               f"{(med['torch + grad norms'] / med['torch bare'] - 1) * 100:+.0f}%")
+        print(f"torch bare / {STRAIGHT_ROW}: {med['torch bare'] / med[STRAIGHT_ROW]:.2f} (the "
+              f"most any NumPy step of this network could gain on torch here)")
+    print(f"core bare / {STRAIGHT_ROW}: {bare / med[STRAIGHT_ROW]:.2f} (what core's "
+          f"bookkeeping costs: members, bias layout, finiteness, records)")
     print("telemetry overhead over core bare: "
           f"grad norms {(med['core + grad norms'] / bare - 1) * 100:+.0f}%, "
           f"per-layer {(med['core + per-layer telemetry'] / bare - 1) * 100:+.0f}%, "
