@@ -40,14 +40,17 @@ def diverging_rgb(values, lo, hi):
 
 
 def _canvas(cols, g, x_of, y_of, n_rows, scale, out_range):
-    """Every thumbnail painted, framed, into one RGB array placed in data coordinates."""
+    """Every thumbnail painted, framed, into one RGBA array placed in data coordinates.
+
+    Between thumbnails it is transparent, so the diagram sits on the page's own background
+    in a dark theme as in a light one."""
     px = THUMB / g
     x0 = x_of(0) - THUMB / 2 - px  # a pixel of margin, so frames never wrap round
     y_top = max(y_of(c, 0) for c in range(len(cols))) + THUMB / 2 + px
     width = int(round((x_of(len(cols) - 1) + THUMB / 2 - x0) / px)) + 2
     height = int(round((y_top - (min(y_of(c, len(m) - 1) for c, (_, m, _) in
                                      enumerate(cols)) - THUMB / 2)) / px)) + 2
-    image = np.full((height, width, 3), 255, np.uint8)
+    image = np.zeros((height, width, 4), np.uint8)
     for c, (label, maps, names) in enumerate(cols):
         lo, hi = (-scale, scale) if label != "output" or out_range is None else out_range
         if names is not None:  # the inputs span the plane's own range
@@ -56,8 +59,9 @@ def _canvas(cols, g, x_of, y_of, n_rows, scale, out_range):
             left = int(round((x_of(c) - THUMB / 2 - x0) / px))
             top = int(round((y_top - (y_of(c, i) + THUMB / 2)) / px))
             # Rows of the map run from low x2 to high x2; images run top to bottom.
-            image[top:top + g, left:left + g] = diverging_rgb(np.asarray(z)[::-1], lo, hi)
-            frame = _RGB["frame"].astype(np.uint8)
+            image[top:top + g, left:left + g, :3] = diverging_rgb(np.asarray(z)[::-1], lo, hi)
+            image[top:top + g, left:left + g, 3] = 255
+            frame = np.append(_RGB["frame"], 255).astype(np.uint8)
             image[top - 1, left - 1:left + g + 1] = frame
             image[top + g, left - 1:left + g + 1] = frame
             image[top - 1:top + g + 1, left - 1] = frame
@@ -124,7 +128,8 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
     # One image for all thumbnails: a browser redraws it far faster than dozens of
     # heatmap traces, which is what kept refreshes below one a second.
     # Image rows run downwards; this y axis runs upwards, so the rows go in bottom first.
-    traces = [dict(type="image", z=image[::-1], x0=x0, dx=px,
+    traces = [dict(type="image", z=image[::-1], colormodel="rgba", zmax=[255, 255, 255, 255],
+                   x0=x0, dx=px,
                    y0=y_top - (image.shape[0] - 1) * px, dy=px, hoverinfo="skip")]
     traces += _links(snapshot["weights"], cols, x_of, y_of)
     notes = []

@@ -18,27 +18,30 @@ import numpy as np
 import plotly.graph_objects as go
 
 
-def png(rgb: np.ndarray, level: int = 1) -> bytes:
-    """An 8-bit RGB PNG of an (height, width, 3) array, with the standard library only.
+def png(pixels: np.ndarray, level: int = 1) -> bytes:
+    """An 8-bit PNG of an (height, width, 3) RGB or (height, width, 4) RGBA array, with the
+    standard library only.
 
     Level 1 compression: the diagram's flat colours compress well even at the fastest level.
     """
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    height, width, _ = rgb.shape
-    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row: filter byte 0 ("none")
-    rows[:, 1:] = rgb.reshape(height, 3 * width)
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width, channels = pixels.shape
+    rows = np.zeros((height, 1 + channels * width), np.uint8)  # each row: filter byte 0 ("none")
+    rows[:, 1:] = pixels.reshape(height, channels * width)
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + tag + data
                 + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB
+    colour_type = {3: 2, 4: 6}[channels]  # truecolour, truecolour with alpha
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), level)) + chunk(b"IEND", b""))
 
 
 def compact_images(fig: go.Figure) -> go.Figure:
-    """``fig`` with every uint8 RGB image trace sent as a PNG ``source`` instead of ``z``.
+    """``fig`` with every uint8 RGB or RGBA image trace sent as a PNG ``source`` instead of
+    ``z``.
 
     Row 0 of ``z`` is row 0 of the PNG, so the picture lands exactly where it did. Other
     traces, and images of other kinds, are left alone; ``fig`` itself is not changed.
@@ -60,4 +63,4 @@ def _is_rgb(z) -> bool:
     if z is None:
         return False
     z = np.asarray(z)
-    return z.ndim == 3 and z.shape[2] == 3 and z.dtype == np.uint8
+    return z.ndim == 3 and z.shape[2] in (3, 4) and z.dtype == np.uint8

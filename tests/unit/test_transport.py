@@ -6,6 +6,7 @@ import zlib
 
 import numpy as np
 import plotly.io as pio
+import pytest
 
 from core import settings
 from core.live import LiveRun
@@ -13,7 +14,8 @@ from viz import network, style, transport
 
 
 def decode_png(data: bytes) -> np.ndarray:
-    """The pixels of an 8-bit RGB PNG with filter 0 on every row (what png() writes)."""
+    """The pixels of an 8-bit RGB or RGBA PNG with filter 0 on every row (what png()
+    writes)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks = 8, {}
     while pos < len(data):
@@ -24,15 +26,16 @@ def decode_png(data: bytes) -> np.ndarray:
         chunks[tag] = chunks.get(tag, b"") + body
         pos += 12 + length
     width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, colour) == (8, 2)
+    assert depth == 8 and colour in (2, 6)
     rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(height, -1)
     assert np.all(rows[:, 0] == 0)
-    return rows[:, 1:].reshape(height, width, 3)
+    return rows[:, 1:].reshape(height, width, 3 if colour == 2 else 4)
 
 
-def test_png_round_trips_every_pixel():
-    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
-    assert np.array_equal(decode_png(transport.png(rgb)), rgb)
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_round_trips_every_pixel(channels):
+    pixels = np.random.default_rng(0).integers(0, 256, (7, 5, channels), dtype=np.uint8)
+    assert np.array_equal(decode_png(transport.png(pixels)), pixels)
 
 
 def network_fig():
@@ -57,6 +60,15 @@ def test_the_network_image_travels_as_png_in_the_same_place():
     assert small.layout == fig.layout
 
 
+def test_the_diagram_is_transparent_between_its_thumbnails():
+    """So that it sits on the page's background in a dark theme as in a light one."""
+    image = np.asarray(network_fig().data[0].z)
+    alpha = image[..., 3]
+    assert set(np.unique(alpha)) == {0, 255}
+    assert 0.1 < (alpha == 255).mean() < 0.9  # thumbnails and frames opaque, the rest clear
+    assert np.all(image[alpha == 0, :3] == 0)
+
+
 def test_the_wire_format_is_many_times_smaller():
     fig = network_fig()
     sent = len(pio.to_json(transport.compact_images(fig), validate=False))
@@ -66,5 +78,5 @@ def test_the_wire_format_is_many_times_smaller():
 def test_figures_without_rgb_images_pass_unchanged():
     fig = style.figure([dict(type="scatter", x=[1, 2], y=[3, 4])], {})
     assert transport.compact_images(fig) is fig
-    grey = style.figure([dict(type="image", z=np.zeros((2, 2, 4), np.uint8))], {})
-    assert transport.compact_images(grey) is grey  # RGBA: not what png() writes
+    floats = style.figure([dict(type="image", z=np.zeros((2, 2, 3)))], {})
+    assert transport.compact_images(floats) is floats  # not 8-bit: not what png() writes

@@ -34,7 +34,7 @@ def traces_of(fig, kind):
 
 def thumbnails(fig, snap, n_units):
     """The pixel blocks of each hidden unit's thumbnail, cut back out of the one image."""
-    image = np.asarray(fig.data[0].z)[::-1]  # stored bottom row first
+    image = np.asarray(fig.data[0].z)[::-1, :, :3]  # stored bottom row first; RGB of RGBA
     g = len(snap["grid_axis"])
     blocks = []
     for column in range(1, len(snap["unit_maps"]) + 1):
