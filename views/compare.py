@@ -146,7 +146,9 @@ def status_parts():
 
 def column_parts(i):
     status, grads = run.status(i), run.hidden_grad_norms(i)
-    parts = [["swatch", f"**{run.labels[i]}**", figures.colour(i)]]
+    # A narrow column breaks a long label before its parameters, not before the last ")".
+    name = run.labels[i].replace("(", "\u200b(", 1)
+    parts = [["swatch", f"**{name}**", figures.colour(i)]]
     k = status["seeds"]
     if status["diverged"]:
         first = min(w["step"] for w in status["diverged_at"])
