@@ -137,25 +137,37 @@ def _distinct_units(groups, n_layers, rtol=DISTINCT_RTOL):
 
 
 FLOW_RATIO = 100.0  # a layer 100x below (above) the output layer is vanishing (exploding)
+# Above this a value is exploding whatever the output layer shows: when every layer has
+# blown up together, no layer stands out from the others. A healthy layer's gradient norm,
+# error or activation std is of order 1 (He, Glorot), far below it.
+FLOW_CEILING = 1e3
 
 
-def flow_state(values, ratio=FLOW_RATIO):
-    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against the output layer (the
-    last value), or against the median of the positive values when that one is 0."""
+def flow_reference(values):
+    """What flow_state measures layers against: the output layer's value (the last), or
+    the median of the positive values when that one is not positive, or 1."""
     v = np.asarray(values, dtype=float)
     positive = v[np.isfinite(v) & (v > 0)]
-    ref = v[-1] if np.isfinite(v[-1]) and v[-1] > 0 else (
-        float(np.median(positive)) if len(positive) else 1.0)
+    if np.isfinite(v[-1]) and v[-1] > 0:
+        return float(v[-1])
+    return float(np.median(positive)) if len(positive) else 1.0
+
+
+def flow_state(values, ratio=FLOW_RATIO, ceiling=FLOW_CEILING):
+    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against flow_reference, and
+    'exploding' above ``ceiling`` whatever the reference."""
+    v = np.asarray(values, dtype=float)
+    ref = flow_reference(v)
     states = []
     for x in v:
         if not np.isfinite(x):
             states.append("exploding" if x == np.inf else "vanishing")
         elif x == 0:
             states.append("zero")
+        elif x > ceiling or x > ref * ratio:
+            states.append("exploding")
         elif x < ref / ratio:
             states.append("vanishing")
-        elif x > ref * ratio:
-            states.append("exploding")
         else:
             states.append("ok")
     return states

@@ -144,8 +144,8 @@ def status_parts(trainer, lay, met, waiting):
     step = trainer.step
     tr, te, tra, tea = met
     acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
-    parts.append(["markdown", f"**Step {step}** · loss train **{tr:.4f}** test **{te:.4f}**"
-                  f"{acc}", None])
+    parts.append(["markdown", f"**Step {step}** · loss train **{style.loss_text(tr)}** test "
+                  f"**{style.loss_text(te)}**{acc}", None])
     depth, width = trainer.depth, trainer.config["width"]
     grads = " · ".join(f"{style.layer_name(k + 1, depth)} {g:.2g}"
                        for k, g in enumerate(lay[:, telemetry.FIELDS.index("grad_norm")]))
@@ -159,15 +159,27 @@ def status_parts(trainer, lay, met, waiting):
     distinct = lay[:-1, telemetry.FIELDS.index("distinct_units")]
     stuck = [k + 1 for k, d in enumerate(distinct) if d == 1]
     if width > 1 and stuck:
-        layers = ", ".join(str(k) for k in stuck[:8]) + ("…" if len(stuck) > 8 else "")
-        parts.append(["warning", f"Symmetry holds: in layer {layers} all {width} units are "
-                      "identical, so each layer acts like a single unit.", None])
+        parts.append(["warning", f"Symmetry holds: in layer {_layers(stuck)} all {width} "
+                      "units are identical, so each layer acts like a single unit.", None])
+    elif depth and not where and np.all(lay[:-1, telemetry.FIELDS.index("grad_norm")] == 0):
+        dead = [k + 1 for k, d in enumerate(lay[:-1, telemetry.FIELDS.index("dead_frac")])
+                if d == 1]
+        why = (f"every unit in layer{'s' if len(dead) > 1 else ''} {_layers(dead)} is dead "
+               "(its slope is 0 on the whole batch), and no gradient passes a dead layer"
+               if dead else "no gradient reaches the hidden layers")
+        parts.append(["warning", "Training has stalled: every hidden layer's weight gradient "
+                      f"is exactly 0, because {why}. Dead units seldom wake up; lower the "
+                      "initial scale or the learning rate and press Reset.", None])
     if lesson:
         verdict, message = lesson_check(lesson.key, trainer)
         icon = {"yes": ":material/check_circle:", "not yet": ":material/hourglass_top:",
                 "no": ":material/cancel:"}[verdict]
         parts.append(["markdown", f"{icon} **Live check ({verdict}):** {message}", None])
     return parts
+
+
+def _layers(numbers, most=8):
+    return ", ".join(str(k) for k in numbers[:most]) + ("…" if len(numbers) > most else "")
 
 
 def live():
@@ -207,8 +219,9 @@ def live():
                                            "backprop_std": "back-propagated error",
                                            "update_ratio": "update / weight"}[f])
                 place("flow_bars")
-                st.caption("Each layer's gradient now, on a log scale. Bars far below the "
-                           "output layer's are vanishing; far above, exploding.")
+                st.caption("Each layer's gradient now, on a log scale. Bars below the lower "
+                           "dotted line (100x under the output layer's) are vanishing; above "
+                           "the upper one, exploding.")
         if "gradient flow" in shown:
             left, right = st.columns(2)
             with left:

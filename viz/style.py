@@ -52,6 +52,12 @@ def thin_steps(steps: np.ndarray, max_points: int) -> np.ndarray:
     return steps[idx]
 
 
+def loss_text(x: float) -> str:
+    """A loss for a status line: four decimals, or three significant digits once it has
+    grown past them (an exploding run's 6909216290976.0742 reads 6.91e+12)."""
+    return f"{x:.4f}" if not np.isfinite(x) or abs(x) < 1e4 else f"{x:.3g}"
+
+
 def layer_name(layer: int, depth: int) -> str:
     return "output" if layer == depth + 1 else f"layer {layer}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.telemetry import flow_state
+from core.telemetry import FLOW_CEILING, FLOW_RATIO, flow_reference, flow_state
 from viz import style
 
 FIELD_TITLES = {
@@ -100,28 +100,40 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
 
 def gradflow_bars(latest, field="grad_norm", depth=None, height=300):
     """The current value per layer on a log axis, coloured vanishing / healthy / exploding
-    against the output layer (core.telemetry.flow_state); exact zeros marked with a 0."""
+    against the output layer (core.telemetry.flow_state); exact zeros marked with a 0.
+
+    The axis always spans the healthy band (FLOW_RATIO either side of the output layer, to
+    the ceiling) with its edges drawn: bars that differ by a factor of two then look
+    alike, as they are, instead of one filling the chart and the other a sliver."""
     latest = latest.sort_values("layer")
     values = latest[field].to_numpy(dtype=float)
     depth = len(values) - 1 if depth is None else depth
     states = flow_state(values)
     labels = [style.layer_name(k, depth) for k in latest["layer"]]
     shown = _positive(values)
-    floor = float(np.nanmin(shown)) if np.isfinite(shown).any() else 1.0
+    finite = shown[np.isfinite(shown)]
+    ref = flow_reference(values)
+    low, high = ref / FLOW_RATIO, min(ref * FLOW_RATIO, FLOW_CEILING)
+    bottom = min([low, *finite]) / 3
+    top = max([high, *finite]) * 3
     zeros = [lab for lab, s in zip(labels, states, strict=True) if s == "zero"]
     traces = [
         dict(type="bar", x=labels, y=shown, marker=dict(color=[STATE_COLOURS[s] for s in states]),
              customdata=[[s, f"{v:.3e}"] for s, v in zip(states, values, strict=True)],
              hovertemplate="%{x}: %{customdata[1]} (%{customdata[0]})<extra></extra>"),
-        dict(type="scatter", x=zeros, y=[floor] * len(zeros), mode="markers+text", text="0",
-             textposition="top center", marker=dict(symbol="x", color=style.VANISHING, size=10),
-             hoverinfo="skip"),
+        dict(type="scatter", x=zeros, y=[bottom * 1.5] * len(zeros), mode="markers+text",
+             text="0", textposition="top center",
+             marker=dict(symbol="x", color=style.VANISHING, size=10), hoverinfo="skip"),
     ]
+    edges = [dict(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, layer="below",
+                  line=dict(color=colour, width=1, dash="dot"))
+             for y, colour in ((low, style.VANISHING), (high, style.EXPLODING))]
     key = style.note("blue: vanishing or 0 · green: healthy · red: exploding (vs the output "
                      "layer)", x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
     return style.figure(traces, style.layout(
         f"Now: {FIELD_TITLES.get(field, field)}", height, showlegend=False, annotations=[key],
-        yaxis=dict(type="log", exponentformat="power"),
+        shapes=edges, yaxis=dict(type="log", exponentformat="power",
+                                 range=[np.log10(bottom), np.log10(top)]),
         xaxis=style.layer_axis(labels)))
 
 

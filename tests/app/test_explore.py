@@ -107,6 +107,26 @@ def test_bad_links_give_a_message_and_defaults(query, setting):
     assert "**Step 0**" in markdown_text(at)  # the page still works, on defaults
 
 
+def test_a_run_whose_relus_all_died_says_it_has_stalled():
+    """Weights so large that the first update kills every ReLU of some layers: nothing
+    overflows, so no divergence is shown, but every hidden gradient is exactly 0."""
+    at = run_app({"init": "random_normal", "init.stddev": "10", "activation": "relu",
+                  "depth": "10"})
+    assert not any("stalled" in w.value for w in at.warning)  # step 0 still has gradients
+    for _ in range(3):
+        at.button(key="step1").click().run()
+    assert not at.exception and not at.error
+    stalled = [w.value for w in at.warning if "Training has stalled" in w.value]
+    assert stalled and "is dead" in stalled[0]
+    assert "loss train **0.69" in markdown_text(at)
+
+
+def test_an_exploded_loss_reads_in_three_significant_digits():
+    at = run_app({"init": "random_normal", "init.stddev": "10", "activation": "relu",
+                  "depth": "10"})
+    assert "loss train **6.91e+12**" in markdown_text(at)
+
+
 def test_a_diverging_run_is_caught_and_shown():
     at = run_app({"init": "random_normal", "init.stddev": "1.0", "activation": "relu",
                   "depth": "10", "width": "64", "dataset": "spiral"})

@@ -144,6 +144,29 @@ def test_gradient_bars_mark_vanishing_and_exploding_against_the_output():
     assert fig.layout.yaxis.type == "log"
 
 
+def test_gradient_bars_span_the_healthy_band_so_a_factor_of_two_looks_small():
+    import pandas as pd
+    latest = pd.DataFrame({"layer": [1, 2, 3], "grad_norm": [0.05, 0.08, 0.1]})
+    fig = training.gradflow_bars(latest, "grad_norm", depth=2)
+    bottom, top = fig.layout.yaxis.range
+    assert bottom <= np.log10(0.1 / telemetry.FLOW_RATIO) and top >= np.log10(
+        0.1 * telemetry.FLOW_RATIO)
+    # a factor of two is under a tenth of the axis
+    assert np.log10(2) < 0.1 * (top - bottom)
+    assert sorted(shape.y0 for shape in fig.layout.shapes) == pytest.approx(
+        [0.1 / telemetry.FLOW_RATIO, 0.1 * telemetry.FLOW_RATIO])
+    assert set(fig.data[0].marker.color) == {style.HEALTHY}
+
+
+def test_gradient_bars_call_huge_values_exploding_even_when_every_layer_is_huge():
+    """Every layer blown up together: none stands out from the output, all are exploding."""
+    import pandas as pd
+    latest = pd.DataFrame({"layer": [1, 2, 3], "grad_norm": [3e41, 1e42, 2e42]})
+    fig = training.gradflow_bars(latest, "grad_norm", depth=2)
+    assert set(fig.data[0].marker.color) == {style.EXPLODING}
+    assert fig.layout.yaxis.range[1] > np.log10(2e42)
+
+
 def test_symmetry_meter_shows_one_unit_for_constant_and_width_for_random(zeros_run, he_run):
     for run, expected in ((zeros_run, 1), (he_run, 8)):
         layers, _ = run.frames()
