@@ -77,15 +77,28 @@ function darkTheme(div) {
 }
 
 // On a dark page: Plotly's dark template on the page's own background, and the black and
-// dark greys chosen to read on white (the train line, notes) turned light.
+// dark greys chosen to read on white (the train line, notes) turned light. Any other dark
+// line or marker colour (the first layers' end of the viridis ramp) is mixed with white
+// until it reads on the dark background, keeping its hue and the ramp's order.
 const LIGHTER = { "#000000": "#e8e8e8", "#333": "#ccc", "#555": "#bbb", "#555555": "#bbb" };
+const DARKEST = 0.35;  // luminance (0 to 1) below which a colour is lifted
+function lifted(colour) {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+  const rgb = /^rgb\\((\\d+),\\s*(\\d+),\\s*(\\d+)\\)$/.exec(colour);
+  const c = hex ? hex.slice(1).map((h) => parseInt(h, 16)) : rgb && rgb.slice(1).map(Number);
+  if (!c) return colour;
+  const luminance = (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
+  if (luminance >= DARKEST) return colour;
+  const t = 0.5 * (1 - luminance / DARKEST) + 0.25;  // the darker, the more white
+  return "rgb(" + c.map((v) => Math.round(v + (255 - v) * t)).join(",") + ")";
+}
 function forDark(figure) {
   const layout = figure.layout;
   layout.template = "plotly_dark";
   layout.paper_bgcolor = layout.plot_bgcolor = "rgba(0,0,0,0)";
   const lighten = (style) => {
-    if (style && typeof style.color === "string" && LIGHTER[style.color]) {
-      style.color = LIGHTER[style.color];
+    if (style && typeof style.color === "string") {
+      style.color = LIGHTER[style.color] || lifted(style.color);
     }
   };
   (layout.annotations || []).forEach((note) => lighten(note.font));

@@ -89,13 +89,19 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(_positive(table.to_numpy(dtype=float)))
     depth = len(table.index) - 1 if depth is None else depth
+    names = [style.layer_name(k, depth) for k in table.index]
     trace = dict(
-        type="heatmap", z=z, x=table.columns.to_numpy(),
-        y=[style.layer_name(k, depth) for k in table.index], colorscale="Viridis",
+        type="heatmap", z=z, x=table.columns.to_numpy(), y=names, colorscale="Viridis",
         colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=10),
         hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>")
+    values = table.to_numpy(dtype=float)
+    zero = [name for name, row in zip(names, values, strict=True)
+            if np.isfinite(row).any() and np.all(row[np.isfinite(row)] == 0)]
+    notes = [style.note(f"exactly 0, so left blank: {', '.join(zero)}",
+                        font=dict(color=style.VANISHING, size=12))] if zero else []
     return style.figure([trace], style.layout(
-        FIELD_TITLES.get(field, field) + ": layer x step", height, xaxis=dict(title="step")))
+        FIELD_TITLES.get(field, field) + ": layer x step", height, annotations=notes,
+        xaxis=dict(title="step"), yaxis=dict(type="category", categoryarray=names)))
 
 
 def gradflow_bars(latest, field="grad_norm", depth=None, height=300):

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.helpers import screenshot
+from viz import style
 
 pytestmark = pytest.mark.e2e
 
@@ -183,3 +184,19 @@ def test_charts_follow_the_viewers_light_or_dark_theme(page, streamlit_server, s
     line, paper = page.evaluate(LOSS_LOOK)
     assert line == train_line
     assert (paper.replace(" ", "") == "rgba(0,0,0,0)") == (scheme == "dark"), paper
+    # Layer 1's line is the viridis ramp's dark purple: on a dark page it is lifted to read.
+    assert wait_for(lambda: page.evaluate(FIRST_LAYER_LINE) is not None)
+    first = page.evaluate(FIRST_LAYER_LINE)
+    ramp_start = style.layer_colours(4)[0].replace(" ", "")
+    assert (first.replace(" ", "") == ramp_start) == (scheme == "light"), first
+    if scheme == "dark":
+        r, g, b = map(int, re.findall(r"\d+", first))
+        assert 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.35 * 255
+
+
+FIRST_LAYER_LINE = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const lines = plots.find(p => p.layout && p.layout.title
+                                && p.layout.title.text.endsWith('per layer over steps'));
+  return lines && lines._fullData ? lines._fullData[0].line.color : null;
+}"""

@@ -134,6 +134,14 @@ def test_gradient_flow_heatmap_is_layer_by_step_in_log10(he_run):
     assert np.isclose(z[1, 5], expected)
 
 
+def test_gradient_flow_heatmap_names_its_rows_and_the_layers_that_are_exactly_zero(
+        zeros_run):
+    layers, _ = zeros_run.frames()
+    fig = training.gradflow_heatmap(layers, "grad_norm", depth=3)
+    assert list(fig.layout.yaxis.categoryarray) == ["layer 1", "layer 2", "layer 3", "output"]
+    assert "layer 1, layer 2, layer 3" in fig.layout.annotations[0].text
+
+
 def test_gradient_bars_mark_vanishing_and_exploding_against_the_output():
     import pandas as pd
     latest = pd.DataFrame({"layer": [1, 2, 3, 4], "grad_norm": [1e-6, 0.0, 5.0, 1e-2]})
