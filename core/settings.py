@@ -31,7 +31,8 @@ class Setting:
     def allowed(self) -> str:
         if isinstance(self.kind, tuple):
             return "one of " + ", ".join(self.kind)
-        return f"{self.kind.__name__} from {self.lo:g} to {self.hi:g}"
+        kind = "a whole number" if self.kind is int else "a number"
+        return f"{kind} from {self.lo:g} to {self.hi:g}"
 
 
 _TABLE = [
@@ -105,7 +106,8 @@ def parse(name: str, text: str):
     try:
         value = int(text) if s.kind is int else float(text)
     except (TypeError, ValueError):
-        _fail(name, text, f"is not a {s.kind.__name__}; allowed: {s.allowed()}")
+        _fail(name, text, f"is not {'a whole number' if s.kind is int else 'a number'}; "
+                          f"allowed: {s.allowed()}")
     return check(name, value)
 
 

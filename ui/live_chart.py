@@ -78,8 +78,8 @@ function darkTheme(div) {
 
 // On a dark page: Plotly's dark template on the page's own background, and the black and
 // dark greys chosen to read on white (the train line, notes) turned light. Any other dark
-// line or marker colour (the first layers' end of the viridis ramp) is mixed with white
-// until it reads on the dark background, keeping its hue and the ramp's order.
+// line or marker colour (the first layers' end of the viridis ramp) is mixed with just
+// enough white to reach DARKEST, keeping its hue: the ramp still runs dark to light.
 const LIGHTER = { "#000000": "#e8e8e8", "#333": "#ccc", "#555": "#bbb", "#555555": "#bbb" };
 const DARKEST = 0.35;  // luminance (0 to 1) below which a colour is lifted
 function lifted(colour) {
@@ -89,7 +89,7 @@ function lifted(colour) {
   if (!c) return colour;
   const luminance = (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
   if (luminance >= DARKEST) return colour;
-  const t = 0.5 * (1 - luminance / DARKEST) + 0.25;  // the darker, the more white
+  const t = (DARKEST - luminance) / (1 - luminance);  // just enough white to reach DARKEST
   return "rgb(" + c.map((v) => Math.round(v + (255 - v) * t)).join(",") + ")";
 }
 function forDark(figure) {

@@ -33,7 +33,7 @@ with st.sidebar:
 
 st.title("Explore: watch a network train from its first weights")
 for message in errors:
-    st.warning(f"Link setting ignored: {message}")
+    st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
 if problem:
     st.error(f"Setting not applied: {problem}")
 if lesson:

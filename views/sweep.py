@@ -137,7 +137,7 @@ def progress():
     state = ("cancelled" if run.cancelled else "finished" if run.finished else
              f"now: {run.current}")
     st.progress(run.progress, text=f"{run.cells_done} of {len(run.cells)} cells · "
-                                   f"{run.elapsed:.0f} s of training · {state}")
+                                   f"{run.elapsed:.1f} s of training · {state}")
     if going and run.done:
         st.session_state[running_key] = False
         st.rerun(scope="app")

@@ -258,7 +258,7 @@ def final_box_figure(finals, field: str = "train_loss", log_y: bool = False,
 HEATMAPS = {
     "final_train_loss": ("Final train loss (median over seeds)", "loss"),
     "grad_ratio": ("‖∂L/∂W‖ of layer 1 / output layer at step 0", "ratio"),
-    "backprop_ratio": ("Error signal std(∂L/∂z) of layer 1 / output at step 0", "ratio"),
+    "backprop_ratio": ("std(∂L/∂z) of layer 1 / output at step 0", "ratio"),
     "trained_fraction": ("Fraction of seeds that trained", "fraction"),
 }
 

@@ -42,11 +42,11 @@ def histograms_figure(snapshot, depth, max_layers=10, height=330):
                 hovertemplate=f"{name}: %{{y:.1%}} near %{{x:.3g}}<extra></extra>"))
     notes = [style.note("activations", x=0, y=1.0, yanchor="bottom"),
              style.note("back-propagated error ∂L/∂z", x=0.54, y=1.0, yanchor="bottom")]
+    title = "Per-layer distributions on the probe batch"
     if depth > max_layers:
-        notes.append(style.note(f"first {max_layers} of {depth} layers", x=1, y=1.1,
-                                xanchor="right"))
+        title += f" (first {max_layers} of {depth} layers)"
     return style.figure(traces, style.layout(
-        "Per-layer distributions on the probe batch", height, annotations=notes,
+        title, height, annotations=notes,
         xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], exponentformat="e"),
         yaxis=dict(title="share of values"), yaxis2=dict(anchor="x2")))
 

@@ -62,14 +62,33 @@ def layer_name(layer: int, depth: int) -> str:
     return "output" if layer == depth + 1 else f"layer {layer}"
 
 
-def layer_axis(labels: list[str], crowded: int = 6) -> dict:
+def layer_axis(labels: list[str], crowded: int = 6, most: int = 16) -> dict:
     """An x axis of layer names that stays legible in a half-width chart: past ``crowded``
-    layers the ticks read 1, 2, ... out (hover keeps the full names). Plotly would rotate
-    crowded labels itself, past the fixed margins (style.figure), where they are cut off."""
+    layers the ticks read 1, 2, ... out (hover keeps the full names), and past ``most``
+    only every 2nd, 5th, 10th ... layer is labelled, the first and the output always.
+    Plotly would rotate crowded labels itself, past the fixed margins (style.figure),
+    where they are cut off."""
     if len(labels) <= crowded:
         return dict(tickangle=0)
-    short = [lab.removeprefix("layer ").replace("output", "out") for lab in labels]
-    return dict(tickangle=0, tickmode="array", tickvals=list(labels), ticktext=short)
+    every = 1 if len(labels) <= most else next(
+        k for k in (2, 5, 10, 20, 50, 100) if -(-len(labels) // k) <= 8)
+    last = len(labels) - 1
+    # every k-th layer, but none so near the output that the two labels run together
+    keep = [i for i in range(len(labels)) if i in (0, last)
+            or ((i + 1) % every == 0 and last - i >= every / 2)]
+    short = [labels[i].removeprefix("layer ").replace("output", "out") for i in keep]
+    return dict(tickangle=0, tickmode="array", tickvals=[labels[i] for i in keep],
+                ticktext=short)
+
+
+def many_layers(n: int, most: int = 10) -> dict:
+    """Layout for a chart with a line per layer: past ``most`` lines a legend crowds out
+    the chart, so a note under the x axis says how the colours run instead."""
+    if n <= most:
+        return {}
+    key = note("colour: layer 1 dark → output light; hover a line for its layer", x=0, y=0,
+               yanchor="top", yshift=-46, font=dict(size=11, color="#555"))
+    return dict(showlegend=False, annotations=[key], margin=dict(l=65, r=15, t=40, b=64))
 
 
 def figure(traces: list[dict], layout_: dict) -> go.Figure:

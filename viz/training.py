@@ -71,14 +71,16 @@ def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_poi
             type="scatter", x=rows["step"], y=_positive(values), mode="lines", name=name,
             line=dict(color=colour, width=1.6),
             hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3e}}<extra></extra>"))
-    notes = []
+    crowded = style.many_layers(len(layers))
+    notes = crowded.pop("annotations", [])
     if zero_layers:
         names = ", ".join(style.layer_name(k, depth) for k in zero_layers)
         notes.append(style.note(f"exactly 0, so not drawn on a log scale: {names}",
                                 font=dict(color=style.VANISHING, size=12)))
     return style.figure(traces, style.layout(
         FIELD_TITLES.get(field, field) + " over steps", height, annotations=notes,
-        xaxis=dict(title="step"), yaxis=dict(type="log", title=field, exponentformat="power")))
+        xaxis=dict(title="step"), yaxis=dict(type="log", title=field, exponentformat="power"))
+        | crowded)
 
 
 def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_steps=150,
@@ -156,7 +158,8 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
     ]
     return style.figure(traces, style.layout(
         "Symmetry meter: distinct units per layer", height, xaxis=dict(title="step"),
-        yaxis=dict(title="distinct units", range=[0, width + 0.5])))
+        yaxis=dict(title="distinct units", range=[0, width + 0.5]))
+        | style.many_layers(len(traces)))
 
 
 def similarity_figure(similarity, layer, height=280):

@@ -238,6 +238,22 @@ def test_a_deep_networks_layer_axis_reads_numbers_not_cut_off_names():
     assert shallow.ticktext is None  # a few layers keep their names
 
 
+def test_thirty_layers_label_every_fifth_and_drop_a_legend_that_would_fill_the_chart():
+    import pandas as pd
+    depth = 30
+    latest = pd.DataFrame({"layer": range(1, depth + 2), "grad_norm": np.ones(depth + 1)})
+    axis = training.gradflow_bars(latest, "grad_norm", depth=depth).layout.xaxis
+    # 30 sits next to "out": the two would run together, so the output keeps the place
+    assert list(axis.ticktext) == ["1", "5", "10", "15", "20", "25", "out"]
+    frame = pd.DataFrame({"member": 0, "step": np.repeat([0, 1], depth + 1),
+                          "layer": np.tile(range(1, depth + 2), 2), "grad_norm": 1.0})
+    lines = training.gradflow_lines(frame, "grad_norm", depth=depth)
+    assert lines.layout.showlegend is False
+    assert any("layer 1 dark" in a.text for a in lines.layout.annotations)
+    few = training.gradflow_lines(frame[frame.layer <= 4], "grad_norm", depth=3)
+    assert few.layout.showlegend is not False and not few.layout.annotations
+
+
 def test_the_final_table_cells_are_formatted_and_a_missing_figure_is_a_dash():
     import pandas as pd
 
