@@ -81,10 +81,11 @@ def loss_figure(curves, band_name: str = "min to max", log_y: bool = False,
         if np.any(np.isfinite(hi) & (hi != lo)):  # one seed has no band to draw
             traces.append(dict(
                 type="scatter", x=np.r_[x, x[::-1]], y=np.r_[hi, lo[::-1]], fill="toself",
+                mode="lines",  # Plotly's default adds markers to short traces, in its colours
                 fillcolor=_rgba(c, 0.18), line=dict(width=0), hoverinfo="skip",
                 legendgroup=str(column), showlegend=False, name=f"{name} ({band_name})"))
         traces.append(dict(
-            type="scatter", x=x, y=rows["median"], mode="lines", name=name,
+            type="scatter", x=x, y=rows["median"], mode=style.line_mode(len(x)), name=name,
             legendgroup=str(column), line=dict(color=c, width=2.2),
             hovertemplate=f"{name}<br>step %{{x}}<br>median {quantity} %{{y:.4f}}"
                           "<extra></extra>"))

@@ -47,7 +47,9 @@ def histograms_figure(snapshot, depth, max_layers=10, height=330):
         title += f" (first {max_layers} of {depth} layers)"
     return style.figure(traces, style.layout(
         title, height, annotations=notes,
-        xaxis=dict(domain=[0, 0.46]), xaxis2=dict(domain=[0.54, 1], exponentformat="e"),
+        # "e", not Plotly's SI prefixes: 4e-13 reads as a number, "400f" as a typo
+        xaxis=dict(domain=[0, 0.46], exponentformat="e"),
+        xaxis2=dict(domain=[0.54, 1], exponentformat="e"),
         yaxis=dict(title="share of values"), yaxis2=dict(anchor="x2")))
 
 

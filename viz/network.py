@@ -139,7 +139,7 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
     shown_layers = len(cols) - 2
     caption = []
     if depth > shown_layers:
-        caption.append(f"showing {shown_layers} of {depth} hidden layers")
+        caption.append(f"showing hidden layers 1–{shown_layers} of {depth}, then the output")
     if width > max_units and depth:
         caption.append(f"{max_units} of {width} units per layer")
     if caption:

@@ -58,6 +58,12 @@ def loss_text(x: float) -> str:
     return f"{x:.4f}" if not np.isfinite(x) or abs(x) < 1e4 else f"{x:.3g}"
 
 
+def line_mode(n_points: int) -> str:
+    """A curve's mode: a lone point (step 0, before Play) is a marker, as a line it would
+    not show at all."""
+    return "lines" if n_points > 1 else "markers"
+
+
 def layer_name(layer: int, depth: int) -> str:
     return "output" if layer == depth + 1 else f"layer {layer}"
 

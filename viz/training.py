@@ -29,11 +29,12 @@ def _thinned(frame, member, max_points):
 
 def loss_figure(step_frame, log_y=False, member=0, max_points=250, height=300):
     f = _thinned(step_frame, member, max_points)
+    mode = style.line_mode(len(f))
     traces = [
-        dict(type="scatter", x=f["step"], y=f["train_loss"], name="train", mode="lines",
+        dict(type="scatter", x=f["step"], y=f["train_loss"], name="train", mode=mode,
              line=dict(color=style.TRAIN, width=2),
              hovertemplate="step %{x}<br>train loss %{y:.4f}<extra></extra>"),
-        dict(type="scatter", x=f["step"], y=f["test_loss"], name="test", mode="lines",
+        dict(type="scatter", x=f["step"], y=f["test_loss"], name="test", mode=mode,
              line=dict(color=style.TEST, width=2, dash="dash"),
              hovertemplate="step %{x}<br>test loss %{y:.4f}<extra></extra>"),
     ]
@@ -68,7 +69,8 @@ def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_poi
             zero_layers.append(layer)
         name = style.layer_name(layer, depth)
         traces.append(dict(
-            type="scatter", x=rows["step"], y=_positive(values), mode="lines", name=name,
+            type="scatter", x=rows["step"], y=_positive(values), mode=style.line_mode(len(rows)),
+            name=name,
             line=dict(color=colour, width=1.6),
             hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3e}}<extra></extra>"))
     crowded = style.many_layers(len(layers))
@@ -151,7 +153,7 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
     f = f[f["layer"] <= depth]
     traces = [
         dict(type="scatter", x=rows["step"], y=rows["distinct_units"].astype(float),
-             mode="lines", name=style.layer_name(layer, depth),
+             mode=style.line_mode(len(rows)), name=style.layer_name(layer, depth),
              line=dict(color=colour, width=1.6, shape="hv"))
         for colour, (layer, rows) in zip(style.layer_colours(max(depth, 1)), f.groupby("layer"),
                                          strict=False)

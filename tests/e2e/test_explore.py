@@ -167,8 +167,9 @@ def test_a_run_that_explodes_while_playing_gives_back_the_play_button(page, stre
 LOSS_LOOK = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
   const loss = plots.find(p => p.layout && p.layout.title && p.layout.title.text === 'Loss');
-  return loss && loss._fullData ? [loss._fullData[0].line.color, loss._fullLayout.paper_bgcolor]
-                                : null;
+  if (!loss || !loss._fullData) return null;
+  const train = loss._fullData[0];  // a lone first point is a marker, then a line
+  return [(train.line || train.marker).color, loss._fullLayout.paper_bgcolor];
 }"""
 
 
@@ -198,5 +199,6 @@ FIRST_LAYER_LINE = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
   const lines = plots.find(p => p.layout && p.layout.title
                                 && p.layout.title.text.endsWith('per layer over steps'));
-  return lines && lines._fullData ? lines._fullData[0].line.color : null;
+  if (!lines || !lines._fullData) return null;
+  return (lines._fullData[0].line || lines._fullData[0].marker).color;
 }"""

@@ -79,7 +79,8 @@ def test_network_leaves_out_links_into_the_output_when_layers_are_hidden(he_run)
     deep = Trainer({"depth": 10, "width": 4}).run(1)
     fig = network.network_figure(deep.snapshot(grid_size=8, max_layers=3), 10, 4,
                                  max_layers=3)
-    assert any("showing 3 of 10 hidden layers" in a.text for a in fig.layout.annotations)
+    assert any("showing hidden layers 1–3 of 10, then the output" in a.text
+               for a in fig.layout.annotations)
     right_edge = max(x for t in traces_of(fig, "scatter") for x in t.x if x is not None)
     output_x, _ = network.unit_centre(fig, 4, 0)
     assert right_edge < output_x - network.THUMB / 2  # no link reaches the output column
@@ -265,3 +266,12 @@ def test_the_final_table_cells_are_formatted_and_a_missing_figure_is_a_dash():
     assert cells["columns"] == list(table.columns)
     assert cells["rows"] == [["zeros", "60", "0.6931", "50.0%", "0.00e+00", "0/2"],
                              ["he_normal", "60", "–", "79.6%", "1.49e-01", "2/2"]]
+
+
+def test_a_lone_first_point_is_drawn_as_a_marker_and_then_as_lines(he_run):
+    layers, steps = he_run.frames()
+    first = training.loss_figure(steps[steps.step == 0])
+    assert [t.mode for t in first.data] == ["markers", "markers"]
+    assert [t.mode for t in training.loss_figure(steps).data] == ["lines", "lines"]
+    lines = training.gradflow_lines(layers[layers.step == 0], "grad_norm", depth=3)
+    assert {t.mode for t in lines.data} == {"markers"}

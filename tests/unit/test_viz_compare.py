@@ -39,7 +39,7 @@ def test_validation_is_on():
 
 def test_loss_figure_has_a_median_and_a_band_per_configuration(run):
     fig = figures.loss_figure(run.curves("train_loss", "iqr"), "inter-quartile range")
-    medians = [t for t in of_type(fig, "scatter") if t.mode == "lines"]
+    medians = [t for t in of_type(fig, "scatter") if t.fill != "toself"]
     bands = [t for t in of_type(fig, "scatter") if t.fill == "toself"]
     assert [t.name for t in medians] == run.labels
     assert len({t.line.color for t in medians}) == 3
