@@ -217,6 +217,16 @@ def test_theory_figure_pairs_prediction_lines_with_measured_markers(he_run):
     assert fig.layout.yaxis.type == "log"
 
 
+def test_theory_figure_says_when_a_measurement_is_exactly_zero(zeros_run, he_run):
+    for run, says in ((zeros_run, True), (he_run, False)):
+        snap = run.snapshot()
+        predicted = theory.predict(snap["weights"], snap["biases"], run.data.X_train,
+                                   run.act, top_grad_sq=1e-4)
+        layers, _ = run.frames()
+        fig = distributions.theory_figure(predicted, layers[layers.step == 0], depth=3)
+        assert any("exactly 0" in a.text for a in fig.layout.annotations) == says
+
+
 def test_weight_histogram_is_a_density_beside_the_initializers(he_run):
     edges, density = theory.init_density("he_normal", {}, (8, 8))
     fig = distributions.weight_histogram_figure(he_run.Ws[1][0], edges, density, 2,
