@@ -247,6 +247,14 @@ class Record:
     def __len__(self):
         return len(self.steps)
 
+    def newest_finite(self, member=0):
+        """Index of the newest record whose train loss is finite for ``member``: what a
+        diverged run shows, its last finite state (the newest record when none is)."""
+        for i in range(len(self.metrics) - 1, -1, -1):
+            if np.isfinite(self.metrics[i][member, 0]):
+                return i
+        return len(self.metrics) - 1
+
     def thin(self):
         """Keep step 0, the newest and every other record between: memory stays bounded."""
         keep = sorted({0, len(self.steps) - 1, *range(0, len(self.steps), 2)})

@@ -96,13 +96,17 @@ function forDark(figure) {
   const layout = figure.layout;
   layout.template = "plotly_dark";
   layout.paper_bgcolor = layout.plot_bgcolor = "rgba(0,0,0,0)";
-  const lighten = (style) => {
+  const lighten = (style, lift) => {
     if (style && typeof style.color === "string") {
-      style.color = LIGHTER[style.color] || lifted(style.color);
+      style.color = LIGHTER[style.color] || (lift ? lifted(style.color) : style.color);
     }
   };
-  (layout.annotations || []).forEach((note) => lighten(note.font));
-  (figure.data || []).forEach((trace) => { lighten(trace.line); lighten(trace.marker); });
+  // Notes keep their own colours: a number inside a heatmap cell is chosen for its cell.
+  (layout.annotations || []).forEach((note) => lighten(note.font, false));
+  (figure.data || []).forEach((trace) => {
+    lighten(trace.line, true);
+    lighten(trace.marker, true);
+  });
 }
 
 // One first draw at a time, each in a task of its own: the browser paints the first chart

@@ -111,8 +111,10 @@ def refresh(ticking, timer, opts, visible=None):
         frame = board.next_frame("explore", timer, news=trained > 0)
         trainer = run.trainer
         layer_frame, step_frame = trainer.frames()
-        _, lay, met = trainer.record.arrays(len(trainer.record) - 1)
-        latest = layer_frame[layer_frame["step"] == layer_frame["step"].max()]
+        # A diverged run's newest record is NaN: show its last finite state instead.
+        shown_at = trainer.record.newest_finite()
+        shown_step, lay, met = trainer.record.arrays(shown_at)
+        latest = layer_frame[layer_frame["step"] == shown_step[0]]
         charts = live_charts(trainer, layer_frame, step_frame, latest,
                              lambda: feed.cache["snapshot"][2], opts)
         due = {key: chart for key, chart in charts.items()
@@ -127,14 +129,14 @@ def refresh(ticking, timer, opts, visible=None):
                     or taken[1] is None or frame - taken[1] >= SLOW):
                 feed.cache["snapshot"] = (run.generation, frame, trainer.snapshot(
                     grid_size=24, max_layers=6, max_units=8))
-        parts = status_parts(trainer, lay[-1, 0], met[-1, 0], run.waiting)
+        parts = status_parts(trainer, lay[0, 0], met[0, 0], run.waiting, int(shown_step[0]))
         finished = run.finished
     specs = {key: board.frame(key, build, every, frame, (run.generation, *inputs))
              for key, (_, every, build, inputs) in due.items()}
     return parts, specs, finished
 
 
-def status_parts(trainer, lay, met, waiting):
+def status_parts(trainer, lay, met, waiting, shown_step):
     """The status line and its notes as [kind, markdown, icon]: Streamlit's elements show
     them in the page's own runs, the feed's component between them."""
     parts = []
@@ -144,8 +146,9 @@ def status_parts(trainer, lay, met, waiting):
     step = trainer.step
     tr, te, tra, tea = met
     acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
+    at = "" if shown_step == step else f" (at step {shown_step}, the last finite)"
     parts.append(["markdown", f"**Step {step}** · loss train **{style.loss_text(tr)}** test "
-                  f"**{style.loss_text(te)}**{acc}", None])
+                  f"**{style.loss_text(te)}**{acc}{at}", None])
     depth, width = trainer.depth, trainer.config["width"]
     grads = " · ".join(f"{style.layer_name(k + 1, depth)} {g:.2g}"
                        for k, g in enumerate(lay[:, telemetry.FIELDS.index("grad_norm")]))

@@ -72,12 +72,12 @@ def theory_figure(predicted, measured, depth, height=320):
     """Predicted (lines) against measured at step 0 (markers), per layer, log scale."""
     labels = [style.layer_name(k, depth) for k in predicted["layer"]]
     traces, zero = [], []
-    for field, name, dash, symbol in (("preact_std", "pre-activation std", "solid", "circle"),
-                                      ("backprop_std", "back-propagated error std", "dot",
-                                       "diamond")):
+    for field, name, short, dash, symbol in (
+            ("preact_std", "pre-activation std", "pre-activations", "solid", "circle"),
+            ("backprop_std", "back-propagated error std", "errors", "dot", "diamond")):
         measured_values = np.asarray(measured[field], float)
         if np.any(measured_values == 0):
-            zero.append(name)
+            zero.append(short)
         traces += [
             dict(type="scatter", x=labels, y=predicted[field], mode="lines",
                  line=dict(color=style.THEORY, dash=dash, width=2.2), name=f"{name}: theory"),
@@ -86,9 +86,8 @@ def theory_figure(predicted, measured, depth, height=320):
                  mode="markers", name=f"{name}: measured",
                  marker=dict(color=style.TRAIN, size=7, symbol=symbol)),
         ]
-    notes = [style.note(f"measured exactly 0 in some layers, so not drawn on a log scale: "
-                        f"{' and '.join(zero)}", font=dict(color=style.VANISHING, size=12))
-             ] if zero else []
+    notes = [style.note(f"exactly 0 in some layers, so not drawn: {' and '.join(zero)}",
+                        font=dict(color=style.VANISHING, size=12))] if zero else []
     return style.figure(traces, style.layout(
         "Theory beside measurement, at initialisation", height, annotations=notes,
         yaxis=dict(type="log", exponentformat="power"),

@@ -58,10 +58,12 @@ def loss_text(x: float) -> str:
     return f"{x:.4f}" if not np.isfinite(x) or abs(x) < 1e4 else f"{x:.3g}"
 
 
-def line_mode(n_points: int) -> str:
-    """A curve's mode: a lone point (step 0, before Play) is a marker, as a line it would
-    not show at all."""
-    return "lines" if n_points > 1 else "markers"
+def line_mode(y, log_y: bool = False) -> str:
+    """A curve's mode: with fewer than two points to draw (step 0 before Play, or a run
+    that overflowed on its first step) a line would not show at all, so markers."""
+    y = np.asarray(y, dtype=float)
+    drawable = np.isfinite(y) & (y > 0) if log_y else np.isfinite(y)
+    return "lines" if np.count_nonzero(drawable) > 1 else "markers"
 
 
 def layer_name(layer: int, depth: int) -> str:

@@ -29,12 +29,13 @@ def _thinned(frame, member, max_points):
 
 def loss_figure(step_frame, log_y=False, member=0, max_points=250, height=300):
     f = _thinned(step_frame, member, max_points)
-    mode = style.line_mode(len(f))
     traces = [
-        dict(type="scatter", x=f["step"], y=f["train_loss"], name="train", mode=mode,
+        dict(type="scatter", x=f["step"], y=f["train_loss"], name="train",
+             mode=style.line_mode(f["train_loss"], log_y),
              line=dict(color=style.TRAIN, width=2),
              hovertemplate="step %{x}<br>train loss %{y:.4f}<extra></extra>"),
-        dict(type="scatter", x=f["step"], y=f["test_loss"], name="test", mode=mode,
+        dict(type="scatter", x=f["step"], y=f["test_loss"], name="test",
+             mode=style.line_mode(f["test_loss"], log_y),
              line=dict(color=style.TEST, width=2, dash="dash"),
              hovertemplate="step %{x}<br>test loss %{y:.4f}<extra></extra>"),
     ]
@@ -69,8 +70,8 @@ def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_poi
             zero_layers.append(layer)
         name = style.layer_name(layer, depth)
         traces.append(dict(
-            type="scatter", x=rows["step"], y=_positive(values), mode=style.line_mode(len(rows)),
-            name=name,
+            type="scatter", x=rows["step"], y=_positive(values),
+            mode=style.line_mode(values, log_y=True), name=name,
             line=dict(color=colour, width=1.6),
             hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3e}}<extra></extra>"))
     crowded = style.many_layers(len(layers))
@@ -153,7 +154,8 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
     f = f[f["layer"] <= depth]
     traces = [
         dict(type="scatter", x=rows["step"], y=rows["distinct_units"].astype(float),
-             mode=style.line_mode(len(rows)), name=style.layer_name(layer, depth),
+             mode=style.line_mode(rows["distinct_units"].astype(float)),
+             name=style.layer_name(layer, depth),
              line=dict(color=colour, width=1.6, shape="hv"))
         for colour, (layer, rows) in zip(style.layer_colours(max(depth, 1)), f.groupby("layer"),
                                          strict=False)

@@ -127,6 +127,18 @@ def test_an_exploded_loss_reads_in_three_significant_digits():
     assert "loss train **6.91e+12**" in markdown_text(at)
 
 
+def test_a_run_that_overflows_at_once_keeps_its_last_finite_state_on_screen():
+    """The banner promises the last finite state: the status line must not read nan."""
+    at = run_app({"init": "random_normal", "init.stddev": "10", "activation": "linear",
+                  "depth": "30", "lr": "10"})
+    at.button(key="step1").click().run()
+    assert any("Exploded at step 1" in e.value for e in at.error)
+    status = markdown_text(at)
+    assert "(at step 0, the last finite)" in status and "nan" not in status
+    caption = " ".join(c.value for c in at.caption)
+    assert "‖∂L/∂W‖ now: layer 1" in caption and "nan" not in caption
+
+
 def test_a_diverging_run_is_caught_and_shown():
     at = run_app({"init": "random_normal", "init.stddev": "1.0", "activation": "relu",
                   "depth": "10", "width": "64", "dataset": "spiral"})
