@@ -220,7 +220,8 @@ def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
         below = layer - 1
         # OpenBLAS multiplies by a transposed operand a quarter slower than by a contiguous
         # copy of it, and the copy is a tenth of the product.
-        W_T = _buffer(workspace, "W_T", Ws[layer].shape[:1] + Ws[layer].shape[:0:-1])
+        members, fan_in, fan_out = Ws[layer].shape
+        W_T = _buffer(workspace, "W_T", (members, fan_out, fan_in))
         np.copyto(W_T, np.swapaxes(Ws[layer], -1, -2))
         g = np.matmul(g, W_T, out=p.DZ[below])
         if p.masks is not None:

@@ -140,8 +140,7 @@ def layer_multiples(layer_curves, title: str, log_y: bool = True, y_title: str =
         all_zero = True
         for layer, lr in rows.groupby("layer", sort=True):
             values = lr["value"].to_numpy(dtype=float)
-            finite = values[np.isfinite(values)]
-            all_zero &= bool(len(finite)) and bool(np.all(finite == 0))
+            all_zero &= style.exactly_zero(values)
             name = style.layer_name(int(layer), d)
             traces.append(dict(
                 type="scatter", x=lr["step"], y=_positive(values) if log_y else values,

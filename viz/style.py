@@ -58,6 +58,14 @@ def loss_text(x: float) -> str:
     return f"{x:.4f}" if not np.isfinite(x) or abs(x) < 1e4 else f"{x:.3g}"
 
 
+def exactly_zero(values) -> bool:
+    """Every finite value is exactly 0 (and there is one): a curve a log axis cannot draw,
+    which a figure then names instead of leaving blank without a word."""
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    return bool(finite.size) and bool(np.all(finite == 0))
+
+
 def line_mode(y, log_y: bool = False) -> str:
     """A curve's mode: with fewer than two points to draw (step 0 before Play, or a run
     that overflowed on its first step) a line would not show at all, so markers."""

@@ -65,8 +65,7 @@ def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_poi
     for colour, (layer, rows) in zip(style.layer_colours(len(layers)), f.groupby("layer"),
                                      strict=True):
         values = rows[field].to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        if len(finite) and np.all(finite == 0):
+        if style.exactly_zero(values):
             zero_layers.append(layer)
         name = style.layer_name(layer, depth)
         traces.append(dict(
@@ -99,9 +98,8 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
         type="heatmap", z=z, x=table.columns.to_numpy(), y=names, colorscale="Viridis",
         colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=10),
         hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>")
-    values = table.to_numpy(dtype=float)
-    zero = [name for name, row in zip(names, values, strict=True)
-            if np.isfinite(row).any() and np.all(row[np.isfinite(row)] == 0)]
+    zero = [name for name, row in zip(names, table.to_numpy(dtype=float), strict=True)
+            if style.exactly_zero(row)]
     notes = [style.note(f"exactly 0, so left blank: {', '.join(zero)}",
                         font=dict(color=style.VANISHING, size=12))] if zero else []
     return style.figure([trace], style.layout(
