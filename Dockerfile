@@ -35,7 +35,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY app.py server.py ./
 COPY core/ core/
 COPY viz/ viz/
-COPY views/ views/
+COPY pages/ pages/
 COPY ui/ ui/
 COPY .streamlit/ .streamlit/
 

@@ -14,9 +14,9 @@ st.set_page_config(page_title="Why random init?", page_icon=png(diverging_rgb(_r
                    layout="wide")
 
 pages = [
-    st.Page("views/explore.py", title="Explore", icon=":material/biotech:", default=True),
-    st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
-    st.Page("views/compare.py", title="Compare", icon=":material/view_column:"),
-    st.Page("views/sweep.py", title="Sweep", icon=":material/grid_on:"),
+    st.Page("pages/explore.py", title="Explore", icon=":material/biotech:", default=True),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/view_column:"),
+    st.Page("pages/sweep.py", title="Sweep", icon=":material/grid_on:"),
 ]
 st.navigation(pages).run()

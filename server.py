@@ -6,7 +6,15 @@ refreshes through a timed fragment (ui/feed.py says why the route is faster).
 """
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui import feed
+
+# pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
+# puts a fresh server in Streamlit's first multipage mode, which lists the files as pages and
+# serves a deep link such as /compare without running app.py, until some session has run
+# app.py once. The app is navigated by st.navigation alone, as app.py's first run would
+# declare; tests/e2e/test_navigation.py opens deep links on a fresh server.
+PagesManager.uses_pages_directory = False
 
 app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan)

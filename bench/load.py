@@ -45,7 +45,7 @@ WORKLOAD = "/?dataset=spiral&depth=8&width=64&activation=tanh&batch_size=128"
 # initializers side by side, four seeds each).
 PAGES = {"explore": WORKLOAD, "compare": "/compare"}
 SAMPLE_S = 10
-# Explore's panels (views/explore.py PANELS; a page module cannot be imported outside a run).
+# Explore's panels (pages/explore.py PANELS; a page module cannot be imported outside a run).
 PANELS = ("network", "boundary", "loss", "gradient flow", "distributions", "symmetry", "theory")
 BUSY = "The server is busy"
 STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")

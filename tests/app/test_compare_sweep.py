@@ -48,7 +48,7 @@ def step_of(at):
 
 
 def test_compare_defaults():
-    at = open_page("views/compare.py")
+    at = open_page("pages/compare.py")
     assert not at.exception and not at.error and not at.warning
     assert at.title[0].value.startswith("Compare")
     shown = " ".join(texts(at))
@@ -63,7 +63,7 @@ def test_compare_defaults():
 
 
 def test_compare_steps_all_columns_together():
-    at = open_page("views/compare.py", {"c1.init": "zeros", "c2.init": "he_normal",
+    at = open_page("pages/compare.py", {"c1.init": "zeros", "c2.init": "he_normal",
                                         "seeds": "2"})
     assert not at.exception and step_of(at) == 0
     at.button(key="cmpbtn_step10").click().run()
@@ -75,7 +75,7 @@ def test_compare_steps_all_columns_together():
 
 
 def test_compare_column_with_its_own_activation_gets_its_own_stack():
-    at = open_page("views/compare.py", {"c1.init": "he_normal", "c2.init": "he_normal",
+    at = open_page("pages/compare.py", {"c1.init": "he_normal", "c2.init": "he_normal",
                                         "c2.activation": "relu", "seeds": "1"})
     assert not at.exception and not at.warning
     assert "2 stacked computations for 2 configurations" in " ".join(texts(at))
@@ -91,7 +91,7 @@ def test_compare_column_with_its_own_activation_gets_its_own_stack():
     ({"%%%": "<script>", "c1.": "x"}, ["'%%%'", "unknown"]),
 ])
 def test_compare_bad_links_give_messages_not_tracebacks(query, words):
-    at = open_page("views/compare.py", query)
+    at = open_page("pages/compare.py", query)
     assert not at.exception
     text = messages(at)
     assert all(w in text for w in words), text
@@ -99,7 +99,7 @@ def test_compare_bad_links_give_messages_not_tracebacks(query, words):
 
 
 def test_compare_refuses_work_over_the_cap_with_a_message():
-    at = open_page("views/compare.py", {"depth": "8", "width": "64", "batch_size": "128",
+    at = open_page("pages/compare.py", {"depth": "8", "width": "64", "batch_size": "128",
                                         "n_samples": "1000", "seeds": "32"})
     assert not at.exception
     assert "cap" in messages(at)
@@ -112,7 +112,7 @@ TINY = {"x": "init", "xv": "zeros, he_normal", "y": "depth", "yv": "1, 2", "seed
 
 
 def test_sweep_defaults():
-    at = open_page("views/sweep.py")
+    at = open_page("pages/sweep.py")
     assert not at.exception and not at.error and not at.warning
     assert at.title[0].value.startswith("Sweep")
     shown = " ".join(texts(at))
@@ -123,7 +123,7 @@ def test_sweep_defaults():
 
 
 def test_sweep_runs_and_shows_three_maps_and_downloads():
-    at = open_page("views/sweep.py", TINY)
+    at = open_page("pages/sweep.py", TINY)
     assert not at.exception and not at.warning
     at.button(key="swpbtn_run").click().run()
     for _ in range(20):  # each run of the page's timer works a slice; AppTest has no timer
@@ -141,7 +141,7 @@ def test_sweep_runs_and_shows_three_maps_and_downloads():
 
 
 def test_preset_loads_its_axes():
-    at = open_page("views/sweep.py")
+    at = open_page("pages/sweep.py")
     at.selectbox(key="swp_preset").set_value("relu_stall").run()
     assert not at.exception
     assert at.selectbox(key="swp_x_axis").value == "init"
@@ -159,7 +159,7 @@ def test_preset_loads_its_axes():
     ({"x": "width", "xv": "512", "y": "depth", "yv": "64"}, ["cap"]),
 ])
 def test_sweep_bad_links_give_messages_not_tracebacks(query, words):
-    at = open_page("views/sweep.py", query)
+    at = open_page("pages/sweep.py", query)
     assert not at.exception
     text = messages(at)
     assert all(w in text for w in words), text
@@ -167,7 +167,7 @@ def test_sweep_bad_links_give_messages_not_tracebacks(query, words):
 
 
 def test_sweep_bad_axis_typed_in_is_an_error_and_run_is_disabled():
-    at = open_page("views/sweep.py")
+    at = open_page("pages/sweep.py")
     at.text_input(key="swp_x_values").set_value("0.5, 200").run()
     assert not at.exception
     assert "init_scale" in messages(at) and "out of range" in messages(at)
@@ -175,7 +175,7 @@ def test_sweep_bad_axis_typed_in_is_an_error_and_run_is_disabled():
 
 
 def test_compare_charts_update_in_place_and_heavy_ones_take_turns():
-    at = open_page("views/compare.py", TINY)
+    at = open_page("pages/compare.py", TINY)
     keys = ["cmpfig_loss", "cmpfig_box", "cmpfig_grads", "cmpfig_distinct", "cmpfig_thumbs"]
     assert sorted(live_specs(at)) == sorted(keys)
     at.session_state["_playing_compare"] = True
@@ -190,7 +190,7 @@ def test_compare_charts_update_in_place_and_heavy_ones_take_turns():
 
 
 def test_compare_refresh_that_could_not_train_sends_no_figures():
-    at = open_page("views/compare.py", TINY)
+    at = open_page("pages/compare.py", TINY)
     at.session_state["_playing_compare"] = True
     at.run()
     with every_slot_taken():

@@ -159,7 +159,7 @@ def test_every_lesson_preset_runs_in_explore(lesson):
 
 def test_lessons_page_opens_a_lesson_in_explore():
     at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page("views/lessons.py").run()
+    at.switch_page("pages/lessons.py").run()
     assert not at.exception
     assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == len(LESSONS)
     at.button(key="open_constant").click().run()
@@ -210,7 +210,7 @@ def test_every_chart_goes_through_the_in_place_live_component():
         assert spec["config"]["responsive"]
 
 
-SLOW = int(re.search(r"^SLOW = (\d+)$", (REPO_ROOT / "views" / "explore.py").read_text(),
+SLOW = int(re.search(r"^SLOW = (\d+)$", (REPO_ROOT / "pages" / "explore.py").read_text(),
                      re.MULTILINE).group(1))
 
 

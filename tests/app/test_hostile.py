@@ -93,7 +93,7 @@ def test_garbage_links_give_a_working_explore_page_and_a_message(query):
 @hsettings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=st.dictionaries(KEYS, GARBAGE, max_size=4))
 def test_garbage_links_leave_the_lessons_page_working(query):
-    at = run_page(query, page="views/lessons.py")
+    at = run_page(query, page="pages/lessons.py")
     assert not at.exception
     assert any(b.key and b.key.startswith("open_") for b in at.button)
 

@@ -30,10 +30,6 @@ def _step(page):
 
 @pytest.mark.e2e
 def test_zeros_column_gradients_stay_zero_while_he_normal_learns(streamlit_server, page):
-    # Open the app's root first: until its entry script has run once, a fresh Streamlit
-    # server serves a sub-page link in its legacy views/ mode.
-    page.goto(streamlit_server)
-    expect(page.get_by_role("link", name="Compare")).to_be_visible(timeout=30_000)
     page.goto(f"{streamlit_server}/{LINK}")
     expect(page.get_by_text("Column 1 hidden-layer")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Compare: initializers side by side")).to_be_visible()

@@ -28,6 +28,6 @@ for i, lesson in enumerate(LESSONS, 1):
         st.markdown(f"**Look for:** {lesson.look_for}")
         if st.button("Open in Explore", key=f"open_{lesson.key}", type="primary"):
             _open(lesson)
-            st.switch_page("views/explore.py",
+            st.switch_page("pages/explore.py",
                            query_params={**settings.to_query(settings.validate(lesson.config)),
                                          "lesson": lesson.key})
