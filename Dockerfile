@@ -37,6 +37,8 @@ COPY core/ core/
 COPY viz/ viz/
 COPY pages/ pages/
 COPY ui/ ui/
+COPY serving/ serving/
+COPY static/ static/
 COPY .streamlit/ .streamlit/
 
 USER 10001:10001

@@ -11,6 +11,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The tests' JavaScript tools (eslint) and the source of static/plotly-cartesian.min.js, as
+# package-lock.json pins them. The app itself runs without Node.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # As in the Docker image: one BLAS thread (the matrices are small, and more threads only
 # fight each other and the browser for the cores), and malloc settings that keep a busy
 # server's memory level (tests/e2e/helpers.SERVER_ENV).
@@ -22,7 +28,7 @@ run: export MALLOC_MMAP_THRESHOLD_ := 131072
 run: export MALLOC_TRIM_THRESHOLD_ := 131072
 run: $(VENV)/.installed
 	@# Print the server limits in force, and stop here if a WRI_* variable is bad.
-	$(PY) -m core.limits
+	$(PY) -m serving.limits
 	$(VENV)/bin/streamlit run server.py --server.port 8501
 
 # One BLAS thread per process: results do not depend on the machine's core count, and the
@@ -30,11 +36,18 @@ run: $(VENV)/.installed
 test: export OPENBLAS_NUM_THREADS := 1
 test: export OMP_NUM_THREADS := 1
 test: export MKL_NUM_THREADS := 1
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff check .
+	npx eslint --max-warnings 0 ui/components
+
+# Copy the plotly.js bundle of the npm package package.json names into static/ (after a
+# version change there, and in the plotly Python package: tests/unit/test_components.py).
+.PHONY: vendor
+vendor: node_modules/.installed
+	npm run vendor
 
 bench: $(VENV)/.installed
 	@set -e; for f in bench/*.py; do \
@@ -43,7 +56,7 @@ bench: $(VENV)/.installed
 	done
 
 clean:
-	rm -rf .pytest_cache .ruff_cache .hypothesis test-output
+	rm -rf .pytest_cache .ruff_cache .hypothesis test-output node_modules
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean

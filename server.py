@@ -1,14 +1,14 @@
-"""The app's server: Streamlit serving app.py, plus the route Explore's live feed polls.
+"""The app's server: Streamlit serving app.py, plus the route the live pages poll.
 
 Start it as any Streamlit app: ``streamlit run server.py`` (``make run`` and the Docker
-image do). ``streamlit run app.py`` serves the same pages without the route; Explore then
-refreshes through a timed fragment (ui/feed.py says why the route is faster).
+image do). ``streamlit run app.py`` serves the same pages without the route; the live pages
+then refresh through a timed fragment (ui/live.py says why the route is faster).
 """
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import feed
+from serving import feed
 
 # pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
 # puts a fresh server in Streamlit's first multipage mode, which lists the files as pages and

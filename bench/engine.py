@@ -64,8 +64,10 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from core import live, network, telemetry  # noqa: E402
+from core import network, telemetry  # noqa: E402
+from core.config import validate  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
+from serving import pacing  # noqa: E402
 
 try:
     import torch
@@ -77,7 +79,7 @@ CONFIG = {"dataset": "spiral", "n_samples": 1000, "depth": 8, "width": 64,
 NEVER = 1_000_000  # the largest record_every core accepts: only step 0 is recorded
 CHECK_STEPS = 20  # steps over which core and torch must agree
 APP_STEPS_PER_TICK = 80  # bench/explore_refresh.py's slider setting
-APP_RECORD_EVERY = APP_STEPS_PER_TICK // live.RECORDS_PER_TICK
+APP_RECORD_EVERY = APP_STEPS_PER_TICK // pacing.RECORDS_PER_TICK
 EXPLORE_ROW = "core + Explore's telemetry"
 STRAIGHT_ROW = "numpy straight line"
 
@@ -136,7 +138,7 @@ def matmul_gflops(n=2048, repeats=5):
 # ------------------------------------------------------------------ core variants
 
 def core_trainer(record_every):
-    return Trainer({**CONFIG, "record_every": record_every})
+    return Trainer(validate({**CONFIG, "record_every": record_every}))
 
 
 def with_recorder(t, measure):
@@ -144,7 +146,7 @@ def with_recorder(t, measure):
     nan_steps = np.full((t.n_members, len(telemetry.STEP_FIELDS)), np.nan)
     t._measure = measure
     t._record = lambda layer_values: t.record.add(t.step, layer_values, nan_steps)
-    t.config["record_every"] = 1
+    t.config.record_every = 1
     return t
 
 
@@ -331,7 +333,7 @@ def piece_timings(calls, repeats):
         (delta,) = t.optimizer.deltas([p.grads])
     d = t.data
     n_points = len(d.y_train) + len(d.y_test)
-    act, width = t.config["activation"], t.config["width"]
+    act, width = t.config.activation, t.config.width
     hidden = np.random.default_rng(0).standard_normal((t.depth, 1, n_points, width))
 
     def fresh_buffers():
@@ -344,7 +346,7 @@ def piece_timings(calls, repeats):
 
     def losses_only():
         for X, y in ((d.X_train, d.y_train), (d.X_test, d.y_test)):
-            network.forward(t.Ws, t.bs, X, y, t.act, t.config["loss"], d.classification)
+            network.forward(t.Ws, t.bs, X, y, t.act, t.config.loss, d.classification)
 
     return {
         "measure (10 per-layer fields)": call_us(

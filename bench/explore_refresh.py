@@ -34,6 +34,12 @@ OBSERVE = """() => {
 }"""
 
 
+# Per chart: frames drawn and milliseconds spent drawing, as its element counts them.
+DRAWS = """() => Object.fromEntries([...document.querySelectorAll('.wri-live-chart')]
+  .map((div) => [div.dataset.key, [Number(div.dataset.draws || 0),
+                                   Number(div.dataset.drawMs || 0)]]))"""
+
+
 def one_run(browser, url, seconds, speed):
     page = browser.new_context(viewport={"width": 1500, "height": 4000}).new_page()
     start = time.perf_counter()
@@ -49,11 +55,14 @@ def one_run(browser, url, seconds, speed):
     page.evaluate(OBSERVE)
     page.get_by_role("button", name="Play").click()
     time.sleep(2)  # let the first ticks settle
-    page.evaluate("() => { window.__refreshes = []; window.__wriDraws = {}; }")
+    page.evaluate("() => { window.__refreshes = []; }")
+    before = page.evaluate(DRAWS)
     time.sleep(seconds)
     marks = page.evaluate("() => window.__refreshes")
-    # Frames each chart really drew (counted by ui/live_chart.py's component).
-    draws = page.evaluate("() => window.__wriDraws")
+    # Frames each chart really drew (counted on each chart's element by live_chart.js).
+    after = page.evaluate(DRAWS)
+    draws = {k: (n - before.get(k, (0, 0))[0], ms - before.get(k, (0, 0))[1])
+             for k, (n, ms) in after.items()}
     page.get_by_role("button", name="Pause").click()
     page.context.close()
     span = (marks[-1][0] - marks[0][0]) / 1000

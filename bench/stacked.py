@@ -24,7 +24,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.trainer import Trainer  # noqa: E402
+from core.config import validate
+from core.trainer import Trainer
+from tests.configs import stack  # noqa: E402
 
 SEEDS = 16
 TARGET = 6.0
@@ -39,12 +41,12 @@ WORKLOADS = {
 
 
 def stacked(cfg, steps):
-    Trainer(cfg, members=[{"init_seed": k} for k in range(SEEDS)]).run(steps)
+    Trainer(*stack(cfg, [{"init_seed": k} for k in range(SEEDS)])).run(steps)
 
 
 def sequential(cfg, steps):
     for k in range(SEEDS):
-        Trainer({**cfg, "init_seed": k}).run(steps)
+        Trainer(validate({**cfg, "init_seed": k})).run(steps)
 
 
 def floor(cfg, repeats=20):

@@ -1,6 +1,6 @@
 """``python -m core``: train, gradcheck and inits from the command line.
 
-Every value is read as text and checked by ``core.settings``, so a bad one exits with
+Every value is read as text and checked by ``core.config``, so a bad one exits with
 status 2 and a message naming the setting and its allowed range, never a traceback.
 """
 
@@ -13,7 +13,8 @@ import sys
 
 import numpy as np
 
-from core import activations, gradcheck, initializers, losses, settings, telemetry
+from core import activations, config, gradcheck, initializers, losses
+from core.telemetry import Field, Metric
 from core.trainer import Trainer
 
 
@@ -43,7 +44,7 @@ def _parser():
     train = sub.add_parser("train", help="train one network and write its telemetry",
                            description="Train one network and write its telemetry.")
     for name in TRAIN_FLAGS:
-        s = settings.SETTINGS[name]
+        s = config.SETTINGS[name]
         train.add_argument(_flag(name), metavar="V", help=f"{s.help} ({s.allowed()}; "
                            f"default {s.default})")
     train.add_argument("--init-param", action="append", default=[], metavar="KEY=VALUE",
@@ -72,7 +73,7 @@ def _parser():
 
 
 def _params(items, what):
-    return dict(settings.parse_param(item) for item in items)
+    return dict(config.parse_param(item) for item in items)
 
 
 def _layer_inits(names, params):
@@ -87,24 +88,24 @@ def _layer_inits(names, params):
         if not sep or layer.strip() not in out:
             raise ValueError(f"layer-init-param: {item!r} must look like L:KEY=VALUE, "
                              "with L given by --layer-init")
-        key, value = settings.parse_param(kv)
+        key, value = config.parse_param(kv)
         out[layer.strip()][1][key] = value
     return out
 
 
-def train_config(args) -> dict:
+def train_config(args) -> config.RunConfig:
     raw = {}
     if args.seed is not None:
-        seed = settings.parse("data_seed", args.seed)
+        seed = config.parse("data_seed", args.seed)
         raw.update(data_seed=seed, init_seed=seed, train_seed=seed)
     for name in TRAIN_FLAGS:
         value = getattr(args, name)
         if value is not None:
-            raw[name] = settings.parse(name, value)
+            raw[name] = config.parse(name, value)
     raw["init_params"] = _params(args.init_param, "init-param")
     raw["bias_init_params"] = _params(args.bias_init_param, "bias-init-param")
     raw["layer_inits"] = _layer_inits(args.layer_init, args.layer_init_param)
-    return settings.validate(raw)
+    return config.validate(raw)
 
 
 def _finite(x):
@@ -118,17 +119,15 @@ def _finite(x):
 def document(trainer: Trainer, member=0) -> dict:
     """The JSON document of a run: config, status, and every recorded step."""
     steps, lay, met = trainer.record.arrays()
-    cfg = dict(trainer.members[member])
-    cfg["layer_inits"] = {str(k): [n, p] for k, (n, p) in cfg["layer_inits"].items()}
+    cfg = trainer.members[member].as_dict()
     out_steps = []
     for s, step in enumerate(steps):
         row = {"step": int(step)}
-        row.update({k: _finite(met[s, member, i]) for i, k in enumerate(telemetry.STEP_FIELDS)})
+        row.update({m.name: _finite(met[s, member, m]) for m in Metric})
         row["layers"] = []
         for layer in range(lay.shape[2]):
             entry = {"layer": layer + 1}
-            entry.update({k: _finite(lay[s, member, layer, i])
-                          for i, k in enumerate(telemetry.FIELDS)})
+            entry.update({f.name: _finite(lay[s, member, layer, f]) for f in Field})
             if entry["distinct_units"] is not None:
                 entry["distinct_units"] = int(entry["distinct_units"])
             row["layers"].append(entry)
@@ -152,16 +151,17 @@ def summary(trainer: Trainer) -> str:
     cfg = trainer.config
     steps, lay, met = trainer.record.arrays()
     lines = [
-        f"{cfg['depth']} x {cfg['width']} {cfg['activation']}, init {cfg['init']}, "
-        f"{cfg['dataset']}, {cfg['optimizer']} lr {cfg['lr']:g}, {trainer.step} steps",
+        f"{cfg.depth} x {cfg.width} {cfg.activation}, init {cfg.init}, "
+        f"{cfg.dataset}, {cfg.optimizer} lr {cfg.lr:g}, {trainer.step} steps",
     ]
     for s in (0, len(steps) - 1) if len(steps) > 1 else (0,):
-        tr, te, tra, tea = met[s, 0]
+        tr, te, tra, tea = (met[s, 0, m] for m in Metric)
         acc = "" if math.isnan(tra) else f", accuracy {tra:.3f} / {tea:.3f}"
         lines.append(f"step {steps[s]:>6}: loss train {tr:.4f}, test {te:.4f}{acc}")
-    lines.append("grad norm per layer at step 0: " + " ".join(f"{g:.2e}" for g in lay[0, 0, :, 0]))
+    lines.append("grad norm per layer at step 0: " + " ".join(
+        f"{g:.2e}" for g in lay[0, 0, :, Field.grad_norm]))
     lines.append("distinct units per layer: " + " ".join(
-        str(int(u)) if not math.isnan(u) else "-" for u in lay[-1, 0, :, 9]))
+        str(int(u)) if not math.isnan(u) else "-" for u in lay[-1, 0, :, Field.distinct_units]))
     where = trainer.diverged_at[0]
     lines.append("status: ok" if where is None else
                  f"status: diverged at step {where['step']} in layer {where['layer']} "
@@ -173,7 +173,7 @@ def _train(args):
     cfg = train_config(args)
     if args.out and not args.out.endswith((".json", ".csv")):
         raise ValueError(f"out: {args.out!r} must end in .json or .csv")
-    trainer = Trainer(cfg).run(cfg["steps"])
+    trainer = Trainer(cfg).run(cfg.steps)
     if not args.out:
         print(summary(trainer))
     elif args.out.endswith(".json"):
@@ -199,9 +199,9 @@ def _bounded_int(name, text, lo, hi):
 def _gradcheck(args):
     depth = _bounded_int("depth", args.depth, 0, 8)
     width = _bounded_int("width", args.width, 1, 16)
-    seed = _bounded_int("seed", args.seed, 0, settings.MAX_SEED)
+    seed = _bounded_int("seed", args.seed, 0, config.MAX_SEED)
     activations.get(args.activation)
-    l2 = settings.parse("l2", args.l2)
+    l2 = config.parse("l2", args.l2)
     if args.regression and args.loss != "mse":
         raise ValueError(f"loss: {args.loss!r} cannot fit regression targets; allowed: mse")
     worst, errors = gradcheck.check(depth, width, args.activation, args.loss, seed, l2,

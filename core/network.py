@@ -21,12 +21,12 @@ def layer_sizes(n_in, depth, width, n_out):
 
 
 def _draw_layer(cfg, layer, fan_in, fan_out):
-    name, params = cfg["layer_inits"].get(layer, (cfg["init"], cfg["init_params"]))
+    name, params = cfg.layer_init(layer)
     # A generator per layer and role: overriding layer 3 leaves the other draws unchanged.
-    w_rng = np.random.default_rng([cfg["init_seed"], layer, 0])
-    b_rng = np.random.default_rng([cfg["init_seed"], layer, 1])
-    W = initializers.get(name, **params)((fan_in, fan_out), w_rng) * cfg["init_scale"]
-    bias_init = initializers.get(cfg["bias_init"], **cfg["bias_init_params"])
+    w_rng = np.random.default_rng([cfg.init_seed, layer, 0])
+    b_rng = np.random.default_rng([cfg.init_seed, layer, 1])
+    W = initializers.get(name, **params)((fan_in, fan_out), w_rng) * cfg.init_scale
+    bias_init = initializers.get(cfg.bias_init, **cfg.bias_init_params)
     b = bias_init((fan_out,), b_rng, fans=(fan_in, fan_out))
     return W, b
 
@@ -108,9 +108,9 @@ def init_params(member_cfgs, sizes):
     return Ws, bs
 
 
-def uses_lsuv(cfg, depth):
-    names = [cfg["layer_inits"].get(layer, (cfg["init"],))[0] for layer in range(1, depth + 2)]
-    return [name == "lsuv" for name in names]
+def uses_lsuv(cfg):
+    """Per layer (hidden and output): whether its initializer is lsuv."""
+    return [cfg.layer_init(layer)[0] == "lsuv" for layer in range(1, cfg.depth + 2)]
 
 
 def apply_lsuv(Ws, bs, X, act, flags, tol=0.01, max_iter=20):

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from core import compare, datasets, initializers, limits, settings
-from core.telemetry import FIELDS
+from core import budget, compare, config, datasets
+from core.config import RunConfig
+from core.telemetry import Field, Metric
 from core.trainer import Trainer
 
 AXES = ("depth", "width", "init", "init_scale", "activation", "lr")
@@ -61,7 +61,7 @@ def parse_axis(name: str, text: str) -> Axis:
     if not 1 <= len(items) <= MAX_VALUES:
         raise ValueError(f"{name} values: {len(items)} given; allowed: 1 to {MAX_VALUES} "
                          "values separated by commas")
-    values = tuple(settings.parse(name, t) for t in items)
+    values = tuple(config.parse(name, t) for t in items)
     if len(set(values)) != len(values):
         raise ValueError(f"{name} values: {text!r} repeats a value; give each value once")
     return Axis(name, values)
@@ -73,51 +73,47 @@ def axis_text(axis: Axis) -> str:
 
 @dataclass(frozen=True)
 class Spec:
-    base: dict
+    """A sweep: the base configuration, the two axes, seeds per cell and steps per seed."""
+
+    base: RunConfig
     x: Axis
     y: Axis
     seeds: int = 4
     steps: int = 300
+
+    def __post_init__(self):
+        if self.x.name == self.y.name:
+            raise ValueError(f"axes: both are {self.x.name}; choose two different settings")
+        object.__setattr__(self, "seeds", compare.check_seeds(self.seeds))
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int | np.integer) or not (
+                MIN_STEPS <= self.steps <= MAX_STEPS):
+            raise ValueError(f"steps: {self.steps!r} is not allowed; allowed: a whole number "
+                             f"from {MIN_STEPS} to {MAX_STEPS}")
 
 
 @dataclass(frozen=True)
 class Cell:
     row: int  # index into the y axis
     col: int  # index into the x axis
-    config: dict
+    config: RunConfig
 
 
-def cell_config(base: dict, assignments: dict) -> dict:
-    """A cell's configuration: the base with the axes' values (a new initializer brings its
-    own default parameters)."""
-    cfg = {**base, **assignments}
-    if "init" in assignments:
-        cfg["init_params"] = {}
-    return settings.validate(cfg)
-
-
-def cells(spec: Spec) -> list[Cell]:
-    """Every cell of the grid, checked: settings, the server's caps, and the total work."""
-    if spec.x.name == spec.y.name:
-        raise ValueError(f"axes: both are {spec.x.name}; choose two different settings")
-    compare.check_seeds(spec.seeds)
-    if isinstance(spec.steps, bool) or not isinstance(spec.steps, int | np.integer) or not (
-            MIN_STEPS <= spec.steps <= MAX_STEPS):
-        raise ValueError(f"steps: {spec.steps!r} is not allowed; allowed: a whole number "
-                         f"from {MIN_STEPS} to {MAX_STEPS}")
+def cells(spec: Spec, caps: budget.Caps = budget.DEFAULT_CAPS) -> list[Cell]:
+    """Every cell of the grid, checked: settings, the caps, and the total work. A new
+    initializer on an axis brings its own default parameters."""
     out = []
     for i, yv in enumerate(spec.y.values):
         for j, xv in enumerate(spec.x.values):
             where = f"cell {spec.x.name}={_short(xv)}, {spec.y.name}={_short(yv)}"
             try:
-                cfg = cell_config(spec.base, {spec.x.name: xv, spec.y.name: yv})
-                limits.check(cfg, n_networks=spec.seeds)
+                cfg = spec.base.replace(**{spec.x.name: xv, spec.y.name: yv})
+                budget.check(cfg, caps, n_networks=spec.seeds)
             except ValueError as err:
                 raise type(err)(f"{where}: {err}") from None
             out.append(Cell(i, j, cfg))
     total = work(out, spec.seeds, spec.steps)
     if total > MAX_WORK:
-        raise limits.LimitError(
+        raise budget.LimitError(
             f"the whole sweep: {len(out)} cells × {spec.seeds} seeds × {spec.steps} steps "
             f"is about {total:.2g} multiply-adds, over the cap of {MAX_WORK:.2g}; use fewer "
             "values, seeds or steps, or a smaller network")
@@ -126,28 +122,22 @@ def cells(spec: Spec) -> list[Cell]:
 
 def work(cell_list: list[Cell], seeds: int, steps: int) -> float:
     """Multiply-adds of training every cell: forward and backward, three products a layer."""
-    return float(sum(3 * limits.weight_count(c.config) * _batch(c.config) * seeds * steps
-                     for c in cell_list))
-
-
-def _batch(cfg):
-    n_train = cfg["n_samples"] - round(cfg["n_samples"] * cfg["test_fraction"])
-    return cfg["batch_size"] if 0 < cfg["batch_size"] < n_train else n_train
+    return float(sum(3 * budget.weight_count(c.config) * budget.batch(c.config) * seeds
+                     * steps for c in cell_list))
 
 
 def plan(cell_list: list[Cell], seeds: int,
-         lim: limits.Limits | None = None) -> list[list[Cell]]:
+         caps: budget.Caps = budget.DEFAULT_CAPS) -> list[list[Cell]]:
     """Stacks of cells: same stack key, and at most STACK_CAP_FACTOR times the server's cap
     on work per step in one recorded step of the stack (its largest indivisible piece of
     work: ``advance`` otherwise stops on time)."""
-    lim = lim or limits.LIMITS
     groups: dict[tuple, list[Cell]] = {}
     for c in cell_list:
         groups.setdefault(compare.stack_key(c.config), []).append(c)
     stacks = []
     for group in groups.values():
-        per_cell = limits.step_work(group[0].config, seeds)
-        size = max(1, STACK_CAP_FACTOR * lim.max_step_work // max(per_cell, 1))
+        per_cell = budget.step_work(group[0].config, seeds)
+        size = max(1, STACK_CAP_FACTOR * caps.step_work.value // max(per_cell, 1))
         stacks += [group[k:k + size] for k in range(0, len(group), size)]
     return stacks
 
@@ -165,12 +155,11 @@ def baseline_loss(data, loss_name: str) -> float:
     return float(-(p * np.log(p)).sum())
 
 
-def baseline_for(cfg: dict) -> float:
+def baseline_for(cfg: RunConfig) -> float:
     """baseline_loss of a configuration's training data."""
-    cfg = settings.validate(cfg)
-    data = datasets.make(cfg["dataset"], cfg["n_samples"], cfg["noise"], cfg["test_fraction"],
-                         cfg["data_seed"])
-    return baseline_loss(data, cfg["loss"])
+    data = datasets.make(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction,
+                         cfg.data_seed)
+    return baseline_loss(data, cfg.loss)
 
 
 @dataclass
@@ -178,15 +167,15 @@ class SweepRun:
     """A sweep in progress: call ``advance`` until ``done``; ``cancel`` stops it."""
 
     spec: Spec
+    caps: budget.Caps = budget.DEFAULT_CAPS
     cells: list = field(init=False)
     stacks: list = field(init=False)
     rows: list = field(default_factory=list)
     cancelled: bool = False
 
     def __post_init__(self):
-        self.cells = cells(self.spec)
-        self.stacks = plan(self.cells, self.spec.seeds)
-        self.lock = threading.Lock()
+        self.cells = cells(self.spec, self.caps)
+        self.stacks = plan(self.cells, self.spec.seeds, self.caps)
         self._stack = 0
         self._trainer = None
         self._sec_per_step = None
@@ -251,11 +240,10 @@ class SweepRun:
     def _start(self, stack):
         members = [compare.seed_member(c.config, k) for c in stack
                    for k in range(self.spec.seeds)]
-        base = {**stack[0].config, "record_every": self.spec.steps}
         self._sec_per_step = None
         self.current = ", ".join(_cell_name(self.spec, c) for c in stack[:3]) + (
             f" and {len(stack) - 3} more" if len(stack) > 3 else "")
-        return Trainer(base, members)
+        return Trainer(stack[0].config, members, record_every=self.spec.steps)
 
     def _finish(self, stack, trainer):
         self.rows += _collect(self.spec, stack, trainer)
@@ -295,14 +283,14 @@ def _collect(spec, stack, trainer):
     """Rows of one finished stack: final figures, and step 0's gradient ratios."""
     record = trainer.record
     first = record.layers[0]  # (M, L, F) at step 0
-    g, d = FIELDS.index("grad_norm"), FIELDS.index("backprop_std")
+    g, d = Field.grad_norm, Field.backprop_std
     grad_ratio = _ratio(first[:, 0, g], first[:, -1, g])
     # The error signal at the first hidden layer against the output's (a depth-0 network
     # has only the output layer: 1 by definition).
     backprop_ratio = _ratio(first[:, 0, d], first[:, -1, d])
     final = record.metrics[-1] if record.steps[-1] == spec.steps else np.full(
-        (trainer.n_members, 4), np.nan)
-    baseline = baseline_loss(trainer.data, trainer.config["loss"])
+        (trainer.n_members, len(Metric)), np.nan)
+    baseline = baseline_loss(trainer.data, trainer.config.loss)
     rows = []
     for n, cell in enumerate(stack):
         for k in range(spec.seeds):
@@ -311,9 +299,8 @@ def _collect(spec, stack, trainer):
             rows.append({
                 "row": cell.row, "col": cell.col,
                 spec.y.name: spec.y.values[cell.row], spec.x.name: spec.x.values[cell.col],
-                "seed": k, "init_seed": trainer.members[m]["init_seed"],
-                "final_train_loss": final[m, 0], "final_test_loss": final[m, 1],
-                "final_train_acc": final[m, 2], "final_test_acc": final[m, 3],
+                "seed": k, "init_seed": trainer.members[m].init_seed,
+                **{f"final_{name}": final[m, i] for name, i in Metric.__members__.items()},
                 "baseline_loss": baseline,
                 "grad_ratio": grad_ratio[m], "backprop_ratio": backprop_ratio[m],
                 "diverged": where is not None,
@@ -382,7 +369,7 @@ class Preset:
     title: str
     text: str
     look_for: str
-    base: dict
+    base: RunConfig
     x: Axis
     y: Axis
     seeds: int = 4
@@ -390,7 +377,7 @@ class Preset:
     ratio: str = "backprop_ratio"  # the gradient-ratio map the page shows first
 
     def spec(self) -> Spec:
-        return Spec(settings.validate(self.base), self.x, self.y, self.seeds, self.steps)
+        return Spec(self.base, self.x, self.y, self.seeds, self.steps)
 
 
 # N(0, σ²/fan_in): the init scale is then σ_w itself, the axis of Schoenholz et al.
@@ -408,8 +395,8 @@ PRESETS = {p.key: p for p in [
         "the trainable region (bright in the right-hand map) reaches deepest near init scale "
         "1 to 1.3 and narrows on either side; the gradient ratio turns huge in the chaotic "
         "phase (σ ≥ 2).",
-        {"dataset": "circle", "activation": "tanh", "width": 32, "batch_size": 32,
-         "optimizer": "sgd", "lr": 0.1, "bias_init": "zeros", **_SIGMA_W},
+        config.validate(dataset="circle", activation="tanh", width=32, batch_size=32,
+                        optimizer="sgd", lr=0.1, bias_init="zeros", **_SIGMA_W),
         Axis("init_scale", (0.5, 0.8, 1.0, 1.3, 2.0, 3.0)),
         Axis("depth", (5, 10, 20, 30, 40, 50)),
     ),
@@ -422,8 +409,8 @@ PRESETS = {p.key: p for p in [
         "the Glorot and LeCun columns stop training somewhere past 20 layers; He keeps "
         "training to 50. The gradient-ratio map shows why: with Glorot the first layer's "
         "gradient is orders of magnitude below the output layer's.",
-        {"dataset": "circle", "activation": "relu", "width": 32, "batch_size": 32,
-         "optimizer": "sgd", "lr": 0.05, "bias_init": "zeros"},
+        config.validate(dataset="circle", activation="relu", width=32, batch_size=32,
+                        optimizer="sgd", lr=0.05, bias_init="zeros"),
         Axis("init", ("glorot_uniform", "glorot_normal", "lecun_normal", "he_uniform",
                       "he_normal", "orthogonal")),
         Axis("depth", (5, 10, 20, 30, 40, 50)),
@@ -431,108 +418,3 @@ PRESETS = {p.key: p for p in [
 ]}
 
 DEFAULT_PRESET = "edge_of_chaos"
-
-
-# ---------------------------------------------------------------- the URL query string
-# ``preset=KEY`` names the starting point; settings that differ from the preset's base follow
-# by their own names (``init.KEY`` for the initializer's parameters), then the axes
-# (``x=depth&xv=5,10,20``), ``seeds``, ``steps`` and ``trained`` (the threshold).
-
-PAGE_KEYS = ("preset", "x", "xv", "y", "yv", "seeds", "steps", "trained")
-
-
-def _text(value) -> str:
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def to_query(spec: Spec, threshold: float = DEFAULT_THRESHOLD,
-             preset: str = DEFAULT_PRESET) -> dict[str, str]:
-    start = PRESETS[preset].spec()
-    base = settings.validate(spec.base)
-    query = {"preset": preset}
-    for name, s in settings.SETTINGS.items():
-        if s.kind is not dict and base[name] != start.base[name]:
-            query[name] = _text(base[name])
-    if base["init"] != start.base["init"] or base["init_params"] != start.base["init_params"]:
-        query["init"] = base["init"]
-        for key, value in base["init_params"].items():
-            query[f"init.{key}"] = _text(value)
-    query.update(x=spec.x.name, xv=axis_text(spec.x), y=spec.y.name, yv=axis_text(spec.y),
-                 seeds=str(spec.seeds), steps=str(spec.steps), trained=_text(float(threshold)))
-    return query
-
-
-def from_query(query: dict) -> tuple[Spec, float, str, list[str]]:
-    """(spec, threshold, preset, messages): every bad entry is named and left at the preset's
-    value, so a mangled link still opens a working page."""
-    errors: list[str] = []
-    query = {k: v if isinstance(v, str) else str(v) for k, v in query.items()}
-    preset = query.get("preset", DEFAULT_PRESET)
-    if preset not in PRESETS:
-        errors.append(f"preset: {preset!r} is not valid; allowed: {', '.join(PRESETS)}")
-        preset = DEFAULT_PRESET
-    start = PRESETS[preset].spec()
-    base = dict(start.base)
-    params, init_given = {}, False
-    for key, text in query.items():
-        if key in PAGE_KEYS:
-            continue
-        if key in settings.SETTINGS and settings.SETTINGS[key].kind is not dict:
-            try:
-                base[key] = settings.parse(key, text)
-                init_given |= key == "init"
-            except ValueError as err:
-                errors.append(str(err))
-        elif key.startswith("init."):
-            params[key.split(".", 1)[1]] = settings.parse_param(f"x={text}")[1]
-        else:
-            errors.append(f"URL parameter {key!r} is unknown on this page and was ignored")
-    if init_given or params:
-        base["init_params"] = {} if init_given else dict(base["init_params"])
-        for key, value in params.items():
-            try:
-                initializers.check_params(base["init"], {key: value})
-                base["init_params"][key] = value
-            except ValueError as err:
-                errors.append(str(err))
-    try:
-        base = settings.validate(base)
-    except ValueError as err:
-        errors.append(f"{err}; the preset's settings were used")
-        base = start.base
-    x = _axis_from_query(query, "x", start.x, errors)
-    y = _axis_from_query(query, "y", start.y, errors)
-    if x.name == y.name:
-        errors.append(f"axes: x and y are both {x.name}; the preset's axes were used")
-        x, y = start.x, start.y
-    seeds = settings.query_whole(query, "seeds", 1, compare.MAX_SEEDS, start.seeds, errors)
-    steps = settings.query_whole(query, "steps", MIN_STEPS, MAX_STEPS, start.steps, errors)
-    threshold = DEFAULT_THRESHOLD
-    if "trained" in query:
-        try:
-            threshold = check_threshold(float(query["trained"]))
-        except ValueError:
-            lo, hi = THRESHOLD_RANGE
-            errors.append(f"trained: {query['trained']!r} is not allowed; allowed: a number "
-                          f"from {lo:g} to {hi:g}; using {DEFAULT_THRESHOLD:g}")
-    spec = Spec(base, x, y, seeds, steps)
-    try:
-        cells(spec)
-    except ValueError as err:
-        errors.append(f"{err}; the preset was used instead")
-        spec = start
-    return spec, threshold, preset, errors
-
-
-def _axis_from_query(query, which, default, errors):
-    name = query.get(which, default.name)
-    text = query.get(which + "v")
-    if name == default.name and text is None:
-        return default
-    try:
-        if text is None:
-            raise ValueError(f"{which}v: the values of axis {which} are missing")
-        return parse_axis(name, text)
-    except ValueError as err:
-        errors.append(f"axis {which}: {err}; the preset's axis was used")
-        return default

@@ -1,10 +1,13 @@
 """Per-layer measurements of a training step (DESIGN.md's telemetry table) and their tables.
 
 ``measure`` turns one forward/backward pass, the weights it used and the step it took into
-an array (M, layers, FIELDS); ``Record`` collects those and gives tidy pandas frames.
+an array (M, layers, FIELDS); ``Record`` collects those and gives tidy pandas frames. A field
+is addressed by name: ``values[..., Field.grad_norm]``, ``metrics[..., Metric.test_loss]``.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -16,6 +19,8 @@ FIELDS = (
     "backprop_std", "saturated_frac", "dead_frac", "distinct_units",
 )
 STEP_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")
+Field = IntEnum("Field", FIELDS, start=0)  # the last axis of a layer record
+Metric = IntEnum("Metric", STEP_FIELDS, start=0)  # the last axis of a step record
 SATURATION = 0.05  # a derivative below 5% of its maximum counts as saturated
 DISTINCT_RTOL = 1e-9
 _TINY = np.finfo(float).tiny
@@ -173,20 +178,6 @@ def flow_state(values, ratio=FLOW_RATIO, ceiling=FLOW_CEILING):
     return states
 
 
-def unit_similarity(W, b):
-    """Cosine similarity between the units of one layer, by (incoming weights, bias).
-
-    Two all-zero units count as identical (1): under zeros initialisation they are.
-    """
-    units = np.vstack([W, b[None, :]]).T
-    norms = np.linalg.norm(units, axis=1)
-    safe = np.where(norms > 0, norms, 1.0)
-    sim = (units / safe[:, None]) @ (units / safe[:, None]).T
-    zero = norms == 0
-    sim[np.ix_(zero, zero)] = 1.0
-    return np.clip(sim, -1.0, 1.0)
-
-
 def measure(p, params, sizes, delta, df_max):
     """Telemetry of one step: (M, layers, FIELDS).
 
@@ -198,33 +189,33 @@ def measure(p, params, sizes, delta, df_max):
     out = np.full((n, M, len(FIELDS)), np.nan)
     groups = network.layer_groups(params, sizes)
     w_norm = np.sqrt(layer_sq_norms(params, sizes, groups))
-    out[..., 0] = np.sqrt(layer_sq_norms(p.grads, sizes))
-    out[..., 1] = w_norm
+    out[..., Field.grad_norm] = np.sqrt(layer_sq_norms(p.grads, sizes))
+    out[..., Field.weight_norm] = w_norm
     if delta is None:
-        out[..., 2] = 0.0
+        out[..., Field.update_ratio] = 0.0
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[..., 2] = np.sqrt(layer_sq_norms(delta, sizes)) / w_norm
+            out[..., Field.update_ratio] = np.sqrt(layer_sq_norms(delta, sizes)) / w_norm
     if n > 1:  # hidden layers, all at once through the stacked buffers
         h = slice(0, n - 1)
-        out[h, :, 3] = _moments(p.Z)[1]
-        out[h, :, 4], out[h, :, 5] = _moments(p.A)
+        out[h, :, Field.preact_std] = _moments(p.Z)[1]
+        out[h, :, Field.act_mean], out[h, :, Field.act_std] = _moments(p.A)
         # A hidden bias gradient is its dz summed over the batch: dz's sums come for free.
-        out[h, :, 6] = _moments(p.DZ, np.stack(p.db[:-1]).sum(axis=2))[1]
+        out[h, :, Field.backprop_std] = _moments(p.DZ, np.stack(p.db[:-1]).sum(axis=2))[1]
         below = (p.DF < SATURATION * df_max).reshape((n - 1) * M, -1)
         # Row by row: count_nonzero over a whole row is a popcount, along an axis a sum.
         saturated = np.array([np.count_nonzero(row) for row in below]).reshape(n - 1, M)
-        out[h, :, 7] = saturated / below.shape[1]
+        out[h, :, Field.saturated_frac] = saturated / below.shape[1]
         # A dead unit has f' = 0 on the whole batch, so it is saturated on all of it: where
         # no layer has a batch's worth of saturated values (tanh, healthy), none is dead.
         if (saturated >= p.DF.shape[2]).any():
-            out[h, :, 8] = (p.DF == 0).all(axis=2).mean(axis=2)
+            out[h, :, Field.dead_frac] = (p.DF == 0).all(axis=2).mean(axis=2)
         else:
-            out[h, :, 8] = 0.0
+            out[h, :, Field.dead_frac] = 0.0
     logits, dlogits = p.z[-1][None], p.dlogits[None]
-    out[-1, :, 3] = _moments(logits)[1][0]
-    out[-1, :, 6] = _moments(dlogits)[1][0]
-    out[..., 9] = _distinct_units(groups, n)
+    out[-1, :, Field.preact_std] = _moments(logits)[1][0]
+    out[-1, :, Field.backprop_std] = _moments(dlogits)[1][0]
+    out[..., Field.distinct_units] = _distinct_units(groups, n)
     return out.transpose(1, 0, 2)
 
 
@@ -251,7 +242,7 @@ class Record:
         """Index of the newest record whose train loss is finite for ``member``: what a
         diverged run shows, its last finite state (the newest record when none is)."""
         for i in range(len(self.metrics) - 1, -1, -1):
-            if np.isfinite(self.metrics[i][member, 0]):
+            if np.isfinite(self.metrics[i][member, Metric.train_loss]):
                 return i
         return len(self.metrics) - 1
 

@@ -57,13 +57,16 @@ def predict(Ws, bs, X, act, top_grad_sq=None):
     }
 
 
-def init_density(name, params, fans, bins=60):
-    """The initializer's density for a layer with ``fans``: (bin edges, density).
+def init_density(name, params, fans, bins=60, scale=1.0):
+    """The initializer's density for a layer with ``fans``, its weights multiplied by
+    ``scale``: (bin edges, density).
 
     Drawn from DENSITY_SAMPLES values with the layer's own shape repeated, so it is exact
     to the eye for every initializer, including the shape-dependent ones (orthogonal,
     identity, sparse) that have no simple closed form.
     """
+    if scale == 0:  # every weight is 0: one narrow bar of total mass 1
+        return np.array([-0.01, 0.01]), np.array([50.0])
     init = initializers.get(name, **params)
     rng = np.random.default_rng(0)
     # A small layer is drawn many times: 128 values x 50 left the 60 bins of a uniform
@@ -74,4 +77,4 @@ def init_density(name, params, fans, bins=60):
     if hi - lo < 1e-12:  # a constant: one narrow bar of total mass 1
         lo, hi = lo - 0.01 * max(abs(lo), 1), hi + 0.01 * max(abs(hi), 1)
     density, edges = np.histogram(values, bins=bins, range=(lo, hi), density=True)
-    return edges, density
+    return edges * scale, density / scale

@@ -3,14 +3,16 @@
 ``Trainer(config).run(n)`` advances n steps and records telemetry every ``record_every``
 steps (and at step 0, the state at initialisation). It is cheap to call many times a
 second: the app calls it on a timer. ``Trainer(config, members=[...])`` trains several
-networks of one shape together, each member overriding the per-member settings.
+networks of one shape together: each member is a whole configuration, and they may differ
+only in the per-member settings.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from core import activations, datasets, losses, network, optimizers, settings, telemetry
+from core import activations, datasets, losses, network, optimizers, telemetry
+from core.config import SETTINGS, RunConfig
 
 # What may differ between the members of one stack; everything else is shared.
 PER_MEMBER = (
@@ -21,39 +23,42 @@ PROBE_SIZE = 256
 
 
 class Trainer:
-    def __init__(self, config: dict | None = None, members: list[dict] | None = None,
-                 max_records: int | None = None):
-        self.config = settings.validate(config or {})
-        self.members = [settings.validate({**self.config, **m}) for m in (members or [{}])]
-        cfg = self.config
-        for key in set(settings.DEFAULTS) - set(PER_MEMBER):
-            if any(m[key] != cfg[key] for m in self.members):
+    def __init__(self, config: RunConfig, members: list[RunConfig] | None = None,
+                 max_records: int | None = None, record_every: int | None = None):
+        if not isinstance(config, RunConfig):
+            raise TypeError("Trainer takes a RunConfig: core.config.validate(...) makes one")
+        self.config = cfg = config
+        self.members = list(members or [config])
+        for key in set(SETTINGS) - set(PER_MEMBER) - {"steps", "record_every"}:
+            if any(getattr(m, key) != getattr(cfg, key) for m in self.members):
                 raise ValueError(f"{key}: members of one stack must share it; only "
                                  f"{', '.join(PER_MEMBER)} may differ")
-        self.act = activations.get(cfg["activation"])
-        self.data = datasets.make(cfg["dataset"], cfg["n_samples"], cfg["noise"],
-                                  cfg["test_fraction"], cfg["data_seed"])
+        self.act = activations.get(cfg.activation)
+        self.data = datasets.make(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction,
+                                  cfg.data_seed)
         n_out = 1 if not self.data.classification else (
-            self.data.n_classes if cfg["loss"] == "softmax_ce" else 1)
-        self.sizes = network.layer_sizes(2, cfg["depth"], cfg["width"], n_out)
+            self.data.n_classes if cfg.loss == "softmax_ce" else 1)
+        self.sizes = network.layer_sizes(2, cfg.depth, cfg.width, n_out)
         Ws, bs = network.init_params(self.members, self.sizes)
         # Ws and bs are views into params: a step updates them all in place, at once.
         self.params, self.Ws, self.bs = network.pack(Ws, bs)
         self._lsuv()
-        self.optimizer = optimizers.make(cfg["optimizer"], self._member("lr"),
+        self.optimizer = optimizers.make(cfg.optimizer, self._member("lr"),
                                          self._member("momentum"))
         self.l2 = self._member("l2")
         self._l2 = self._l2_penalty()
         self.step = 0
         self.diverged_at: list[dict | None] = [None] * len(self.members)
         self.record = telemetry.Record(len(self.members), len(self.Ws))
-        # A live run keeps at most max_records records, halving its rate when it fills.
+        # Recorded every this many steps: a live run raises it as it speeds up, and doubles
+        # it whenever its max_records records fill up (then every other one is dropped).
+        self.record_every = record_every or cfg.record_every
         self.max_records = max_records
-        self._rng = np.random.default_rng(cfg["train_seed"])
+        self._rng = np.random.default_rng(cfg.train_seed)
         # Dropout masks from a generator per hidden layer, apart from the batch order: runs
         # of other depths (Compare's columns) then see the same batches, and share the masks
         # of every layer they have in common.
-        self._mask_rngs = [np.random.default_rng([cfg["train_seed"], 1, layer])
+        self._mask_rngs = [np.random.default_rng([cfg.train_seed, 1, layer])
                            for layer in range(1, len(self.sizes) - 1)]
         self._workspace = {}  # buffers reused by every pass of one shape (network._buffer)
         self._delta = np.empty_like(self.params)
@@ -70,7 +75,7 @@ class Trainer:
 
     @property
     def depth(self):
-        return self.config["depth"]
+        return self.config.depth
 
     @property
     def status(self):
@@ -83,12 +88,10 @@ class Trainer:
     def set_lr(self, lr):
         """Change the learning rate while training (every member, or one value each)."""
         lrs = np.broadcast_to(np.asarray(lr, float), (self.n_members,))
-        for value in lrs:
-            settings.check("lr", float(value))
+        members = [m.replace(lr=float(value)) for m, value in zip(self.members, lrs,
+                                                                   strict=True)]
         self.optimizer.lr = np.array(lrs)
-        self.config["lr"] = float(lrs[0])
-        for m, value in zip(self.members, lrs, strict=True):
-            m["lr"] = float(value)
+        self.config, self.members = self.config.replace(lr=float(lrs[0])), members
 
     def run(self, n_steps: int):
         """Advance up to ``n_steps`` steps; stops early once every member has diverged."""
@@ -115,14 +118,14 @@ class Trainer:
         X, y = self.data.X_train[:PROBE_SIZE], self.data.y_train[:PROBE_SIZE]
         cfg = self.config
         with np.errstate(all="ignore"):
-            p = network.forward(Ws, bs, X, y, self.act, cfg["loss"], self.data.classification)
+            p = network.forward(Ws, bs, X, y, self.act, cfg.loss, self.data.classification)
             network.backward(p, Ws, self.act, self.l2[member])
             lim = datasets.DOMAIN * 1.1
             axis = np.linspace(-lim, lim, grid_size)
             gx, gy = np.meshgrid(axis, axis)
             grid = np.column_stack([gx.ravel(), gy.ravel()])
             g = network.forward(Ws, bs, grid, np.zeros(len(grid), y.dtype), self.act,
-                                cfg["loss"], self.data.classification)
+                                cfg.loss, self.data.classification)
         shown = g.a[:max_layers] if max_layers is not None else g.a
         return {
             "step": self.step,
@@ -143,16 +146,16 @@ class Trainer:
         with np.errstate(all="ignore"):
             return network.predict([W[member:member + 1] for W in self.Ws],
                                    [b[member:member + 1] for b in self.bs], X, self.act,
-                                   self.config["loss"], self.data.classification)[0]
+                                   self.config.loss, self.data.classification)[0]
 
     # ------------------------------------------------------------------ internals
 
     def _member(self, key):
-        return np.array([m[key] for m in self.members], dtype=np.float64)
+        return np.array([getattr(m, key) for m in self.members], dtype=np.float64)
 
     def _lsuv(self):
-        flags = network.uses_lsuv(self.config, self.depth)
-        member_flags = [network.uses_lsuv(m, self.depth) for m in self.members]
+        flags = network.uses_lsuv(self.config)
+        member_flags = [network.uses_lsuv(m) for m in self.members]
         if any(any(f) for f in member_flags):
             if any(f != flags for f in member_flags):
                 # LSUV rescales the whole stack's layer at once; members must agree on where.
@@ -162,7 +165,7 @@ class Trainer:
     def _draw_batch(self):
         """Indices of the next batch (reshuffled every epoch) and its dropout masks."""
         n = len(self.data.y_train)
-        size = self.config["batch_size"]
+        size = self.config.batch_size
         if size == 0 or size >= n:
             idx = np.arange(n)
         else:
@@ -170,7 +173,7 @@ class Trainer:
                 self._order, self._cursor = self._rng.permutation(n), 0
             idx = self._order[self._cursor:self._cursor + size]
             self._cursor += size
-        keep = 1 - self.config["dropout"]
+        keep = 1 - self.config.dropout
         masks = None
         if keep < 1:
             masks = [(rng.random((len(idx), s)) < keep) / keep
@@ -180,7 +183,7 @@ class Trainer:
     def _pass(self, batch):
         idx, masks = batch
         p = network.forward(self.Ws, self.bs, self.data.X_train[idx], self.data.y_train[idx],
-                            self.act, self.config["loss"], self.data.classification, masks,
+                            self.act, self.config.loss, self.data.classification, masks,
                             self._workspace)
         return network.backward(p, self.Ws, self.act, self._l2, self._workspace)
 
@@ -204,7 +207,7 @@ class Trainer:
                 self.diverged_at[m] = {"step": self.step + 1,
                                        **_first_bad_layer(p, dWs + dbs, m)}
             delta[~(finite & alive)] = 0.0  # a diverged member keeps its last finite weights
-        recording = (self.step + 1) % self.config["record_every"] == 0
+        recording = (self.step + 1) % self.record_every == 0
         if recording:  # before the update: the weights this step used
             layer_values = self._measure(p, delta)
         self.params += delta
@@ -223,15 +226,17 @@ class Trainer:
 
         Measure before calling this: the evaluations below may reuse the buffers that the
         pass points into (a full-batch pass has the training set's shape)."""
-        step_values = np.full((self.n_members, len(telemetry.STEP_FIELDS)), np.nan)
+        step_values = np.full((self.n_members, len(telemetry.Metric)), np.nan)
         d = self.data
-        for col, (X, y) in enumerate([(d.X_train, d.y_train), (d.X_test, d.y_test)]):
+        M = telemetry.Metric
+        for loss_at, acc_at, X, y in [(M.train_loss, M.train_acc, d.X_train, d.y_train),
+                                      (M.test_loss, M.test_acc, d.X_test, d.y_test)]:
             if len(y):
-                e = network.forward(self.Ws, self.bs, X, y, self.act, self.config["loss"],
+                e = network.forward(self.Ws, self.bs, X, y, self.act, self.config.loss,
                                     d.classification, workspace=self._workspace)
-                step_values[:, col] = e.loss
+                step_values[:, loss_at] = e.loss
                 if d.classification:
-                    step_values[:, 2 + col] = losses.accuracy(e.outputs, y)
+                    step_values[:, acc_at] = losses.accuracy(e.outputs, y)
                 # A finite update can still leave weights whose outputs overflow: that
                 # step is where the run diverged, not the next one.
                 for m in np.flatnonzero(~np.isfinite(e.loss) & self.alive):
@@ -242,7 +247,7 @@ class Trainer:
         self.record.add(self.step, layer_values, step_values)
         if self.max_records and len(self.record) > self.max_records:
             self.record.thin()
-            self.config["record_every"] *= 2
+            self.record_every *= 2
 
 
 def _first_bad_layer(p, deltas, m):

@@ -3,8 +3,8 @@
 Streamlit cannot tell by itself: a fragment's ``run_every`` is a timer in the browser, and
 browsers keep firing it in a hidden tab (Chrome slows it to about once a second, then once a
 minute after five minutes), so a forgotten tab would keep a share of the server busy. The
-browser does know, through the Page Visibility API. This tiny inline component (Streamlit's
-components v2: no build step, no iframe) reports ``document.visibilityState`` whenever it
+browser does know, through the Page Visibility API. This tiny component (components/visibility.js,
+Streamlit's components v2: no iframe) reports ``document.visibilityState`` whenever it
 changes; the change reruns the page, and the page stops its timer while the tab is hidden
 and restarts it when the tab is shown again. A closed tab needs nothing: its session ends
 and no browser is left to fire the timer.
@@ -12,21 +12,14 @@ and no browser is left to fire the timer.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 KEY = "_tab_visibility"
 
-# Reports only changes (and a page opened in a background tab): each report is a rerun.
-_JS = """
-export default function ({ setStateValue }) {
-  const report = () => setStateValue("visible", document.visibilityState !== "hidden");
-  document.addEventListener("visibilitychange", report);
-  if (document.visibilityState === "hidden") report();
-  return () => document.removeEventListener("visibilitychange", report);
-}
-"""
-
-_watcher = st.components.v2.component("wri_tab_visibility", js=_JS)
+_watcher = st.components.v2.component(
+    "wri_tab_visibility", js=(Path(__file__).parent / "components" / "visibility.js").read_text())
 
 
 def tab_hidden() -> bool:

@@ -159,3 +159,13 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
 def unit_centre(fig, column, unit):
     """Where a unit's thumbnail is drawn (column 0 is the input): (x, y) in data units."""
     return tuple(fig.layout.meta["centres"][column][unit])
+
+
+def ramp_icon(size: int = 32) -> bytes:
+    """The app's tab icon as a PNG: a diagonal orange-to-blue ramp, like a unit's thumbnail.
+    Drawn here, not fetched: a classroom server may have no internet, and a Material icon
+    as favicon comes from Google's font servers."""
+    from viz.transport import png
+
+    ramp = np.add.outer(np.linspace(-1, 1, size), np.linspace(-1, 1, size)) / 2
+    return png(diverging_rgb(ramp, -1, 1))

@@ -2,13 +2,13 @@
 
 import contextlib
 
-from core import limits
+from serving.slots import SLOTS
 
 
 @contextlib.contextmanager
 def every_slot_taken():
     """Hold every slot of the server's shared set (classmates training) inside the block."""
     with contextlib.ExitStack() as stack:
-        for _ in range(limits.SLOTS.size):
-            assert stack.enter_context(limits.SLOTS.hold())
+        for _ in range(SLOTS.size):
+            assert stack.enter_context(SLOTS.hold())
         yield

@@ -4,7 +4,6 @@ settings over the server's caps, and a server whose training slots are all taken
 Every case must leave a working page with a clear message, never an exception or a hang.
 """
 
-import re
 import time
 
 import pytest
@@ -13,11 +12,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from core import initializers, limits, settings
-from core.lessons import BY_KEY as LESSONS
+from core import budget, config, initializers
+from serving.limits import CAPS, LIMITS
+from serving.slots import SLOTS
 from tests.app.busy import every_slot_taken
+from tests.app.live_charts import status_text, step_of
 from tests.e2e.helpers import REPO_ROOT
-from ui.state import PAGE_KEYS
+from ui import query as codec
 
 APP = str(REPO_ROOT / "app.py")
 PAGE_SECONDS = 30  # far above a normal run (about a second): more means the page froze
@@ -32,8 +33,9 @@ GARBAGE = st.one_of(
     st.integers(2000, 20000).map(lambda n: "9" * n),  # very long
 )
 KEYS = st.one_of(
-    st.sampled_from([*settings.SETTINGS, "init.value", "init.stddev", "init.mode",
-                     "bias_init.value", "layer_init", "layer_init.1.value", "lesson"]),
+    st.sampled_from([*config.SETTINGS, "init.value", "init.stddev", "init.mode",
+                     "bias_init.value", "layer_init", "layer_init.1.value", "lesson",
+                     "panels", "present"]),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_.0123456789", min_size=1, max_size=15),
 )
 
@@ -50,10 +52,8 @@ def run_page(query=None, page=None):
     return at
 
 
-def step_of(at):
-    text = " ".join(m.value for m in at.markdown)
-    found = re.search(r"\*\*Step (\d+)\*\*", text)
-    return int(found.group(1)) if found else None
+def run_of(at):
+    return at.session_state["_page_explore"].presenter.run
 
 
 def messages(at):
@@ -62,12 +62,10 @@ def messages(at):
 
 def expected_complaints(query):
     """What the page must say about a link: each bad entry, or a refusal by a cap."""
-    cfg, errors = settings.from_query(query, ignore=PAGE_KEYS)
-    if query.get("lesson", "zeros") not in LESSONS:
-        errors = [*errors, "not a lesson"]
+    link, errors = codec.explore(query)
     try:
-        limits.check(cfg)
-    except limits.LimitError as err:
+        budget.check(link.config, CAPS)
+    except budget.LimitError as err:
         errors = [*errors, str(err)]
     return errors
 
@@ -121,7 +119,7 @@ EXTREME = {
 
 def play(at, ticks=3):
     """Press Play, then let the live fragment tick (each rerun runs one tick)."""
-    at.button(key="play").click()
+    at.button(key="expbtn_play").click()
     for _ in range(ticks):
         start = time.perf_counter()
         at.run()
@@ -133,58 +131,58 @@ def play(at, ticks=3):
 @pytest.mark.parametrize("query", EXTREME.values(), ids=EXTREME.keys())
 def test_extreme_settings_run_or_are_refused_and_never_freeze_the_page(query):
     at = play(run_page(query))
-    refused = [e for e in messages(at) if "Setting not applied" in e]
+    refused = [e for e in messages(at) if "cap of" in e]
     if refused:
-        assert "cap of" in refused[0]  # refused by a server limit, with the cap named
+        assert "WRI_" in refused[0]  # refused by a server limit, naming the knob
     else:
         assert step_of(at) > 0  # trained (or stopped at a flagged explosion)
-        assert at.session_state["_run_explore"].config["lr"] == float(query.get("lr", 0.1))
+        assert run_of(at).config.lr == float(query.get("lr", 0.1))
 
 
 def test_a_model_over_the_cap_is_refused_with_the_setting_value_and_cap():
     at = run_page({"depth": "64", "width": "512"})
-    errors = [e.value for e in at.error]
-    assert any("depth × width: 64 × 512" in e and "WRI_MAX_DEPTH_X_WIDTH" in e for e in errors)
-    assert at.session_state["_run_explore"].config["depth"] == settings.DEFAULTS["depth"]
+    warnings = [e.value for e in at.warning]
+    assert any("depth × width: 64 × 512" in e and "WRI_MAX_DEPTH_X_WIDTH" in e
+               for e in warnings)
+    assert run_of(at).config.depth == config.DEFAULTS["depth"]
 
 
 def test_a_widget_change_over_the_cap_keeps_the_previous_run():
     at = run_page({"depth": "8"})
-    at.number_input(key="cfg_width").set_value(512).run()
+    at.number_input(key="exp_width").set_value(512).run()
     assert not at.exception
     assert any("cap of" in e.value for e in at.error)
-    run = at.session_state["_run_explore"]
-    assert (run.config["depth"], run.config["width"]) == (8, settings.DEFAULTS["width"])
+    run = run_of(at)
+    assert (run.config.depth, run.config.width) == (8, config.DEFAULTS["width"])
 
 
 def test_a_session_without_a_training_slot_waits_with_a_message():
     at = run_page()
     with every_slot_taken():
         play(at, ticks=2)
-        infos = [i.value for i in at.info]
-        assert any(f"The server is busy: {limits.SLOTS.size} classmates" in i for i in infos)
+        assert f"The server is busy: {SLOTS.size} classmates" in status_text(at, "info")
         assert step_of(at) == 0
     at.run()
-    assert step_of(at) > 0 and not any("busy" in i.value for i in at.info)
+    assert step_of(at) > 0 and "busy" not in status_text(at, "info")
 
 
 def test_a_step_press_without_a_training_slot_waits_with_a_message():
     at = run_page()
     with every_slot_taken():
-        at.button(key="step10").click().run()
+        at.button(key="expbtn_step10").click().run()
         assert step_of(at) == 0
-        assert any("The server is busy" in i.value for i in at.info)
-    at.button(key="step10").click().run()
-    assert step_of(at) == 10 and not any("busy" in i.value for i in at.info)
+        assert "The server is busy" in status_text(at, "info")
+    at.button(key="expbtn_step10").click().run()
+    assert step_of(at) == 10 and "busy" not in status_text(at, "info")
 
 
 def test_speed_slider_stops_at_the_steps_per_tick_cap():
     at = run_page()
-    assert at.slider(key="speed").max == limits.LIMITS.max_steps_per_tick
+    assert at.slider(key="exp_speed").max == LIMITS.max_steps_per_tick
 
 
 def test_a_long_initializer_name_is_refused_not_echoed_forever():
     at = run_page({"init": "z" * 100_000})
     assert not at.exception
     assert any("init" in m for m in messages(at))
-    assert at.session_state["cfg_init"] in initializers.NAMES
+    assert at.session_state["exp_init"] in initializers.NAMES

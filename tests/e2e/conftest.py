@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.e2e.helpers import chromium_path, screenshot, start_streamlit
+from tests.e2e.helpers import chromium_path, screenshot, start_streamlit, tracebacks
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
 def streamlit_server():
     with start_streamlit() as url:
         yield url
+        # Whatever a test clicked, the server never failed: no traceback in its log.
+        assert not tracebacks(url), tracebacks(url)
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,15 @@ SERVER_ENV = {**{name: "1" for name in
               "MALLOC_TRIM_THRESHOLD_": "131072"}
 
 
+LOG_OF: dict[str, Path] = {}  # a served URL -> its server's log
+
+
+def tracebacks(url: str) -> str:
+    """The tracebacks in the log of the server at ``url`` (empty when it logged none)."""
+    text = LOG_OF[url].read_text(errors="replace")
+    return text[text.index("Traceback"):][:4000] if "Traceback" in text else ""
+
+
 def chromium_path() -> str:
     return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -70,6 +79,7 @@ def start_streamlit(
         )
     try:
         url = f"http://127.0.0.1:{port}"
+        LOG_OF[url] = log_path
         _wait_healthy(proc, f"{url}/_stcore/health", timeout, log_path)
         yield url
     finally:

@@ -44,7 +44,8 @@ def test_zeros_column_gradients_stay_zero_while_he_normal_learns(streamlit_serve
     step = _step(page)
     assert step >= 40, f"only {step} steps in a minute of play"
     # It played through the live feed (ui/feed.py), not by rerunning the page.
-    assert page.evaluate("window.__wriFeedPolls || 0") >= 5
+    polls = "() => Number(document.querySelector('.wri-status')?.dataset.polls || 0)"
+    assert page.evaluate(polls) >= 5
     # The final figures, drawn by the feed while it played: one row per column.
     expect(page.get_by_role("cell", name="he_normal", exact=True)).to_be_visible()
     assert page.get_by_role("row").count() == 3  # the header and two columns

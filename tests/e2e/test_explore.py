@@ -97,14 +97,16 @@ def test_lessons_page_opens_a_lesson_in_explore(page, streamlit_server):
     screenshot(page, "lessons")
     page.get_by_role("button", name="Open in Explore").first.click()
     page.get_by_text("Lesson: All zeros").wait_for(timeout=30_000)
-    assert "lesson=zeros" in page.url and "init=zeros" in page.url
+    assert wait_for(lambda: page.url.endswith("/?lesson=zeros")), page.url
     play_for(page, 3)
     assert wait_for(lambda: page.get_by_text("Live check (yes)").count() > 0, timeout=20)
     screenshot(page, "lesson-zeros")
 
 
-DRAWN = """() => Object.fromEntries(
-  Object.entries(window.__wriDraws || {}).map(([k, v]) => [k, v[0]]))"""
+# Frames each chart drew, as its element counts them (ui/components/live_chart.js).
+DRAWN = """() => Object.fromEntries([...document.querySelectorAll('.wri-live-chart')]
+  .filter((div) => div.dataset.draws).map((div) => [div.dataset.key,
+                                                    Number(div.dataset.draws)]))"""
 
 
 def test_charts_off_screen_wait_until_they_are_scrolled_into_view(page, streamlit_server):
@@ -118,7 +120,8 @@ def test_charts_off_screen_wait_until_they_are_scrolled_into_view(page, streamli
     assert wait_for(lambda: page.evaluate(DRAWN).get("symmetry", 0) >= 1), "not drawn on arrival"
 
 
-POLLS = "() => window.__wriFeedPolls || 0"
+# Answers the status line took from the live feed (ui/components/feed.js counts them).
+POLLS = "() => Number(document.querySelector('.wri-status')?.dataset.polls || 0)"
 
 
 def test_playing_refreshes_through_the_live_feed_not_page_reruns(page, streamlit_server):

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import start_streamlit
+from tests.e2e.helpers import start_streamlit, tracebacks
 
 TITLES = {"compare": "Compare: initializers side by side",
           "lessons": "Lessons: the classic failures and fixes of initialisation",
@@ -25,3 +25,4 @@ def test_a_deep_link_on_a_fresh_server_opens_its_page_with_the_apps_navigation(b
         # each link reads "<icon's name>\n\n<title>": the icon is a ligature of its name
         assert [t.split()[-1] for t in nav.get_by_role("link").all_inner_texts()] == NAV
         page.context.close()
+        assert not tracebacks(url), tracebacks(url)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import cli, initializers, settings
+from core import cli, config, initializers
 from core.telemetry import FIELDS, STEP_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +148,7 @@ def test_train_json_document(capsys, tmp_path):
     assert set(doc) == {"config", "status", "diverged_at", "steps"}
     assert doc["status"] == "ok" and doc["diverged_at"] is None
     assert doc["config"]["depth"] == 2 and doc["config"]["loss"] == "bce"
-    assert set(doc["config"]) == set(settings.DEFAULTS)
+    assert set(doc["config"]) == set(config.DEFAULTS)
     assert [s["step"] for s in doc["steps"]] == [0, 3, 6]
     for step in doc["steps"]:
         assert set(step) == {"step", "train_loss", "test_loss", "train_acc", "test_acc", "layers"}
@@ -169,8 +169,8 @@ def test_train_json_config_round_trips(capsys, tmp_path):
     doc = strict_json(out.read_text())
     assert doc["config"]["init_params"] == {"gain": 2.0}
     assert doc["config"]["layer_inits"] == {"3": ["he_normal", {}]}
-    cfg = settings.validate(doc["config"])
-    assert cfg["layer_inits"] == {3: ("he_normal", {})}
+    cfg = config.validate(doc["config"])
+    assert cfg.layer_inits == {3: ("he_normal", {})}
 
 
 def test_train_json_diverged_run_is_strict_json(tmp_path):
@@ -211,9 +211,9 @@ def test_train_summary(capsys):
 def test_seed_sets_all_three():
     args = cli._parser().parse_args(["train", "--seed", "7"])
     cfg = cli.train_config(args)
-    assert cfg["data_seed"] == cfg["init_seed"] == cfg["train_seed"] == 7
+    assert cfg.data_seed == cfg.init_seed == cfg.train_seed == 7
     default = cli.train_config(cli._parser().parse_args(["train"]))
-    assert default["data_seed"] == default["init_seed"] == default["train_seed"] == 0
+    assert default.data_seed == default.init_seed == default.train_seed == 0
 
 
 def test_seed_flag_reproduces_the_run(capsys, tmp_path):

@@ -1,4 +1,4 @@
-"""Garbage at the headless entry points: the command line, settings.validate, from_query.
+"""Garbage at the headless entry points: the command line, config.validate, the URL codec.
 
 Each must answer with a clear refusal (exit status 2, or ValueError) or a valid result, and
 never with another exception type or a traceback. Hypothesis draws the garbage; the example
@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from core import cli, initializers, settings
+from core import cli, config, initializers
+from core.config import RunConfig
+from ui import query as codec
 
 FUZZ = hsettings(max_examples=60, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -133,21 +135,21 @@ ANY_VALUE = st.recursive(
     max_leaves=6,
 )
 RAW = st.dictionaries(
-    st.one_of(st.sampled_from(list(settings.SETTINGS)), st.text(max_size=10)),
+    st.one_of(st.sampled_from(list(config.SETTINGS)), st.text(max_size=10)),
     ANY_VALUE, max_size=6)
 
 
 def _assert_valid(cfg):
-    assert set(cfg) == set(settings.SETTINGS)
-    for name, s in settings.SETTINGS.items():
-        value = cfg[name]
+    assert isinstance(cfg, RunConfig)
+    for name, s in config.SETTINGS.items():
+        value = getattr(cfg, name)
         if isinstance(s.kind, tuple):
-            assert value in s.kind or (name == "loss" and value != "auto")
-        elif s.kind is dict:
-            assert isinstance(value, dict)
+            assert value in s.kind and (name != "loss" or value != "auto")
+        elif not s.scalar:
+            assert isinstance(value, config.Params)
         else:
             assert type(value) is s.kind and math.isfinite(value) and s.lo <= value <= s.hi
-    assert settings.validate(cfg) == cfg  # a valid configuration passes again unchanged
+    assert config.validate(cfg.as_dict()) == cfg  # a valid configuration passes again unchanged
 
 
 @FUZZ
@@ -164,7 +166,7 @@ def _assert_valid(cfg):
 @example(raw={"lr": float("inf")})
 def test_validate_returns_a_valid_config_or_raises_value_error(raw):
     try:
-        cfg = settings.validate(raw)
+        cfg = config.validate(raw)
     except ValueError as err:
         assert str(err)
         return
@@ -172,7 +174,7 @@ def test_validate_returns_a_valid_config_or_raises_value_error(raw):
 
 
 QUERY_KEYS = st.one_of(
-    st.sampled_from([*settings.SETTINGS, "init.value", "init.stddev", "init.mode",
+    st.sampled_from([*config.SETTINGS, "init.value", "init.stddev", "init.mode",
                      "bias_init.value", "layer_init", "layer_init.1.value", "layer_init.2.gain",
                      "lesson", "init.", "layer_init..", "layer_init.x.y"]),
     st.text(max_size=12),
@@ -192,10 +194,10 @@ QUERY_VALUES = st.one_of(
 @example(query={"layer_init": "1:zeros;1:ones"})
 @example(query={"init": "constant", "init.value": "1e309"})
 @example(query={"dataset": "plane", "loss": "bce"})
-def test_from_query_reports_every_bad_entry_and_returns_a_valid_config(query):
-    cfg, errors = settings.from_query(query, ignore={"lesson"})
-    _assert_valid(cfg)
+def test_an_explore_link_reports_every_bad_entry_and_gives_a_valid_config(query):
+    link, errors = codec.explore(query)
+    _assert_valid(link.config)
     assert all(isinstance(e, str) and e for e in errors)
-    # A link that reproduces the configuration reads back to it with no complaint.
-    again, none = settings.from_query(settings.to_query(cfg))
-    assert none == [] and again == cfg
+    # A link that reproduces the view reads back to it with no complaint.
+    again, none = codec.explore(codec.explore_query(link))
+    assert none == [] and again == link

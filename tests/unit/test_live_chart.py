@@ -1,8 +1,11 @@
 """When a live chart gets a new frame (ui.live_chart.is_due): pure logic, no browser."""
 
+import json
+
+import plotly.graph_objects as go
 import pytest
 
-from ui.live_chart import is_due
+from ui.live_chart import Board, is_due
 
 
 @pytest.mark.parametrize("phase", [0, 1, 2])
@@ -36,37 +39,29 @@ def test_a_refresh_that_drew_a_chart_does_not_draw_it_again():
     assert is_due(1, None, 0, ("a",), ("a",), last_frame=None)  # paused: due
 
 
-# The vendored plotly.js must be the version the plotly package builds figures for.
+def test_a_board_numbers_playing_refreshes_and_draws_each_chart_in_its_turn():
+    board = Board()
+    drawn = {key: 0 for key in ("light", "a", "b")}
 
-import json  # noqa: E402
-import re  # noqa: E402
-from pathlib import Path  # noqa: E402
+    def refresh(timer, news=True):
+        board.next_frame(timer, news)
+        for key, every in (("light", 1), ("a", 2), ("b", 2)):
+            if board.frame(key, lambda: go.Figure(), every) is not None:
+                drawn[key] += 1
 
-import plotly  # noqa: E402
-import plotly.offline  # noqa: E402
-
-from ui import live_chart  # noqa: E402
-
-BUNDLE = (live_chart.ASSETS / live_chart.PLOTLY_JS).read_text(encoding="utf-8")
-
-
-def test_the_vendored_bundle_is_the_plotly_packages_version():
-    header = re.search(r"plotly\.js \(cartesian - minified\) v(\S+)", BUNDLE[:400])
-    assert header and header.group(1) == plotly.offline.get_plotlyjs_version()
-
-
-def test_the_bundle_has_every_trace_type_the_figures_use():
-    used = set()
-    for path in (Path(live_chart.__file__).parents[1] / "viz").glob("*.py"):
-        used |= set(re.findall(r'type="(\w+)"', path.read_text()))
-    used -= {"log", "linear", "category"}  # axis types
-    used -= {"line", "rect", "circle", "path"}  # layout shapes, drawn by every bundle
-    assert {"scatter", "bar", "heatmap", "image", "box", "contour"} <= used
-    registered = set(re.findall(r'name:"(\w+)",basePlotModule', BUNDLE))
-    assert used <= registered, used - registered
+    refresh(timer=False)  # a whole run of the page draws every chart
+    assert drawn == {"light": 1, "a": 1, "b": 1} and board.frame_no is None
+    for _ in range(4):
+        refresh(timer=True)
+    assert drawn == {"light": 5, "a": 3, "b": 3}  # the heavy two took turns
+    refresh(timer=True, news=False)  # nothing trained: nothing new to draw
+    assert drawn == {"light": 5, "a": 3, "b": 3}
+    assert json.loads(board.keep("a")) == {"keep": 2, "key": "a"}
 
 
-def test_the_templates_match_the_installed_package():
-    package = Path(plotly.__file__).parent / "package_data" / "templates"
-    for ours in (live_chart.ASSETS / "templates").glob("*.json"):
-        assert json.loads(ours.read_text()) == json.loads((package / ours.name).read_text())
+def test_a_frame_carries_its_key_version_and_the_png_toolbar():
+    board = Board()
+    spec = json.loads(board.frame("loss", lambda: go.Figure()))
+    assert spec["key"] == "loss" and spec["version"] == 0
+    assert spec["config"]["modeBarButtons"] == [["toImage"]]
+    assert json.loads(board.frame("loss", lambda: go.Figure()))["version"] == 1

@@ -1,4 +1,4 @@
-"""Columns in lockstep (core.compare): stacks, equality with single runs, status, the URL.
+"""Columns in lockstep (core.compare): stacks, equality with single runs, status.
 
 That one member of a stack equals its own single-network run is tested in test_trainer.py
 (test_member_equals_its_single_run); here the same holds through the Compare engine, where
@@ -8,9 +8,12 @@ columns and seeds share stacks and columns of other shapes get Trainers of their
 import numpy as np
 import pytest
 
-from core import compare, limits, settings
-from core.telemetry import distinct_units
+from core import budget, compare
+from core.compare import Comparison, Lockstep
+from core.config import validate
+from core.telemetry import Metric, distinct_units
 from core.trainer import Trainer
+from tests.configs import stack
 
 SHARED = {"depth": 2, "width": 6, "batch_size": 16, "dropout": 0.1, "n_samples": 120,
           "data_seed": 3, "train_seed": 4, "init_seed": 10}
@@ -22,9 +25,14 @@ COLUMNS = [
 ]
 
 
+def comparison(shared=SHARED, columns=COLUMNS, seeds=2) -> Comparison:
+    base = validate(shared)
+    return Comparison(base, [base.replace(**c) for c in columns], seeds)
+
+
 @pytest.fixture(scope="module")
 def lockstep():
-    return compare.Lockstep(SHARED, COLUMNS, seeds=2).run(12)
+    return Lockstep(comparison()).run(12)
 
 
 def test_columns_that_differ_only_per_member_share_a_stack(lockstep):
@@ -41,7 +49,8 @@ def test_each_column_and_seed_equals_its_single_run(lockstep, column):
     record = lockstep.trainers[place.trainer].record
     steps, lay, met = record.arrays()
     for k in range(2):
-        alone = Trainer({**SHARED, **COLUMNS[column], "init_seed": SHARED["init_seed"] + k})
+        alone = Trainer(validate({**SHARED, **COLUMNS[column],
+                                  "init_seed": SHARED["init_seed"] + k}))
         alone.run(12)
         s1, lay1, met1 = alone.record.arrays()
         m = place.members.start + k
@@ -68,8 +77,8 @@ def test_zeros_column_has_exactly_zero_hidden_gradients_and_is_symmetric(lockste
 
 def test_diverging_seeds_are_counted_per_column():
     explode = {"init": "random_normal", "init_params": {"stddev": 5.0}, "lr": 10.0}
-    run = compare.Lockstep({**SHARED, "activation": "relu", "depth": 6, "width": 32},
-                           [explode, {"init": "he_normal", "init_params": {}}], seeds=3)
+    run = Lockstep(comparison({**SHARED, "activation": "relu", "depth": 6, "width": 32},
+                              [explode, {"init": "he_normal", "init_params": {}}], seeds=3))
     run.run(30)
     assert run.status(0)["diverged"] == 3 and run.status(1)["diverged"] == 0
     assert all(w["step"] >= 1 for w in run.status(0)["diverged_at"])
@@ -93,7 +102,7 @@ def test_curves_and_layer_curves_are_medians_over_seeds(lockstep):
     c1 = curves[curves["column"] == 1]
     place = lockstep.places[1]
     _, _, met = lockstep.trainers[place.trainer].record.arrays()
-    seeds = met[:, place.members, 0]
+    seeds = met[:, place.members, Metric.train_loss]
     np.testing.assert_allclose(c1["median"], np.median(seeds, axis=1))
     np.testing.assert_allclose(c1["lo"], seeds.min(axis=1))
     layers = lockstep.layer_curves("grad_norm")
@@ -107,82 +116,39 @@ def test_final_table_has_one_row_per_column(lockstep):
     assert table.loc[0, "symmetric"] == "2/2" and table.loc[0, "layer 1 ‖∂L/∂W‖"] == 0
 
 
-def test_tick_runs_within_a_slot_and_waits_without_one():
-    run = compare.Lockstep(SHARED, COLUMNS[:2], seeds=1)
-    assert run.tick(5, slots=limits.TrainingSlots(1)) == 5 and not run.waiting
-    full = limits.TrainingSlots(1)
-    with full.hold():
-        assert run.tick(5, slots=full) == 0 and run.waiting
-    with full.hold():
-        assert run.advance(10, slots=full) == 0 and run.waiting
-    assert run.advance(10, slots=full) == 10 and not run.waiting
+def test_reset_starts_the_identical_runs_again():
+    run = Lockstep(comparison(columns=COLUMNS[:2], seeds=1)).run(5)
+    after_five = [W.copy() for W in run.trainers[0].Ws]
     run.reset()
-    assert run.step == 0
+    assert run.step == 0 and run.generation == 2
+    run.run(5)
+    for a, b in zip(after_five, run.trainers[0].Ws, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_labels_say_what_differs():
-    assert compare.label(compare.column_config(SHARED, COLUMNS[2]), settings.validate(SHARED)
-                         ) == "he_normal · activation relu"
-    cfg = compare.column_config(SHARED, {"init": "random_normal",
-                                         "init_params": {"stddev": 0.05}})
-    assert compare.label(cfg, settings.validate(SHARED)) == "random_normal(stddev=0.05)"
+    shared = validate(SHARED)
+    assert compare.label(shared.replace(**COLUMNS[2]), shared) == "he_normal · activation relu"
+    cfg = shared.replace(init="random_normal", init_params={"stddev": 0.05})
+    assert compare.label(cfg, shared) == "random_normal(stddev=0.05)"
 
 
-def test_seeds_columns_and_caps_are_checked():
+def test_seeds_and_columns_are_checked():
     with pytest.raises(ValueError, match="seeds"):
-        compare.Lockstep(SHARED, COLUMNS[:2], seeds=33)
+        comparison(columns=COLUMNS[:2], seeds=33)
     with pytest.raises(ValueError, match="columns"):
-        compare.Lockstep(SHARED, COLUMNS[:1], seeds=1)
-    big = {**SHARED, "depth": 8, "width": 64, "batch_size": 128, "n_samples": 1000}
-    with pytest.raises(limits.LimitError, match="seeds"):
-        compare.Lockstep(big, COLUMNS[:2], seeds=32)
+        comparison(columns=COLUMNS[:1], seeds=1)
+    with pytest.raises(ValueError, match="data_seed"):  # shared by every column
+        comparison(columns=[COLUMNS[0], {**COLUMNS[1], "data_seed": 9}], seeds=1)
 
 
-# ------------------------------------------------------------------ the URL
-
-
-def test_url_round_trip():
-    columns = [{"init": "zeros", "init_params": {}},
-               {"init": "random_normal", "init_params": {"stddev": 0.2}, "activation": "relu"},
-               {"init": "he_normal", "init_params": {}, "lr": 0.5}]
-    query = compare.to_query({**SHARED}, columns, 7, "iqr")
-    assert query["c1.init"] == "zeros" and query["c2.init.stddev"] == "0.2"
-    assert query["c2.activation"] == "relu" and query["seeds"] == "7"
-    parsed = compare.from_query(query)
-    assert parsed.errors == [] and parsed.seeds == 7 and parsed.band == "iqr"
-    assert parsed.shared == settings.validate(SHARED)
-    for given, got in zip(columns, parsed.columns, strict=True):
-        assert compare.column_config(parsed.shared, got) == compare.column_config(
-            parsed.shared, given)
-
-
-def test_url_with_two_columns_named():
-    parsed = compare.from_query({"c1.init": "zeros", "c2.init": "he_normal"})
-    assert [c["init"] for c in parsed.columns] == ["zeros", "he_normal"]
-    assert parsed.errors == []
-
-
-@pytest.mark.parametrize("query, words", [
-    ({"c1.init": "nope"}, ["column 1", "init", "'nope'"]),
-    ({"cols": "9"}, ["cols", "2 to 6"]),
-    ({"seeds": "0"}, ["seeds", "1 to 32"]),
-    ({"seeds": "abc"}, ["seeds"]),
-    ({"band": "x"}, ["band", "minmax"]),
-    ({"c2.width": "0"}, ["column 2", "width", "1 to 512"]),
-    ({"c9.init": "zeros"}, ["column 9", "does not exist"]),
-    ({"c1.frobnicate": "1"}, ["c1.frobnicate", "unknown"]),
-    ({"c1.init.stddev": "-1"}, ["column 1", "stddev"]),
-    ({"depth": "nan"}, ["depth"]),
-    ({"init": "zeros"}, ["per column"]),
-    ({"depth": "64", "width": "512", "seeds": "32"}, ["cap"]),
-])
-def test_bad_url_entries_are_named_and_defaults_used(query, words):
-    parsed = compare.from_query(query)
-    text = " ".join(parsed.errors)
-    assert all(w in text for w in words), text
-    assert compare.MIN_COLUMNS <= len(parsed.columns) <= compare.MAX_COLUMNS
-    for column in parsed.columns:
-        compare.column_config(parsed.shared, column)  # every column is usable
+def test_the_work_of_every_column_and_seed_is_capped_together():
+    big = comparison({**SHARED, "depth": 8, "width": 64, "batch_size": 128, "n_samples": 1000},
+                     COLUMNS[:2], seeds=32)
+    with pytest.raises(budget.LimitError, match="seeds") as info:
+        budget.check_stack(list(big.columns), big.seeds, budget.DEFAULT_CAPS)
+    assert "2 columns × 32 seeds" in str(info.value)
+    budget.check_stack(list(big.columns), 1, budget.DEFAULT_CAPS)
 
 
 # ------------------------------------------------------------------ symmetric stacks
@@ -194,8 +160,8 @@ def test_distinct_units_of_a_mixed_stack_match_each_member_alone():
     members = [{"init": "zeros", "init_params": {}}, {"init": "he_normal", "init_params": {}},
                {"init": "constant", "init_params": {"value": 0.3}},
                {"init": "ones", "init_params": {}}]
-    t = Trainer({"depth": 3, "width": 8, "batch_size": 0},
-                members=[{**m, "init_seed": k} for k, m in enumerate(members)]).run(5)
+    t = Trainer(*stack({"depth": 3, "width": 8, "batch_size": 0},
+                       [{**m, "init_seed": k} for k, m in enumerate(members)])).run(5)
     Ws, bs = [W.copy() for W in t.Ws], [b.copy() for b in t.bs]
     Ws[1][3, :, :4] += 1e-3  # member 3, layer 2: two groups of identical units
     stacked = distinct_units(Ws, bs)

@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import datasets, limits, settings, sweep
-from core.telemetry import FIELDS
+from core import budget, config, datasets, sweep
+from core.config import validate
+from core.telemetry import Field
 from core.trainer import Trainer
 
-BASE = settings.validate({"width": 6, "n_samples": 120, "batch_size": 16, "lr": 0.3,
+BASE = config.validate({"width": 6, "n_samples": 120, "batch_size": 16, "lr": 0.3,
                           "data_seed": 2, "train_seed": 3, "init_seed": 5})
 
 
@@ -49,30 +50,31 @@ def test_parse_axis_reads_values_and_checks_them():
 def test_cells_cover_the_grid_row_by_row():
     cells = sweep.cells(tiny_spec())
     assert [(c.row, c.col) for c in cells] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert [(c.config["depth"], c.config["init"]) for c in cells] == [
+    assert [(c.config.depth, c.config.init) for c in cells] == [
         (1, "zeros"), (1, "he_normal"), (2, "zeros"), (2, "he_normal")]
 
 
 def test_an_initializer_axis_brings_its_own_default_parameters():
-    base = settings.validate({**BASE, "init": "random_normal", "init_params": {"stddev": 1.0}})
-    cfg = sweep.cell_config(base, {"init": "random_uniform", "depth": 2})
-    assert cfg["init_params"] == {"minval": -0.05, "maxval": 0.05}
+    base = BASE.replace(init="random_normal", init_params={"stddev": 1.0})
+    cfg = sweep.cells(sweep.Spec(base, sweep.Axis("init", ("random_uniform",)),
+                                 sweep.Axis("depth", (2,))))[0].config
+    assert cfg.init_params == {"minval": -0.05, "maxval": 0.05}
 
 
 def test_cells_refuse_same_axis_bad_counts_and_caps():
     with pytest.raises(ValueError, match="both are depth"):
-        sweep.cells(sweep.Spec(BASE, sweep.Axis("depth", (1,)), sweep.Axis("depth", (2,))))
+        sweep.Spec(BASE, sweep.Axis("depth", (1,)), sweep.Axis("depth", (2,)))
     with pytest.raises(ValueError, match="seeds"):
         sweep.cells(dataclasses.replace(tiny_spec(), seeds=0))
     with pytest.raises(ValueError, match="steps"):
         sweep.cells(dataclasses.replace(tiny_spec(), steps=10**6))
     wide = sweep.Spec(BASE, sweep.Axis("width", (512,)), sweep.Axis("depth", (8, 64)))
-    with pytest.raises(limits.LimitError, match="cell width=512, depth=8"):
+    with pytest.raises(budget.LimitError, match="cell width=512, depth=8"):
         sweep.cells(wide)
-    long = sweep.Spec(settings.validate({**BASE, "width": 32, "batch_size": 32}),
+    long = sweep.Spec(config.validate({**BASE.as_dict(), "width": 32, "batch_size": 32}),
                       sweep.Axis("depth", (30, 40, 50)), sweep.Axis("lr", (0.1, 0.2, 0.3)),
                       seeds=8, steps=5000)
-    with pytest.raises(limits.LimitError, match="whole sweep"):
+    with pytest.raises(budget.LimitError, match="whole sweep"):
         sweep.cells(long)
 
 
@@ -81,8 +83,8 @@ def test_presets_are_valid_sweeps_within_the_default_caps():
         spec = preset.spec()
         assert len(sweep.cells(spec)) == len(spec.x.values) * len(spec.y.values) == 36
     eoc = sweep.PRESETS["edge_of_chaos"].spec()
-    assert eoc.base["activation"] == "tanh" and eoc.base["bias_init"] == "zeros"
-    assert eoc.base["init_params"]["distribution"] == "untruncated_normal"
+    assert eoc.base.activation == "tanh" and eoc.base.bias_init == "zeros"
+    assert eoc.base.init_params["distribution"] == "untruncated_normal"
     assert 1.0 in eoc.x.values and eoc.x.name == "init_scale"
     relu = sweep.PRESETS["relu_stall"].spec()
     assert {"glorot_uniform", "he_normal"} <= set(relu.x.values) and 30 in relu.y.values
@@ -95,8 +97,8 @@ def test_plan_stacks_cells_of_one_shape_and_respects_the_cap():
     stacks = sweep.plan(cells, 2)
     assert [[(c.row, c.col) for c in s] for s in stacks] == [
         [(0, 0), (0, 1), (0, 2)], [(1, 0), (1, 1), (1, 2)]]
-    per_cell = limits.step_work(cells[0].config, 2)
-    small = dataclasses.replace(limits.LIMITS, max_step_work=2 * per_cell // 5)
+    per_cell = budget.step_work(cells[0].config, 2)
+    small = dataclasses.replace(budget.DEFAULT_CAPS, step_work=budget.Cap(2 * per_cell // 5))
     assert [len(s) for s in sweep.plan(cells, 2, small)][:2] == [2, 1]
 
 
@@ -146,11 +148,11 @@ def test_tiny_sweep_equals_single_runs(tiny):
     """Each cell and seed of the stacked sweep is the run a single Trainer would make."""
     frame = tiny.frame()
     for _, row in frame[frame["init"] == "he_normal"].iterrows():
-        cfg = {**BASE, "init": "he_normal", "init_params": {}, "depth": int(row["depth"]),
+        cfg = {**BASE.as_dict(), "init": "he_normal", "init_params": {}, "depth": int(row["depth"]),
                "init_seed": int(row["init_seed"]), "record_every": 25}
-        alone = Trainer(cfg).run(25)
+        alone = Trainer(validate(cfg)).run(25)
         first = alone.record.layers[0][0]
-        g = FIELDS.index("grad_norm")
+        g = Field.grad_norm
         assert row["grad_ratio"] == pytest.approx(first[0, g] / first[-1, g], rel=1e-10)
         assert row["final_train_loss"] == pytest.approx(alone.record.metrics[-1][0, 0],
                                                         rel=1e-10)
@@ -168,7 +170,7 @@ def test_trained_fraction_counts_seeds(tiny):
 
 
 def test_advance_is_bounded_and_cancel_stops():
-    spec = sweep.Spec(settings.validate({**BASE, "width": 32}), sweep.Axis("lr", (0.1, 0.2)),
+    spec = sweep.Spec(BASE.replace(width=32), sweep.Axis("lr", (0.1, 0.2)),
                       sweep.Axis("depth", (6, 8)), seeds=4, steps=5000)
     run = sweep.SweepRun(spec)
     run.advance(0.05)
@@ -183,7 +185,7 @@ def test_advance_is_bounded_and_cancel_stops():
 
 
 def test_diverged_seeds_count_as_not_trained():
-    base = settings.validate({**BASE, "activation": "relu", "width": 32, "lr": 10.0,
+    base = config.validate({**BASE.as_dict(), "activation": "relu", "width": 32, "lr": 10.0,
                               "init": "random_normal", "init_params": {"stddev": 3.0}})
     spec = sweep.Spec(base, sweep.Axis("depth", (8,)), sweep.Axis("lr", (10.0,)), seeds=2,
                       steps=20)
@@ -191,43 +193,3 @@ def test_diverged_seeds_count_as_not_trained():
     summary = run.summary()
     assert summary.loc[0, "diverged"] == 2 and summary.loc[0, "trained_fraction"] == 0
     assert np.isnan(summary.loc[0, "final_train_loss"])
-
-
-# ------------------------------------------------------------------ the URL
-
-
-def test_url_round_trip():
-    spec = sweep.Spec(settings.validate({**BASE, "init": "random_normal",
-                                         "init_params": {"stddev": 0.3}}),
-                      sweep.Axis("lr", (0.01, 0.1)), sweep.Axis("width", (4, 8, 16)), 3, 40)
-    query = sweep.to_query(spec, 0.5, "relu_stall")
-    assert query["preset"] == "relu_stall" and query["xv"] == "0.01, 0.1"
-    got, threshold, preset, errors = sweep.from_query(query)
-    assert errors == [] and got == spec and threshold == 0.5 and preset == "relu_stall"
-
-
-def test_empty_url_is_the_default_preset():
-    spec, threshold, preset, errors = sweep.from_query({})
-    assert errors == [] and preset == sweep.DEFAULT_PRESET
-    assert spec == sweep.PRESETS[sweep.DEFAULT_PRESET].spec()
-    assert threshold == sweep.DEFAULT_THRESHOLD
-
-
-@pytest.mark.parametrize("query, words", [
-    ({"preset": "nope"}, ["preset", "'nope'"]),
-    ({"x": "depth", "xv": "1, x"}, ["axis x", "depth", "'x'"]),
-    ({"x": "dropout", "xv": "0.1"}, ["axis x", "dropout"]),
-    ({"x": "depth", "xv": "1,2", "y": "depth", "yv": "3"}, ["both depth"]),
-    ({"seeds": "99"}, ["seeds", "1 to 32"]),
-    ({"steps": "-5"}, ["steps"]),
-    ({"trained": "2"}, ["trained", "0.05 to 0.95"]),
-    ({"lr": "nan"}, ["lr"]),
-    ({"init": "he_normal", "init.stddev": "1"}, ["he_normal", "stddev"]),
-    ({"what": "1"}, ["'what'", "unknown"]),
-    ({"width": "512", "x": "depth", "xv": "8, 64"}, ["cap", "preset was used"]),
-])
-def test_bad_url_entries_are_named(query, words):
-    spec, threshold, preset, errors = sweep.from_query(query)
-    text = " ".join(errors)
-    assert all(w in text for w in words), text
-    sweep.cells(spec)  # what the page gets is always a valid sweep

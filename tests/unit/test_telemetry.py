@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from core import activations, network, telemetry
+from core.config import validate
 from core.telemetry import DISTINCT_RTOL, FIELDS
 from core.trainer import Trainer
 
@@ -158,7 +159,7 @@ def test_measure_relu_dead_units():
 
 
 def test_trainer_step0_telemetry_is_the_first_batch_before_any_update():
-    t = Trainer({"depth": 2, "width": 5, "batch_size": 0})
+    t = Trainer(validate({"depth": 2, "width": 5, "batch_size": 0}))
     steps, lay, _ = t.record.arrays()
     assert steps.tolist() == [0]
     d = t.data

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from core import network, settings, telemetry
+from core import config, network, telemetry
+from core.config import validate
 from core.telemetry import FIELDS
 from core.trainer import Trainer
+from tests.configs import stack
 
 EXPLODE = {"init": "random_normal", "init_params": {"stddev": 5.0}, "activation": "relu",
            "depth": 30, "width": 64, "lr": 1.0}
@@ -15,7 +17,7 @@ EXPLODE = {"init": "random_normal", "init_params": {"stddev": 5.0}, "activation"
 
 
 def test_divergence_is_flagged_and_last_finite_weights_kept():
-    t = Trainer(EXPLODE).run(20)
+    t = Trainer(validate(EXPLODE)).run(20)
     assert t.status == "diverged"
     where = t.diverged_at[0]
     assert type(where["step"]) is int and type(where["layer"]) is int
@@ -34,7 +36,7 @@ def test_divergence_is_flagged_and_last_finite_weights_kept():
 
 
 def test_diverged_steps_are_nan_in_the_telemetry():
-    t = Trainer(EXPLODE).run(20)
+    t = Trainer(validate(EXPLODE)).run(20)
     steps, lay, met = t.record.arrays()
     bad = t.diverged_at[0]["step"]
     assert np.isnan(lay[steps >= bad]).all() and np.isnan(met[steps >= bad]).all()
@@ -43,7 +45,7 @@ def test_diverged_steps_are_nan_in_the_telemetry():
 
 def test_one_diverged_member_does_not_stop_the_others():
     good = {"init": "glorot_uniform", "init_params": {}}
-    t = Trainer(EXPLODE, members=[{}, good]).run(10)
+    t = Trainer(*stack(EXPLODE, [{}, good])).run(10)
     assert t.diverged_at[0] is not None and t.diverged_at[1] is None
     assert t.status == "diverged" and t.step == 10
     steps, lay, met = t.record.arrays()
@@ -52,7 +54,7 @@ def test_one_diverged_member_does_not_stop_the_others():
 
 
 def test_ordinary_run_is_ok():
-    t = Trainer({"steps": 10}).run(10)
+    t = Trainer(validate({"steps": 10})).run(10)
     assert t.status == "ok" and t.diverged_at == [None] and t.step == 10
 
 
@@ -63,12 +65,12 @@ CFG = {"depth": 3, "width": 8, "dropout": 0.1, "batch_size": 16, "optimizer": "a
 
 
 def test_same_seeds_bit_identical():
-    a, b = Trainer(CFG).run(30), Trainer(CFG).run(30)
+    a, b = Trainer(validate(CFG)).run(30), Trainer(validate(CFG)).run(30)
     for x, y in zip(a.record.arrays(), b.record.arrays(), strict=True):
         assert np.array_equal(x, y, equal_nan=True)
     assert all(np.array_equal(x, y) for x, y in zip(a.Ws, b.Ws, strict=True))
     # Step-by-step running is the same run as one call.
-    c = Trainer(CFG)
+    c = Trainer(validate(CFG))
     for _ in range(6):
         c.run(5)
     assert all(np.array_equal(x, y, equal_nan=True)
@@ -76,28 +78,28 @@ def test_same_seeds_bit_identical():
 
 
 def test_init_seed_changes_weights_not_data():
-    a, b = Trainer(CFG), Trainer({**CFG, "init_seed": 99})
+    a, b = Trainer(validate(CFG)), Trainer(validate({**CFG, "init_seed": 99}))
     for name in ("X_train", "y_train", "X_test", "y_test"):
         assert np.array_equal(getattr(a.data, name), getattr(b.data, name))
     assert all(not np.array_equal(x, y) for x, y in zip(a.Ws, b.Ws, strict=True))
 
 
 def test_data_seed_changes_data_not_weights():
-    a, b = Trainer(CFG), Trainer({**CFG, "data_seed": 99})
+    a, b = Trainer(validate(CFG)), Trainer(validate({**CFG, "data_seed": 99}))
     assert not np.array_equal(a.data.X_train, b.data.X_train)
     assert all(np.array_equal(x, y) for x, y in zip(a.Ws, b.Ws, strict=True))
 
 
 def test_train_seed_changes_only_the_trajectory():
-    a, b = Trainer(CFG), Trainer({**CFG, "train_seed": 99})
+    a, b = Trainer(validate(CFG)), Trainer(validate({**CFG, "train_seed": 99}))
     assert all(np.array_equal(x, y) for x, y in zip(a.Ws, b.Ws, strict=True))
     a.run(5), b.run(5)
     assert not np.array_equal(a.Ws[0], b.Ws[0])
 
 
 def test_layer_override_leaves_other_layers_draws():
-    a = Trainer({"depth": 3, "init": "he_normal"})
-    b = Trainer({"depth": 3, "init": "he_normal", "layer_inits": {2: ("orthogonal", {"gain": 2})}})
+    a = Trainer(validate({"depth": 3, "init": "he_normal"}))
+    b = Trainer(validate(depth=3, init="he_normal", layer_inits={2: ("orthogonal", {"gain": 2})}))
     assert np.array_equal(a.Ws[0], b.Ws[0]) and np.array_equal(a.Ws[2], b.Ws[2])
     W = b.Ws[1][0]
     np.testing.assert_allclose(W.T @ W, 4 * np.eye(W.shape[1]), atol=1e-10)
@@ -124,36 +126,36 @@ MEMBER_SETS = {
 def test_member_equals_its_single_run(which, optimizer):
     members = MEMBER_SETS[which]
     base = {**BASE, "optimizer": optimizer}
-    stack = Trainer(base, members=members).run(20)
-    steps, lay, met = stack.record.arrays()
+    stacked = Trainer(*stack(base, members)).run(20)
+    steps, lay, met = stacked.record.arrays()
     assert lay.shape == (21, 4, 4, len(FIELDS))
     for m, member in enumerate(members):
-        alone = Trainer({**base, **member}).run(20)
+        alone = Trainer(validate({**base, **member})).run(20)
         s1, lay1, met1 = alone.record.arrays()
         assert np.array_equal(steps, s1)
         np.testing.assert_allclose(lay[:, m], lay1[:, 0], rtol=1e-10, atol=1e-13)
         np.testing.assert_allclose(met[:, m], met1[:, 0], rtol=1e-10, atol=1e-13)
-        for W, W1 in zip(stack.Ws, alone.Ws, strict=True):
+        for W, W1 in zip(stacked.Ws, alone.Ws, strict=True):
             np.testing.assert_allclose(W[m], W1[0], rtol=1e-10, atol=1e-13)
 
 
 def test_members_must_share_the_rest():
     with pytest.raises(ValueError, match="depth"):
-        Trainer(BASE, members=[{}, {"depth": 2}])
+        Trainer(*stack(BASE, [{}, {"depth": 2}]))
     with pytest.raises(ValueError, match="lsuv"):
-        Trainer(BASE, members=[{"init": "lsuv"}, {}])
+        Trainer(*stack(BASE, [{"init": "lsuv"}, {}]))
 
 
 def test_set_lr_checks_and_applies():
-    t = Trainer(BASE, members=[{"init_seed": 0}, {"init_seed": 1}])
+    t = Trainer(*stack(BASE, [{"init_seed": 0}, {"init_seed": 1}]))
     t.set_lr([0.5, 0.25])
-    assert [m["lr"] for m in t.members] == [0.5, 0.25]
+    assert [m.lr for m in t.members] == [0.5, 0.25]
     with pytest.raises(ValueError, match="lr"):
         t.set_lr(100.0)
 
 
 def test_snapshot_and_predict_shapes():
-    t = Trainer({"depth": 2, "width": 8}).run(3)
+    t = Trainer(validate({"depth": 2, "width": 8})).run(3)
     snap = t.snapshot(grid_size=10, max_units=3)
     assert len(snap["preacts"]) == 3 and snap["preacts"][0].shape[1] == 8
     assert snap["unit_maps"][0].shape == (3, 10, 10)
@@ -163,20 +165,19 @@ def test_snapshot_and_predict_shapes():
 
 
 def test_record_every():
-    t = Trainer({"record_every": 4}).run(10)
+    t = Trainer(validate({"record_every": 4})).run(10)
     assert t.record.steps == [0, 4, 8]
 
 
 def test_settings_steps_unused_by_trainer_but_validated():
-    assert settings.validate({"steps": 5})["steps"] == 5
+    assert config.validate({"steps": 5}).steps == 5
 
 
 # ------------------------------------------------------------------ flat parameters
 
 
 def test_weights_are_views_into_one_flat_array_updated_in_place():
-    t = Trainer({**BASE, "depth": 3, "width": 8},
-                members=[{"init_seed": 1}, {"init_seed": 2}, {"init_seed": 3}])
+    t = Trainer(*stack({**BASE, "depth": 3, "width": 8}, [{"init_seed": k} for k in (1, 2, 3)]))
     for W, b in zip(t.Ws, t.bs, strict=True):
         assert np.shares_memory(W, t.params) and np.shares_memory(b, t.params)
     before = [W.copy() for W in t.Ws]
@@ -206,7 +207,7 @@ def test_layer_groups_are_views_of_consecutive_equal_layers():
 
 
 def test_a_snapshot_does_not_change_when_training_goes_on():
-    t = Trainer({**BASE, "dropout": 0.0})
+    t = Trainer(validate({**BASE, "dropout": 0.0}))
     snap = t.snapshot(grid_size=4)
     kept = [W.copy() for W in snap["weights"]]
     t.run(3)

@@ -7,7 +7,8 @@ property fails these tests.
 import numpy as np
 import pytest
 
-from core import telemetry, theory
+from core import diagnosis, telemetry, theory
+from core.config import validate
 from core.trainer import Trainer
 from viz import boundary, distributions, network, style, training
 
@@ -19,13 +20,13 @@ def validate_figures(monkeypatch):
 
 @pytest.fixture(scope="module")
 def zeros_run():
-    return Trainer({"init": "zeros", "depth": 3, "width": 8, "batch_size": 0}).run(30)
+    return Trainer(validate({"init": "zeros", "depth": 3, "width": 8, "batch_size": 0})).run(30)
 
 
 @pytest.fixture(scope="module")
 def he_run():
-    return Trainer({"init": "he_normal", "activation": "relu", "depth": 3, "width": 8,
-                    "dataset": "spiral"}).run(30)
+    return Trainer(validate({"init": "he_normal", "activation": "relu", "depth": 3, "width": 8,
+                    "dataset": "spiral"})).run(30)
 
 
 def traces_of(fig, kind):
@@ -76,7 +77,7 @@ def test_diverging_colours_run_orange_white_blue():
 
 
 def test_network_leaves_out_links_into_the_output_when_layers_are_hidden(he_run):
-    deep = Trainer({"depth": 10, "width": 4}).run(1)
+    deep = Trainer(validate({"depth": 10, "width": 4})).run(1)
     fig = network.network_figure(deep.snapshot(grid_size=8, max_layers=3), 10, 4,
                                  max_layers=3)
     assert any("showing hidden layers 1–3 of 10, then the output" in a.text
@@ -185,7 +186,7 @@ def test_symmetry_meter_shows_one_unit_for_constant_and_width_for_random(zeros_r
 
 
 def test_similarity_matrix_is_all_ones_under_zeros(zeros_run):
-    sim = telemetry.unit_similarity(zeros_run.Ws[1][0], zeros_run.bs[1][0])
+    sim = diagnosis.unit_similarity(zeros_run.Ws[1][0], zeros_run.bs[1][0])
     fig = training.similarity_figure(sim, 2)
     assert np.all(np.asarray(fig.data[0].z) == 1)
     assert (fig.data[0].zmin, fig.data[0].zmax) == (-1, 1)

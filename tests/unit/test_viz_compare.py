@@ -7,10 +7,17 @@ import numpy as np
 import pytest
 
 from core import compare
+from core.config import validate
 from viz import compare as figures
 from viz import style
 
 SHARED = {"depth": 2, "width": 6, "n_samples": 120, "batch_size": 16}
+
+
+def lockstep(columns, seeds):
+    shared = validate(SHARED)
+    return compare.Lockstep(compare.Comparison(shared, [shared.replace(**c) for c in columns],
+                                               seeds))
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +32,7 @@ def validate_figures():
 def run():
     columns = [{"init": "zeros", "init_params": {}}, {"init": "he_normal", "init_params": {}},
                {"init": "glorot_uniform", "init_params": {}, "depth": 3}]
-    return compare.Lockstep(SHARED, columns, seeds=3).run(15)
+    return lockstep(columns, seeds=3).run(15)
 
 
 def of_type(fig, kind):
@@ -55,8 +62,8 @@ def test_loss_figure_has_a_median_and_a_band_per_configuration(run):
 
 
 def test_one_seed_draws_no_band():
-    one = compare.Lockstep(SHARED, [{"init": "he_normal", "init_params": {}},
-                                    {"init": "glorot_uniform", "init_params": {}}], seeds=1)
+    one = lockstep([{"init": "he_normal", "init_params": {}},
+                    {"init": "glorot_uniform", "init_params": {}}], seeds=1)
     fig = figures.loss_figure(one.run(5).curves())
     assert not [t for t in fig.data if t.fill == "toself"]
 
@@ -68,7 +75,7 @@ def test_gradient_multiples_one_log_panel_per_configuration(run):
         assert fig.layout[f"yaxis{suffix}"].type == "log"
         assert fig.layout[f"xaxis{suffix}"].domain[0] < fig.layout[f"xaxis{suffix}"].domain[1]
         panel = [t for t in fig.data if t.xaxis == f"x{suffix}"]
-        assert len(panel) == run.configs[i]["depth"] + 1  # one line per layer
+        assert len(panel) == run.configs[i].depth + 1  # one line per layer
     assert fig.layout.yaxis2.matches == "y"  # one scale for all: magnitudes compare
     # Zeros under tanh: every layer's weight gradient is exactly 0 (the hidden activations
     # are 0, so even the output layer's is): nothing to draw on a log axis, and it says so.

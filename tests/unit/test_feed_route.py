@@ -1,4 +1,5 @@
-"""Explore's live feed (ui/feed.py): its registry, its answer and its route, no browser."""
+"""The live feed's route (serving/feed.py) and a presenter's side of it (ui/presenter.py),
+no browser."""
 
 import asyncio
 import gc
@@ -8,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from ui import feed
+from serving import feed
+from ui.presenter import Chart, LivePresenter
 
 
 def request(token: str, query: bytes = b"") -> Request:
@@ -21,44 +23,68 @@ def answer(token: str, query: bytes = b""):
     return response.status_code, json.loads(response.body)
 
 
-def playing_feed(produce):
-    f = feed.Feed()
-    f.playing, f.produce = True, produce
-    return f
+class Run:
+    """The least a presenter's run has: steps, and whether it can go on."""
+
+    generation, step, finished, trainers = 1, 0, False, []
+
+    def run(self, n):
+        self.step += n
+        return self
 
 
-def test_each_feed_has_its_own_unguessable_token_and_goes_with_its_session():
-    a, b = feed.Feed(), feed.Feed()
+class Stub(LivePresenter):
+    """A presenter whose status and charts a test sets; it counts its refreshes."""
+
+    def __init__(self, parts=(), charts=None):
+        super().__init__()
+        self.run, self.shown, self.calls = Run(), ("p",), []
+        self.parts, self.chart_specs = list(parts), charts or {}
+
+    def status_parts(self):
+        return self.parts
+
+    def charts(self):
+        return {key: Chart("p", 1, lambda s=spec: s) for key, spec in self.chart_specs.items()}
+
+    def refresh(self, visible=None, ticking=False, timer=False):
+        self.calls.append(visible)
+        return super().refresh(visible, ticking, timer)
+
+
+def playing(**kw):
+    presenter = Stub(**kw)
+    presenter.playing = True
+    return presenter
+
+
+def test_each_presenter_has_its_own_unguessable_token_and_goes_with_its_session():
+    a, b = Stub(), Stub()
     assert a.token != b.token and len(a.token) >= 32  # 24 random bytes, URL-safe
-    assert feed._FEEDS[a.token] is a and feed._FEEDS[b.token] is b
+    assert feed.find(a.token) is a and feed.find(b.token) is b
     token = a.token
     del a
     gc.collect()
-    assert token not in feed._FEEDS  # held weakly: the session's state owns it
+    assert feed.find(token) is None  # held weakly: the session's state owns it
 
 
-def test_a_paused_feed_trains_nothing_and_says_it_is_done():
-    calls = []
-    f = playing_feed(lambda visible: calls.append(visible))
-    f.playing = False  # the page was paused after the request left the browser
-    assert json.loads(f.poll({"loss"})) == {"status": None, "charts": {}, "done": True}
-    assert calls == []
+def test_a_paused_presenter_trains_nothing_and_says_it_is_done():
+    p = playing()
+    p.playing = False  # the page was paused after the request left the browser
+    assert json.loads(p.poll({"loss"})) == {"status": None, "charts": {}, "done": True}
+    assert p.calls == [] and p.run.step == 0
 
 
-def test_the_answer_carries_status_charts_as_objects_and_done():
-    spec = json.dumps({"data": [], "layout": {"height": 300}, "key": "loss", "version": 3})
-    seen = []
-
-    def produce(visible):
-        seen.append(visible)
-        return [["markdown", "**Step 7** · loss", None]], {"loss": spec}, False
-
-    f = playing_feed(produce)
-    status, body = answer(f.token, b"visible=loss,network")
+def test_the_answer_carries_status_due_charts_on_screen_as_objects_and_done():
+    import plotly.graph_objects as go
+    p = playing(parts=[["markdown", "**Step 7** · loss", None]],
+                charts={"loss": go.Figure(), "flow": go.Figure()})
+    status, body = answer(p.token, b"visible=loss,network")
     assert status == 200
-    assert body == {"status": [["markdown", "**Step 7** · loss", None]],
-                    "charts": {"loss": json.loads(spec)}, "done": False}
-    assert seen == [{"loss", "network"}]
+    assert body["status"] == [["markdown", "**Step 7** · loss", None]]
+    assert list(body["charts"]) == ["loss"] and body["done"] is False  # flow: off screen
+    assert body["charts"]["loss"]["key"] == "loss" and body["charts"]["loss"]["version"] == 0
+    assert p.calls == [{"loss", "network"}]
 
 
 def test_an_unknown_token_is_refused_with_the_message_the_page_shows():
@@ -66,30 +92,27 @@ def test_an_unknown_token_is_refused_with_the_message_the_page_shows():
 
 
 def test_a_failure_inside_is_a_message_not_a_traceback(caplog):
-    def produce(visible):
-        raise RuntimeError("secret internals")
-
-    f = playing_feed(produce)
-    status, body = answer(f.token)
+    p = playing()
+    p.status_parts = lambda: (_ for _ in ()).throw(RuntimeError("secret internals"))
+    status, body = answer(p.token)
     assert (status, body) == (500, {"error": feed.FAILED})
     assert "secret internals" in caplog.text  # logged for the server's owner, not shown
 
 
 def test_a_request_names_at_most_max_visible_charts():
-    seen = []
-    f = playing_feed(lambda visible: (seen.append(visible), ([], {}, False))[1])
+    p = playing()
     query = ",".join(f"k{i}" for i in range(3 * feed.MAX_VISIBLE)).encode()
-    assert answer(f.token, b"visible=" + query)[0] == 200
-    assert len(seen[0]) == feed.MAX_VISIBLE
+    assert answer(p.token, b"visible=" + query)[0] == 200
+    assert len(p.calls[0]) == feed.MAX_VISIBLE
 
 
 @settings(max_examples=60, deadline=None)
 @given(token=st.text(max_size=300), visible=st.binary(max_size=300))
 def test_garbage_in_the_route_is_a_clear_refusal_or_an_answer(token, visible):
-    f = playing_feed(lambda v: ([["markdown", "ok", None]], {}, False))
-    for t in (token, f.token):
+    p = playing(parts=[["markdown", "ok", None]])
+    for t in (token, p.token):
         status, body = answer(t, visible)
-        if t == f.token:
+        if t == p.token:
             assert status == 200 and body["status"] == [["markdown", "ok", None]]
         else:
             assert (status, body) == (404, {"error": feed.ENDED})
@@ -124,15 +147,15 @@ def test_the_server_keeps_the_pace_a_tick_from_one_refresh_to_the_next():
     # The page asks again as soon as an answer comes; the route holds the next request
     # back until a tick has passed since the last refresh began, so a fast browser cannot
     # train faster than the server's tick rate.
-    f = playing_feed(lambda visible: ([], {}, False))
-    f.tick_s = 60.0  # far longer than a poll takes
-    assert f.wait_s() == 0.0  # the first refresh starts at once
-    f.poll(set())
-    assert 59.0 < f.wait_s() <= 60.0
-    f.tick_s = 0.0
-    f.poll(set())
-    assert f.wait_s() == 0.0
-    paused = playing_feed(lambda visible: ([], {}, False))
+    p = playing()
+    p.tick_s = 60.0  # far longer than a poll takes
+    assert p.wait_s() == 0.0  # the first refresh starts at once
+    p.poll(set())
+    assert 59.0 < p.wait_s() <= 60.0
+    p.tick_s = 0.0
+    p.poll(set())
+    assert p.wait_s() == 0.0
+    paused = playing()
     paused.tick_s, paused.playing = 60.0, False
     paused.poll(set())  # a paused feed's answer is not a refresh: no wait after it
     assert paused.wait_s() == 0.0

@@ -1,4 +1,5 @@
-"""Server limits: defaults, environment overrides, refusals, and the training slots."""
+"""The shared server: its limits from the environment, the caps on one run, the training
+slots every session shares, and the pace of a live run (serving/, core/budget.py)."""
 
 import dataclasses
 import os
@@ -9,10 +10,15 @@ import time
 
 import pytest
 
-from core import limits, settings
+from core import budget, config
+from core.budget import LimitError
 from core.lessons import LESSONS
-from core.limits import LimitError, Limits, TrainingSlots
-from core.live import LiveRun
+from core.run import LiveRun
+from serving import limits, pacing
+from serving import slots as slots_module
+from serving.limits import Limits
+from serving.pacing import Pacer
+from serving.slots import TrainingSlots
 from tests.e2e.helpers import REPO_ROOT
 
 REFERENCE = dict(dataset="spiral", depth=8, width=64, activation="tanh", batch_size=128)
@@ -68,7 +74,7 @@ def test_limits_that_refuse_the_default_settings_are_refused():
 
 
 def _limits_cli(env):
-    return subprocess.run([sys.executable, "-m", "core.limits"], cwd=REPO_ROOT,
+    return subprocess.run([sys.executable, "-m", "serving.limits"], cwd=REPO_ROOT,
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
 
 
@@ -83,10 +89,11 @@ def test_the_server_owner_can_check_the_limits_before_starting():
 # ------------------------------------------------------------------ one session's run
 
 def test_defaults_reference_workload_and_every_lesson_fit():
-    limits.check(settings.validate(), limits=Limits())
-    limits.check(settings.validate(REFERENCE), limits=Limits())
+    caps = Limits().caps
+    budget.check(config.DEFAULT, caps)
+    budget.check(config.validate(REFERENCE), caps)
     for lesson in LESSONS:
-        limits.check(settings.validate(lesson.config), limits=Limits())
+        budget.check(lesson.config, caps)
 
 
 @pytest.mark.parametrize("overrides, setting, variable", [
@@ -98,9 +105,9 @@ def test_defaults_reference_workload_and_every_lesson_fit():
 ])
 def test_a_setting_over_a_cap_is_refused_naming_setting_value_and_cap(overrides, setting,
                                                                       variable):
-    cfg = settings.validate(overrides)
+    cfg = config.validate(overrides)
     with pytest.raises(LimitError) as info:
-        limits.check(cfg, limits=Limits())
+        budget.check(cfg, Limits().caps)
     message = str(info.value)
     assert setting in message and "cap of" in message and variable in message
 
@@ -111,37 +118,35 @@ def test_a_limit_error_is_a_value_error():
 
 
 def test_work_counts_every_network_of_a_stack():
-    cfg = settings.validate(REFERENCE)
-    one = limits.step_work(cfg)
-    assert limits.step_work(cfg, n_networks=6) == 6 * one
-    tight = Limits(max_step_work=3 * one)
-    limits.check(cfg, n_networks=3, limits=tight)
+    cfg = config.validate(REFERENCE)
+    one = budget.step_work(cfg)
+    assert budget.step_work(cfg, n_networks=6) == 6 * one
+    tight = Limits(max_step_work=3 * one).caps
+    budget.check(cfg, tight, n_networks=3)
     with pytest.raises(LimitError, match="× 4 networks"):
-        limits.check(cfg, n_networks=4, limits=tight)
+        budget.check(cfg, tight, n_networks=4)
 
 
 def test_weight_count_matches_the_built_network():
     for overrides in (REFERENCE, dict(depth=0), dict(loss="softmax_ce", depth=2, width=5)):
-        cfg = settings.validate(overrides)
+        cfg = config.validate(overrides)
         run = LiveRun(cfg)
         built = sum(W[0].size + b[0].size for W, b in zip(run.trainer.Ws, run.trainer.bs,
                                                           strict=True))
-        assert limits.weight_count(cfg) == built
+        assert budget.weight_count(cfg) == built
 
 
-def test_a_live_run_over_a_cap_is_refused_and_an_update_keeps_the_old_run():
-    with pytest.raises(LimitError, match="depth × width"):
-        LiveRun(settings.validate(depth=64, width=512))
-    run = LiveRun(settings.validate())
-    with pytest.raises(LimitError):
-        run.update(settings.validate(depth=64, width=512))
-    assert run.config == settings.validate() and run.trainer.depth == 3
+def test_without_a_server_the_caps_are_the_defaults():
+    for default, served in zip(dataclasses.astuple(budget.DEFAULT_CAPS),
+                               dataclasses.astuple(Limits().caps), strict=True):
+        assert default[0] == served[0]  # the same values, from other sources
+    assert budget.DEFAULT_CAPS.depth_x_width.source == "the server's default"
+    assert Limits().caps.depth_x_width.source == "WRI_MAX_DEPTH_X_WIDTH"
 
 
-def test_steps_per_tick_are_capped(monkeypatch):
-    monkeypatch.setattr(limits, "LIMITS", Limits(max_steps_per_tick=3))
-    run = LiveRun(settings.validate())
-    assert run.tick(500, budget_s=10.0, slots=TrainingSlots(1)) == 3
+def test_steps_per_tick_are_capped():
+    pacer = Pacer(slots=TrainingSlots(1), limits=Limits(max_steps_per_tick=3))
+    assert pacer.tick(LiveRun(config.DEFAULT), 500, budget_s=10.0) == 3
 
 
 # ------------------------------------------------------------------ across sessions
@@ -184,18 +189,22 @@ def test_many_threads_never_train_more_than_the_cap_at_once():
     assert peak[0] == 3 and slots.in_use == 0
 
 
+def pacer_and_slots(size=1, **limits_):
+    slots = TrainingSlots(size)
+    return Pacer(slots=slots, limits=Limits(**limits_)), slots
+
+
 def test_a_tick_without_a_slot_waits_and_trains_nothing():
-    run, slots = LiveRun(settings.validate()), TrainingSlots(1)
+    run, (pacer, slots) = LiveRun(config.DEFAULT), pacer_and_slots(tick_seconds=0.05)
     with slots.hold():  # a classmate is training
-        assert run.tick(5, slots=slots) == 0
-        assert run.waiting and run.trainer.step == 0
-    assert run.tick(5, slots=slots) > 0
-    assert not run.waiting
+        assert pacer.tick(run, 5) == 0
+        assert pacer.waiting and run.trainer.step == 0
+    assert pacer.tick(run, 5) > 0
+    assert not pacer.waiting
 
 
-def test_a_tick_waits_asleep_for_a_slot_that_frees_within_a_tick(monkeypatch):
-    monkeypatch.setattr(limits, "LIMITS", Limits(tick_seconds=10.0))
-    run, slots = LiveRun(settings.validate()), TrainingSlots(1)
+def test_a_tick_waits_asleep_for_a_slot_that_frees_within_a_tick():
+    run, (pacer, slots) = LiveRun(config.DEFAULT), pacer_and_slots(tick_seconds=10.0)
     taken, release = threading.Event(), threading.Event()
 
     def classmate():
@@ -207,26 +216,23 @@ def test_a_tick_waits_asleep_for_a_slot_that_frees_within_a_tick(monkeypatch):
     other.start()
     taken.wait()
     threading.Timer(0.05, release.set).start()  # the classmate's tick ends meanwhile
-    assert run.tick(5, slots=slots) > 0  # waited for the slot instead of giving up
-    assert not run.waiting
+    assert pacer.tick(run, 5) > 0  # waited for the slot instead of giving up
+    assert not pacer.waiting
     other.join()
 
 
 def test_a_step_button_trains_exactly_its_steps_within_a_slot_or_waits():
-    run, slots = LiveRun(settings.validate()), TrainingSlots(1)
+    run, (pacer, slots) = LiveRun(config.DEFAULT), pacer_and_slots()
     with slots.hold():  # a classmate is training
-        assert run.advance(10, slots=slots) == 0
-        assert run.waiting and run.trainer.step == 0
-    assert run.advance(10, slots=slots) == 10
-    assert not run.waiting and run.trainer.step == 10 and slots.in_use == 0
-    run.waiting = True
-    run.reset()
-    assert not run.waiting  # a new run has not waited for anything
+        assert pacer.advance(run, 10) == 0
+        assert pacer.waiting and run.trainer.step == 0
+    assert pacer.advance(run, 10) == 10
+    assert not pacer.waiting and run.trainer.step == 10 and slots.in_use == 0
 
 
 def test_the_slots_time_is_shared_evenly_once_more_runs_play_than_slots(monkeypatch):
     clock = [100.0]
-    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(slots_module.time, "monotonic", lambda: clock[0])
     slots = TrainingSlots(2)
     assert slots.training() == 0 and slots.share(0.12) == 0.12
     for owner in range(2):
@@ -248,24 +254,41 @@ def test_the_slots_time_is_shared_evenly_once_more_runs_play_than_slots(monkeypa
 
 
 def test_a_tick_trains_its_share_of_the_budget(monkeypatch):
-    monkeypatch.setattr(limits.time, "monotonic", lambda: 100.0)
-    slots = TrainingSlots(1)
-    run = LiveRun(settings.validate())
-    run.sec_per_step = 0.01  # as if measured: a full 1 s budget holds 100 steps
-    assert run.tick(1000, budget_s=1.0, slots=slots) == 100
+    monkeypatch.setattr(slots_module.time, "monotonic", lambda: 100.0)
+    pacer, slots = pacer_and_slots(max_steps_per_tick=10_000)
+    run = LiveRun(config.DEFAULT)
+
+    def as_if_measured():  # 10 ms a step: a full 1 s budget holds 100 steps
+        pacer._of, pacer._sec_per_step = (id(run), run.generation), 0.01
+
+    as_if_measured()
+    assert pacer.tick(run, 1000, budget_s=1.0) == 100
     classmates = [object() for _ in range(4)]  # alive: slots count runs by identity
     for classmate in classmates:
         with slots.hold(owner=classmate):
             pass
-    run.sec_per_step = 0.01
-    assert run.tick(1000, budget_s=1.0, slots=slots) == 20  # a fifth: five runs, one slot
+    as_if_measured()
+    assert pacer.tick(run, 1000, budget_s=1.0) == 20  # a fifth: five runs, one slot
+
+
+def test_a_rebuilt_run_is_paced_afresh():
+    pacer, _ = pacer_and_slots()
+    run = LiveRun(config.DEFAULT)
+    pacer.tick(run, 5)
+    assert pacer._of == (id(run), run.generation)
+    run.reset()
+    pacer.tick(run, 5)
+    assert pacer._of == (id(run), run.generation)
+
+
+def test_a_tick_raises_the_record_interval_to_a_few_records_a_tick():
+    pacer, _ = pacer_and_slots()
+    run = LiveRun(config.DEFAULT)
+    pacer.tick(run, 40, budget_s=10.0)
+    assert run.trainer.record_every == 40 // pacing.RECORDS_PER_TICK
+    assert run.config.record_every == 1  # the configuration itself never changes
 
 
 def test_the_server_shares_one_set_of_slots():
-    assert isinstance(limits.SLOTS, TrainingSlots)
-    assert limits.SLOTS.size == limits.LIMITS.max_training_sessions
-
-
-def test_busy_message_says_what_is_happening():
-    assert limits.busy_message(3) == ("The server is busy: 3 classmates are training; yours "
-                                      "will continue when a slot frees.")
+    assert isinstance(slots_module.SLOTS, TrainingSlots)
+    assert slots_module.SLOTS.size == limits.LIMITS.max_training_sessions

@@ -1,14 +1,17 @@
-"""Every setting of a run in one table: its type, default, bounds and help.
+"""Every setting of a run in one table, and the typed configuration checked against it.
 
-``validate`` is the single gate that widgets, URLs and the command line all pass through;
-it returns a complete, resolved configuration or raises ``ValueError`` naming the setting,
-the value and what is allowed.
+``validate`` is the one gate that widgets, URLs and the command line all pass through: it
+returns a ``RunConfig``, complete, resolved and frozen, or raises ``ValueError`` naming the
+setting, the value and what is allowed. A ``RunConfig`` cannot exist unchecked: building one
+(``replace`` too) runs the checks, so code that holds one never checks it again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +25,7 @@ MAX_SEED = 2**32 - 1
 @dataclass(frozen=True)
 class Setting:
     name: str
-    kind: type | tuple  # int, float, or a tuple of allowed strings
+    kind: type | tuple  # int, float, Params, or a tuple of allowed strings
     default: object
     lo: float | None = None
     hi: float | None = None
@@ -34,6 +37,36 @@ class Setting:
         kind = "a whole number" if self.kind is int else "a number"
         return f"{kind} from {self.lo:g} to {self.hi:g}"
 
+    @property
+    def scalar(self) -> bool:
+        """Written as one value (a number or a name), not a mapping of parameters."""
+        return self.kind is not Params
+
+
+class Params(Mapping):
+    """Parameters by name, read-only and hashable: what a frozen configuration holds where a
+    dict would be (an initializer's parameters, the per-layer initializers)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping | None = None):
+        self._items = dict(items or {})
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Params({self._items!r})"
+
 
 _TABLE = [
     Setting("dataset", datasets.NAMES, "circle", help="the 2-D data set"),
@@ -44,11 +77,11 @@ _TABLE = [
     Setting("width", int, 8, 1, 512, "units per hidden layer"),
     Setting("activation", activations.NAMES, "tanh", help="hidden-layer nonlinearity"),
     Setting("init", initializers.NAMES, "glorot_uniform", help="weight initializer"),
-    Setting("init_params", dict, {}, help="parameters of the weight initializer"),
+    Setting("init_params", Params, Params(), help="parameters of the weight initializer"),
     Setting("init_scale", float, 1.0, 0.0, 100.0, "multiplier on every initial weight"),
     Setting("bias_init", initializers.NAMES, "zeros", help="bias initializer"),
-    Setting("bias_init_params", dict, {}, help="parameters of the bias initializer"),
-    Setting("layer_inits", dict, {}, help="per-layer override {layer: (init, params)}"),
+    Setting("bias_init_params", Params, Params(), help="parameters of the bias initializer"),
+    Setting("layer_inits", Params, Params(), help="per-layer override {layer: (init, params)}"),
     Setting("optimizer", OPTIMIZERS, "sgd", help="update rule"),
     Setting("lr", float, 0.1, 1e-6, 10.0, "learning rate"),
     Setting("momentum", float, 0.9, 0.0, 0.999, "momentum coefficient (momentum optimizer)"),
@@ -79,9 +112,9 @@ def check(name: str, value):
         if value not in s.kind:
             _fail(name, value, f"is not valid; allowed: {s.allowed()}")
         return value
-    if s.kind is dict:
-        # Parameter names are text (layer_inits, keyed by layer, is checked by validate).
-        if not isinstance(value, dict) or (name != "layer_inits" and not _is_params(value)):
+    if not s.scalar:
+        # Parameter names are text (layer_inits, keyed by layer, is checked by RunConfig).
+        if not isinstance(value, Mapping) or (name != "layer_inits" and not _is_params(value)):
             _fail(name, value, "must be a mapping of names to values")
         return value
     # numbers.Real: NumPy's scalars (np.int64 from a table, say) are numbers too.
@@ -101,7 +134,7 @@ def check(name: str, value):
 def parse(name: str, text: str):
     """A setting's value from text (a URL or the command line), checked."""
     s = SETTINGS.get(name)
-    if s is None or isinstance(s.kind, tuple) or s.kind is dict:
+    if s is None or isinstance(s.kind, tuple) or not s.scalar:
         return check(name, text)
     try:
         value = int(text) if s.kind is int else float(text)
@@ -133,7 +166,7 @@ def _check_bias_init(name, params):
               "allowed: an initializer that works on any shape")
 
 
-def _check_layer_inits(layer_inits, depth):
+def _check_layer_inits(layer_inits, depth) -> Params:
     out = {}
     for layer, entry in layer_inits.items():
         try:
@@ -144,8 +177,8 @@ def _check_layer_inits(layer_inits, depth):
             _fail("layer_inits", layer, f"is not a layer; allowed: 1 to {depth + 1} "
                   f"(hidden layers 1..{depth}, output {depth + 1})")
         name, params = _layer_entry(layer, entry)
-        out[layer] = (name, initializers.check_params(name, params))
-    return out
+        out[layer] = (name, Params(initializers.check_params(name, params)))
+    return Params(dict(sorted(out.items())))
 
 
 def _layer_entry(layer, entry):
@@ -161,122 +194,99 @@ def _layer_entry(layer, entry):
 
 
 def _is_params(value):
-    return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+    return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
 
 
-def _auto_loss(dataset):
+def auto_loss(dataset: str) -> str:
     return "bce" if dataset in datasets.CLASSIFICATION else "mse"
 
 
-def validate(raw: dict | None = None, **overrides) -> dict:
+@dataclass(frozen=True)
+class RunConfig:
+    """One run's every setting, checked (see the table above for each one's meaning).
+
+    Built only through checks: ``validate(...)``, or ``cfg.replace(...)`` for a changed copy.
+    ``loss`` is resolved (never "auto"), parameters are complete (defaults filled in) and
+    ``layer_inits`` maps a layer number to (initializer, its parameters).
+    """
+
+    dataset: str = DEFAULTS["dataset"]
+    n_samples: int = DEFAULTS["n_samples"]
+    noise: float = DEFAULTS["noise"]
+    test_fraction: float = DEFAULTS["test_fraction"]
+    depth: int = DEFAULTS["depth"]
+    width: int = DEFAULTS["width"]
+    activation: str = DEFAULTS["activation"]
+    init: str = DEFAULTS["init"]
+    init_params: Params = DEFAULTS["init_params"]
+    init_scale: float = DEFAULTS["init_scale"]
+    bias_init: str = DEFAULTS["bias_init"]
+    bias_init_params: Params = DEFAULTS["bias_init_params"]
+    layer_inits: Params = DEFAULTS["layer_inits"]
+    optimizer: str = DEFAULTS["optimizer"]
+    lr: float = DEFAULTS["lr"]
+    momentum: float = DEFAULTS["momentum"]
+    batch_size: int = DEFAULTS["batch_size"]
+    steps: int = DEFAULTS["steps"]
+    record_every: int = DEFAULTS["record_every"]
+    dropout: float = DEFAULTS["dropout"]
+    l2: float = DEFAULTS["l2"]
+    loss: str = DEFAULTS["loss"]
+    data_seed: int = DEFAULTS["data_seed"]
+    init_seed: int = DEFAULTS["init_seed"]
+    train_seed: int = DEFAULTS["train_seed"]
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        for name in SETTINGS:
+            put(name, check(name, getattr(self, name)))
+        if self.loss == "auto":
+            put("loss", auto_loss(self.dataset))
+        if not self.classification and losses.LOSSES[self.loss].for_values is None:
+            _fail("loss", self.loss, f"cannot fit the regression data set {self.dataset!r}; "
+                  "allowed: mse")
+        put("init_params", Params(initializers.check_params(self.init, self.init_params)))
+        put("bias_init_params",
+            Params(initializers.check_params(self.bias_init, self.bias_init_params)))
+        _check_bias_init(self.bias_init, self.bias_init_params)
+        put("layer_inits", _check_layer_inits(self.layer_inits, self.depth))
+
+    @property
+    def classification(self) -> bool:
+        return self.dataset in datasets.CLASSIFICATION
+
+    def replace(self, **changes) -> RunConfig:
+        """A copy with ``changes``, checked. A new initializer brings its own default
+        parameters unless parameters come with it."""
+        if "init" in changes and "init_params" not in changes and changes["init"] != self.init:
+            changes["init_params"] = {}
+        if ("bias_init" in changes and "bias_init_params" not in changes
+                and changes["bias_init"] != self.bias_init):
+            changes["bias_init_params"] = {}
+        return dataclasses.replace(self, **changes)
+
+    def layer_init(self, layer: int) -> tuple[str, Params]:
+        """(initializer, parameters) of layer ``layer`` (1-based; the output is depth + 1)."""
+        return self.layer_inits.get(layer, (self.init, self.init_params))
+
+    def as_dict(self) -> dict:
+        """Plain values, for JSON: parameters as dicts, layer numbers as text."""
+        out = {name: getattr(self, name) for name in SETTINGS}
+        out["init_params"] = dict(self.init_params)
+        out["bias_init_params"] = dict(self.bias_init_params)
+        out["layer_inits"] = {str(k): [n, dict(p)] for k, (n, p) in self.layer_inits.items()}
+        return out
+
+
+def validate(raw: Mapping | None = None, **overrides) -> RunConfig:
     """A complete configuration: defaults, then ``raw``, then ``overrides``, all checked."""
     given = {**(raw or {}), **overrides}
-    cfg = {name: check(name, given.get(name, default)) for name, default in DEFAULTS.items()}
-    unknown = set(given) - set(cfg)
+    unknown = set(given) - set(SETTINGS)
     if unknown:
         _fail("setting", sorted(unknown)[0], "is unknown; valid settings: " + ", ".join(SETTINGS))
-    classification = cfg["dataset"] in datasets.CLASSIFICATION
-    if cfg["loss"] == "auto":
-        cfg["loss"] = _auto_loss(cfg["dataset"])
-    if not classification and losses.LOSSES[cfg["loss"]].for_values is None:
-        _fail("loss", cfg["loss"], f"cannot fit the regression data set {cfg['dataset']!r}; "
-              "allowed: mse")
-    cfg["init_params"] = initializers.check_params(cfg["init"], cfg["init_params"])
-    cfg["bias_init_params"] = initializers.check_params(cfg["bias_init"], cfg["bias_init_params"])
-    _check_bias_init(cfg["bias_init"], cfg["bias_init_params"])
-    cfg["layer_inits"] = _check_layer_inits(cfg["layer_inits"], cfg["depth"])
-    return cfg
+    return RunConfig(**given)
 
 
-# ---------------------------------------------------------------- the URL query string
-# Scalars go by their own names; initializer parameters as ``init.KEY`` and
-# ``bias_init.KEY``; per-layer overrides as ``layer_init=L:NAME;L:NAME`` with their
-# parameters as ``layer_init.L.KEY``. Only values that differ from the defaults are written.
-
-_PARAM_GROUPS = {"init": "init_params", "bias_init": "bias_init_params"}
-
-
-def _text(value) -> str:
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def to_query(cfg: dict) -> dict[str, str]:
-    query = {}
-    for name, s in SETTINGS.items():
-        if s.kind is not dict and cfg[name] != s.default:
-            query[name] = _text(cfg[name])
-    if cfg["loss"] == _auto_loss(cfg["dataset"]):
-        query.pop("loss", None)
-    for prefix, group in _PARAM_GROUPS.items():
-        defaults = initializers.spec(cfg[prefix]).defaults
-        for key, value in cfg[group].items():
-            if value != defaults[key]:
-                query[f"{prefix}.{key}"] = _text(value)
-    if cfg["layer_inits"]:
-        query["layer_init"] = ";".join(f"{k}:{n}" for k, (n, _) in cfg["layer_inits"].items())
-        for layer, (name, params) in cfg["layer_inits"].items():
-            defaults = initializers.spec(name).defaults
-            for key, value in params.items():
-                if value != defaults[key]:
-                    query[f"layer_init.{layer}.{key}"] = _text(value)
-    return query
-
-
-def _param_value(text):
-    return parse_param(f"x={text}")[1]
-
-
-def query_whole(query, key, lo, hi, default, errors):
-    """A page's own whole-number URL parameter (not a setting): out of range or garbage is
-    reported in ``errors`` and ``default`` used instead."""
-    if key not in query:
-        return default
-    text = str(query[key])
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not lo <= value <= hi:
-        errors.append(f"{key}: {text!r} is not allowed; allowed: a whole number from {lo} to "
-                      f"{hi}; using {default}")
-        return default
-    return value
-
-
-def from_query(query, ignore=()) -> tuple[dict, list[str]]:
-    """(configuration, messages): every bad entry is reported and left at its default."""
-    errors, raw = [], {}
-
-    def attempt(fn):
-        try:
-            fn()
-            return True
-        except ValueError as err:
-            errors.append(str(err))
-            return False
-
-    for key, text in query.items():
-        if key in SETTINGS and SETTINGS[key].kind is not dict:
-            attempt(lambda k=key, t=text: raw.__setitem__(k, parse(k, t)))
-        elif key not in ignore and key.split(".")[0] not in (*_PARAM_GROUPS, "layer_init"):
-            errors.append(f"URL parameter {key!r} is unknown and was ignored")
-    depth = raw.get("depth", DEFAULTS["depth"])
-    for prefix, group in _PARAM_GROUPS.items():
-        name = raw.get(prefix, DEFAULTS[prefix])
-        raw[group] = {}
-        for key, text in query.items():
-            if key.startswith(prefix + "."):
-                param = {key.split(".", 1)[1]: _param_value(text)}
-                if attempt(lambda n=name, p=param: initializers.check_params(n, p)):
-                    raw[group].update(param)
-    raw["layer_inits"] = {}
-    for entry in filter(None, query.get("layer_init", "").split(";")):
-        layer, _, name = entry.partition(":")
-        params = {k.rsplit(".", 1)[1]: _param_value(t) for k, t in query.items()
-                  if k.startswith(f"layer_init.{layer}.")}
-        attempt(lambda e={layer: (name, params)}: raw["layer_inits"].update(
-            _check_layer_inits(e, depth)))
-    try:
-        return validate(raw), errors
-    except ValueError as err:  # a combination no single entry shows (e.g. bce on regression)
-        return validate(), [*errors, f"{err}; all settings were reset to their defaults"]
+DEFAULT = validate()

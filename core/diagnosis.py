@@ -1,0 +1,59 @@
+"""What a run's telemetry says is going wrong: symmetry, a stall, a divergence.
+
+Each function reads one record (per layer, the telemetry fields of core.telemetry) and
+returns plain values that a page words and a lesson checks; none assumes more layers than
+the network has (a network with no hidden layer is a valid network).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.telemetry import Field
+
+
+def symmetric_layers(layers: np.ndarray, width: int) -> list[int]:
+    """Hidden layers (1-based) whose units are all one unit copied: ``distinct_units``
+    is 1 while the layer has more than one unit. ``layers``: (layers, fields) of one
+    network, the output layer last."""
+    if width <= 1:
+        return []
+    distinct = layers[:-1, Field.distinct_units]
+    return [k + 1 for k, d in enumerate(distinct) if d == 1]
+
+
+def symmetric(layers: np.ndarray, width: int) -> bool:
+    """Whether some hidden layer of the network is symmetric."""
+    return bool(symmetric_layers(layers, width))
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Every hidden layer's weight gradient is exactly 0: nothing below the output moves."""
+
+    dead_layers: list[int]  # hidden layers whose every unit has slope 0 on the whole batch
+
+
+def stall(layers: np.ndarray) -> Stall | None:
+    """A stall, or None: a network with hidden layers whose weight gradients are all
+    exactly 0 (a symmetric start such as zeros, or dead ReLUs)."""
+    hidden = layers[:-1]
+    if not len(hidden) or not np.all(hidden[:, Field.grad_norm] == 0):
+        return None
+    return Stall([k + 1 for k, d in enumerate(hidden[:, Field.dead_frac]) if d == 1])
+
+
+def unit_similarity(W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity between the units of one layer, by (incoming weights, bias).
+
+    Two all-zero units count as identical (1): under zeros initialisation they are.
+    """
+    units = np.vstack([W, b[None, :]]).T
+    norms = np.linalg.norm(units, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    sim = (units / safe[:, None]) @ (units / safe[:, None]).T
+    zero = norms == 0
+    sim[np.ix_(zero, zero)] = 1.0
+    return np.clip(sim, -1.0, 1.0)

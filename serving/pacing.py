@@ -1,0 +1,75 @@
+"""How much a live run trains per refresh: within a server-wide training slot, within a time
+budget, and never more steps than the server allows per tick.
+
+A run here is anything with ``trainers`` (each with a ``record_every``), ``step``,
+``run(n)``, ``finished`` and ``generation`` (counting its rebuilds): core.run.LiveRun and
+core.compare.Lockstep.
+"""
+
+from __future__ import annotations
+
+import time
+
+from serving.limits import LIMITS, Limits
+from serving.slots import SLOTS, TrainingSlots
+
+# About four records per tick (twenty-odd points a second at five or six refreshes) draws
+# smooth curves; each record evaluates the whole data set, so more cost real steps.
+RECORDS_PER_TICK = 4
+
+
+class Pacer:
+    """One live run's pace: its measured cost per step, and whether its last tick or Step
+    found no free training slot (``waiting``, so the page can say why nothing moved)."""
+
+    def __init__(self, records_per_tick: int = RECORDS_PER_TICK,
+                 slots: TrainingSlots = SLOTS, limits: Limits = LIMITS):
+        self.records_per_tick = records_per_tick
+        self.slots, self.limits = slots, limits
+        self.waiting = False
+        self._sec_per_step: float | None = None
+        self._of: tuple | None = None  # the run (and its generation) the estimate is of
+
+    def tick(self, run, steps: int, budget_s: float | None = None) -> int:
+        """Train up to ``steps`` steps within about ``budget_s`` of work (default the
+        server's tick budget; less while more runs train than there are slots:
+        ``TrainingSlots.share``); returns steps done.
+
+        The work happens only with a training slot, waited for up to one tick; without one
+        the tick does nothing and sets ``waiting``."""
+        if run.finished:
+            return 0
+        with self.slots.hold(owner=run, wait=self.limits.tick_seconds) as granted:
+            self.waiting = not granted
+            if not granted:
+                return 0
+            budget = self.slots.share(budget_s or self.limits.tick_budget_seconds)
+            return self._work(run, steps, budget)
+
+    def advance(self, run, steps: int) -> int:
+        """Exactly ``steps`` steps (the Step buttons), within a training slot as a tick is;
+        without a free slot nothing happens and ``waiting`` says why. Returns steps done."""
+        with self.slots.hold() as granted:
+            self.waiting = not granted
+            before = run.step
+            if granted:
+                run.run(steps)
+            return run.step - before
+
+    def _work(self, run, steps: int, budget_s: float) -> int:
+        if self._of != (id(run), run.generation):  # rebuilt: a new estimate
+            self._of, self._sec_per_step = (id(run), run.generation), None
+        steps = min(int(steps), self.limits.max_steps_per_tick)
+        if self._sec_per_step:
+            steps = max(1, min(steps, int(budget_s / self._sec_per_step)))
+        rate = max(1, steps // self.records_per_tick)
+        for t in run.trainers:
+            t.record_every = max(t.record_every, rate)
+        start, before = time.thread_time(), run.step
+        run.run(steps)
+        done = run.step - before
+        if done:
+            per = (time.thread_time() - start) / done
+            self._sec_per_step = per if self._sec_per_step is None else (
+                0.7 * self._sec_per_step + 0.3 * per)
+        return done

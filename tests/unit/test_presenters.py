@@ -1,0 +1,170 @@
+"""The live pages' presenters (ui/explore.py, ui/compare.py): what one refresh trains and
+draws, as the live feed asks for it while a run plays. No Streamlit runs here."""
+
+import json
+import re
+
+import pytest
+
+from core import budget, config
+from core.compare import Comparison
+from core.lessons import BY_KEY
+from core.trainer import Trainer
+from tests.app.busy import every_slot_taken
+from ui import query
+from ui.compare import ComparePresenter
+from ui.explore import PANELS, SLOW, ExplorePresenter
+
+SMALL = config.validate(depth=4, width=16)
+HEAVY = ("network", "boundary", "histograms", "flow_lines", "flow_heat", "symmetry")
+
+
+def explore(cfg=SMALL, lesson=None) -> ExplorePresenter:
+    p = ExplorePresenter(query.ExploreLink(cfg, lesson))
+    p.shown = PANELS
+    return p
+
+
+def step_of(parts) -> int:
+    return int(re.search(r"\*\*Step (\d+)\*\*", parts[0][1] if parts[0][0] == "markdown"
+                         else parts[1][1]).group(1))
+
+
+def test_a_whole_run_of_the_page_draws_every_chart_of_the_shown_panels():
+    p = explore()
+    r = p.refresh()
+    assert set(r.charts) == {"network", "boundary", "loss", "flow_bars", "flow_lines",
+                             "flow_heat", "histograms", "saturation", "symmetry", "similarity"}
+    p.shown = ("loss",)
+    assert set(p.refresh().charts) == {"loss"}
+
+
+def test_playing_redraws_light_charts_every_refresh_and_heavy_ones_in_turn():
+    p = explore()
+    p.refresh()  # the page's own run draws every chart before Play is pressed
+    frames = [p.refresh(ticking=True, timer=True).charts for _ in range(SLOW)]
+    drawn = {key: sum(key in f for f in frames) for key in (*HEAVY, "loss", "flow_bars")}
+    assert SLOW > 1 and drawn["loss"] == drawn["flow_bars"] == SLOW
+    for key in HEAVY:  # a new frame one refresh in SLOW ...
+        assert drawn[key] == 1, key
+    assert sum(1 for f in frames if set(f) & set(HEAVY)) >= 3  # ... not all on one refresh
+
+
+def test_a_refresh_that_could_not_train_sends_no_figures():
+    p = explore()
+    p.refresh(ticking=True, timer=True)  # a refresh that trained: its charts are new
+    with every_slot_taken():
+        busy = [p.refresh(ticking=True, timer=True) for _ in range(3)]
+    assert all(r.charts == {} for r in busy)  # nothing trained, nothing changed
+    assert "The server is busy" in busy[-1].parts[0][1]
+    after = p.refresh(ticking=True, timer=True)  # a slot is free again
+    assert {"loss", "flow_bars"} <= set(after.charts) and p.run.step > 0
+
+
+def test_playing_takes_one_snapshot_for_the_heavy_charts_of_slow_refreshes(monkeypatch):
+    taken = []
+    original = Trainer.snapshot
+
+    def counting(self, *args, **kwargs):
+        taken.append(self.step)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "snapshot", counting)
+    p = explore()
+    p.refresh()
+    taken.clear()
+    frames = [p.refresh(ticking=True, timer=True).charts for _ in range(2 * SLOW)]
+    assert [sum(k in f for f in frames) for k in ("network", "boundary", "histograms")] == [
+        2, 2, 2]
+    # Three charts drawn twice from a grid pass: two passes, not six (each heavy chart
+    # redraws one refresh in SLOW, so a snapshot up to SLOW - 1 refreshes old is fresh).
+    assert len(taken) == 2 and taken[0] < taken[1]
+
+
+def test_the_feed_trains_and_sends_only_due_charts_that_are_on_screen():
+    p = explore(BY_KEY["zeros"].config, "zeros")
+    p.refresh()  # the page's own run draws every chart before Play is pressed
+    p.playing = True
+    answers = [json.loads(p.poll({"loss", "network"})) for _ in range(2 * SLOW)]
+    steps = [step_of(a["status"]) for a in answers]
+    assert steps == sorted(set(steps)) and steps[0] > 0, steps  # each poll trained a tick
+    assert all(set(a["charts"]) <= {"loss", "network"} for a in answers)
+    assert all("loss" in a["charts"] for a in answers)  # a light chart: every refresh
+    assert sum("network" in a["charts"] for a in answers) == 2  # a heavy one: one in SLOW
+    versions = [a["charts"]["loss"]["version"] for a in answers]
+    assert versions == sorted(set(versions))  # the browser drops an older frame by these
+    kinds = {kind: text for kind, text, _ in answers[-1]["status"]}
+    assert "Symmetry holds" in kinds["warning"] and "Live check" in answers[-1]["status"][-1][1]
+    # The network, drawn while playing and then scrolled away, comes back at the next poll.
+    for _ in range(SLOW + 1):
+        p.poll({"loss"})
+    assert "network" in json.loads(p.poll({"network"}))["charts"]
+    p.playing = False
+    assert json.loads(p.poll({"loss"}))["done"]
+
+
+def test_a_run_that_diverges_everywhere_stops_playing_and_says_done():
+    p = explore(config.validate(init="random_normal", init_params={"stddev": 10.0},
+                                activation="linear", depth=30, lr=10.0))
+    p.playing = True
+    answer = json.loads(p.poll({"loss"}))
+    assert answer["done"] and not p.playing
+    assert any(kind == "error" and "Exploded at step" in text
+               for kind, text, _ in answer["status"])
+
+
+def test_a_new_configuration_pauses_and_an_earlier_one_comes_back_where_it_was():
+    p = explore()
+    p.step(7)
+    first = p.run
+    p.use(SMALL.replace(depth=2))
+    assert p.run is not first and p.run.step == 0 and not p.playing
+    p.use(SMALL)  # Back to the earlier address: its run, where it was
+    assert p.run is first and p.run.step == 7
+
+
+def test_a_learning_rate_change_keeps_the_run_going():
+    p = explore()
+    p.step(5)
+    p.playing = True
+    run = p.run
+    p.use(SMALL.replace(lr=0.05))
+    assert p.run is run and p.run.step == 5 and p.playing
+    assert p.config.lr == 0.05 and p.link.config.lr == 0.05
+
+
+def test_a_configuration_over_a_cap_is_refused_and_the_run_kept():
+    p = explore()
+    p.step(3)
+    with pytest.raises(budget.LimitError, match="depth × width"):
+        p.use(config.validate(depth=64, width=512))
+    assert p.config == SMALL and p.run.step == 3
+
+
+def test_only_a_few_runs_are_kept():
+    p = explore()
+    for depth in range(1, 8):
+        p.use(SMALL.replace(depth=depth))
+    assert len(p.runs) == 4
+
+
+def test_a_network_without_hidden_layers_refreshes_and_checks_its_lesson():
+    p = explore(BY_KEY["he_relu_30"].config.replace(depth=0), "he_relu_30")
+    r = p.refresh()
+    assert "flow_bars" in r.charts and "histograms" not in r.charts
+    assert "Live check" in r.parts[-1][1]
+
+
+def test_compare_draws_its_five_charts_and_its_column_statuses():
+    shared = config.validate(depth=2, width=4, n_samples=100)
+    columns = [shared.replace(init="zeros"), shared.replace(init="he_normal")]
+    p = ComparePresenter(query.CompareLink(Comparison(shared, columns, 2)))
+    r = p.refresh()
+    assert set(r.charts) == {"cmpfig_loss", "cmpfig_box", "cmpfig_grads", "cmpfig_distinct",
+                             "cmpfig_thumbs"}
+    kinds = [part[0] for part in r.parts]
+    assert kinds == ["markdown", "columns", "markdown", "table"]
+    assert "2 of 2** seeds symmetric" in json.dumps(r.parts[1][1][0])
+    p.playing = True
+    assert json.loads(p.poll({"cmpfig_loss"}))["charts"].keys() == {"cmpfig_loss"}
+    assert p.run.step > 0

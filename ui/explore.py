@@ -1,0 +1,322 @@
+"""Explore's presenter and session state: one network trained live, every panel updating
+while it plays (pages/explore.py lays out the screen)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+from core import budget, config, diagnosis, lessons, theory
+from core.config import RunConfig
+from core.run import LiveRun
+from core.telemetry import Field, Metric
+from serving.limits import CAPS
+from ui import query, session, widgets
+from ui.presenter import Chart, LivePresenter
+from viz import boundary, distributions, network, style, training
+
+PREFIX = "exp_"
+PANELS = query.EXPLORE_PANELS
+# While playing, the light charts redraw on every refresh and the heavy ones take turns,
+# one refresh in SLOW each: redrawing all ten every time, a browser on two busy cores kept
+# up about 3.3 refreshes a second, 4.2 this way (bench/explore_refresh.py reports each
+# chart's own frame rate).
+SLOW = 4
+RUNS_KEPT = 4  # runs of earlier settings kept, so Back to them finds them where they were
+FLOW_FIELDS = {"grad_norm": "weight gradient", "backprop_std": "back-propagated error",
+               "update_ratio": "update / weight"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The live charts' own settings, as their widgets last left them."""
+
+    log_y: bool = False
+    field: str = "grad_norm"
+    similarity_layer: int = 1
+
+
+class ExplorePresenter(LivePresenter):
+    """One network (the newest of a few settings' runs) trained live."""
+
+    def __init__(self, link: query.ExploreLink):
+        super().__init__()
+        self.runs: OrderedDict[RunConfig, LiveRun] = OrderedDict()
+        self.options = Options()
+        self.snapshot = None  # (run generation, refresh number, snapshot) for three charts
+        self.link = link
+        self.use(link.config)
+
+    # ------------------------------------------------------------ what the page sets
+
+    @property
+    def config(self) -> RunConfig:
+        return self.run.config
+
+    def use(self, cfg: RunConfig) -> None:
+        """Show the run of ``cfg``: the current one when only the learning rate changed
+        (it goes on with the new rate), an earlier run of the same settings where it was
+        left, or a new one. Raises LimitError, naming the cap, before anything changes."""
+        budget.check(cfg, CAPS)
+        with self.lock:
+            current = self.run
+            if current is not None and cfg == current.config:
+                return
+            if current is not None and cfg.replace(lr=current.config.lr) == current.config:
+                self.runs.pop(current.config)
+                current.update(cfg)
+                self.runs[cfg] = current
+            else:
+                self.playing = False
+                self.run = self.runs.pop(cfg, None) or LiveRun(cfg)
+                self.runs[cfg] = self.run
+                while len(self.runs) > RUNS_KEPT:
+                    self.runs.popitem(last=False)
+        self.link = replace(self.link, config=cfg)
+
+    def show(self, panels: tuple[str, ...], speed: int, options: Options) -> None:
+        """What the page shows: its panels, steps per refresh and the charts' settings."""
+        self.shown, self.speed, self.options = tuple(panels), int(speed), options
+        self.link = replace(self.link, panels=tuple(p for p in PANELS if p in panels))
+
+    @property
+    def lesson(self) -> lessons.Lesson | None:
+        return lessons.BY_KEY.get(self.link.lesson or "")
+
+    # ------------------------------------------------------------ the live charts
+
+    def charts(self) -> dict[str, Chart]:
+        trainer, o = self.run.trainer, self.options
+        depth, width = trainer.depth, trainer.config.width
+        layer_frame, step_frame = trainer.frames()
+        latest = self._latest(layer_frame)
+
+        def snap():
+            return self.snapshot[2]
+
+        charts = {
+            "network": Chart("network", SLOW,
+                             lambda: network.network_figure(snap(), depth, width)),
+            "boundary": Chart("boundary", SLOW,
+                              lambda: boundary.boundary_figure(snap(), trainer.data)),
+            "loss": Chart("loss", 1, lambda: training.loss_figure(step_frame, log_y=o.log_y),
+                          (o.log_y,)),
+            "flow_bars": Chart("gradient flow", 1,
+                               lambda: training.gradflow_bars(latest, o.field, depth), (o.field,)),
+            "flow_lines": Chart("gradient flow", SLOW, lambda: training.gradflow_lines(
+                layer_frame, o.field, depth), (o.field,)),
+            "flow_heat": Chart("gradient flow", SLOW, lambda: training.gradflow_heatmap(
+                layer_frame, o.field, depth), (o.field,)),
+        }
+        if depth:
+            layer = min(o.similarity_layer, depth)
+            charts.update({
+                "histograms": Chart("distributions", SLOW,
+                                    lambda: distributions.histograms_figure(snap(), depth)),
+                "saturation": Chart("distributions", SLOW,
+                                    lambda: distributions.saturation_figure(latest, depth)),
+                "symmetry": Chart("symmetry", SLOW,
+                                  lambda: training.symmetry_figure(layer_frame, width, depth)),
+                "similarity": Chart("symmetry", SLOW, lambda: self._similarity(layer),
+                                    (layer,)),
+            })
+        return charts
+
+    def _latest(self, layer_frame):
+        """The newest record with a finite loss: a diverged run shows its last finite
+        state."""
+        record = self.run.trainer.record
+        step = record.steps[record.newest_finite()]
+        return layer_frame[(layer_frame["step"] == step) & (layer_frame["member"] == 0)]
+
+    def prepare(self, due: set[str]) -> None:
+        if not due & {"network", "boundary", "histograms"}:
+            return
+        # The probe-batch snapshot costs a forward pass over a grid: while playing it is
+        # shared by the charts due within SLOW refreshes of each other (each of them
+        # redraws only one refresh in SLOW anyway).
+        frame, taken = self.board.frame_no, self.snapshot
+        if (frame is None or not taken or taken[0] != (id(self.run), self.run.generation)
+                or taken[1] is None or frame - taken[1] >= SLOW):
+            self.snapshot = ((id(self.run), self.run.generation), frame,
+                             self.run.trainer.snapshot(grid_size=24, max_layers=6,
+                                                       max_units=8))
+
+    def _similarity(self, layer: int):
+        trainer = self.run.trainer
+        sim = diagnosis.unit_similarity(trainer.Ws[layer - 1][0], trainer.bs[layer - 1][0])
+        return training.similarity_figure(sim[:32, :32], layer)
+
+    # ------------------------------------------------------------ the status line
+
+    def status_parts(self) -> list:
+        """The status line and its notes as [kind, markdown, icon]."""
+        trainer = self.run.trainer
+        record = trainer.record
+        shown_at = record.newest_finite()
+        lay, met = record.layers[shown_at][0], record.metrics[shown_at][0]
+        shown_step, step = record.steps[shown_at], trainer.step
+        parts = []
+        if self.pacer.waiting:  # every training slot was taken, by this refresh or a Step
+            parts.append(["info", busy_message(), ":material/hourglass_top:"])
+        tr, te = met[Metric.train_loss], met[Metric.test_loss]
+        tra, tea = met[Metric.train_acc], met[Metric.test_acc]
+        acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
+        at = "" if shown_step == step else f" (at step {shown_step}, the last finite)"
+        parts.append(["markdown", f"**Step {step}** · loss train **{style.loss_text(tr)}** "
+                      f"test **{style.loss_text(te)}**{acc}{at}", None])
+        depth, width = trainer.depth, trainer.config.width
+        grads = " · ".join(f"{style.layer_name(k + 1, depth)} {g:.2g}"
+                           for k, g in enumerate(lay[:, Field.grad_norm]))
+        parts.append(["caption", f"‖∂L/∂W‖ now: {grads}", None])
+        where = trainer.diverged_at[0]
+        if where:
+            parts.append(["error", f"Exploded at step {where['step']} in layer "
+                          f"{where['layer']} ({where['phase']} pass): numbers overflowed. The "
+                          "last finite state stays on screen; lower the learning rate or the "
+                          "initial scale and press Reset.", None])
+        stuck, stalled = diagnosis.symmetric_layers(lay, width), diagnosis.stall(lay)
+        if stuck:
+            parts.append(["warning", f"Symmetry holds: in layer {_layers(stuck)} all {width} "
+                          "units are identical, so each layer acts like a single unit.", None])
+        elif stalled and not where:
+            dead = stalled.dead_layers
+            why = (f"every unit in layer{'s' if len(dead) > 1 else ''} {_layers(dead)} is "
+                   "dead (its slope is 0 on the whole batch), and no gradient passes a dead "
+                   "layer" if dead else "no gradient reaches the hidden layers")
+            parts.append(["warning", "Training has stalled: every hidden layer's weight "
+                          f"gradient is exactly 0, because {why}. Dead units seldom wake up; "
+                          "lower the initial scale or the learning rate and press Reset.",
+                          None])
+        if self.lesson:
+            verdict, message = lessons.check(self.lesson.key, trainer)
+            icon = {"yes": ":material/check_circle:", "not yet": ":material/hourglass_top:",
+                    "no": ":material/cancel:"}[verdict]
+            parts.append(["markdown", f"{icon} **Live check ({verdict}):** {message}", None])
+        return parts
+
+    # ------------------------------------------------------------ drawn once per run
+
+    def theory_frame(self) -> str | None:
+        """Theory beside measurement at step 0: drawn once per run (it depends on step 0
+        alone), outside the live part, so it costs nothing while training plays."""
+        run = self.run
+        trainer = run.trainer
+        layer_frame, _ = trainer.frames()
+        step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
+        step0 = step0.sort_values("layer")
+
+        def build():
+            top_sq = float(step0["backprop_std"].iloc[-1]) ** 2
+            predicted = theory.predict([W[0] for W in run.initial_Ws],
+                                       [b[0] for b in run.initial_bs], trainer.data.X_train,
+                                       trainer.act, top_grad_sq=top_sq)
+            return distributions.theory_figure(predicted, step0, trainer.depth)
+
+        return self.board.frame("theory", build, inputs=(id(run), run.generation))
+
+    def weights_frame(self, layer: int) -> str | None:
+        """The first weights of ``layer`` against its initializer's density."""
+        run, cfg = self.run, self.run.config
+        name, params = cfg.layer_init(layer)
+        W0 = run.initial_Ws[layer - 1][0]
+
+        def build():
+            edges, density = _density(name, params, W0.shape, cfg.init_scale)
+            return distributions.weight_histogram_figure(W0, edges, density, layer, name)
+
+        return self.board.frame("weights", build, inputs=(id(run), run.generation, layer))
+
+    # ------------------------------------------------------------ export
+
+    def telemetry_csv(self) -> str:
+        layer_frame, step_frame = self.run.trainer.frames()
+        csv = layer_frame.merge(step_frame, on=["member", "step"]).drop(columns="member")
+        return csv.to_csv(index=False)
+
+
+@functools.lru_cache(maxsize=64)  # a few hundred thousand draws: once per initializer
+def _density(name, params, shape, scale):
+    return theory.init_density(name, dict(params), shape, scale=scale)
+
+
+def _layers(numbers, most=8):
+    return ", ".join(str(k) for k in numbers[:most]) + ("…" if len(numbers) > most else "")
+
+
+def busy_message() -> str:
+    from serving.slots import SLOTS
+    return (f"The server is busy: {SLOTS.size} classmates are training; yours will continue "
+            "when a slot frees.")
+
+
+# ---------------------------------------------------------------- the page's session
+
+
+@dataclass
+class Visit:
+    """Explore's state in a browser session: its presenter, the address it last wrote,
+    and the messages about the link it was opened with."""
+
+    presenter: ExplorePresenter | None = None
+    written: dict | None = None
+    link_errors: list | None = None
+
+
+def enter() -> tuple[ExplorePresenter, list[str]]:
+    """The session's presenter, with a link loaded when the address is news (the first
+    visit, a link, Back or Forward, a lesson opened); the widgets show what it holds.
+    Returns the presenter and the messages about the link's bad entries."""
+    visit = session.page_state("explore", Visit)
+    arrived = session.news(visit.written)
+    if arrived is None:
+        session.keep_widgets(PREFIX)
+        return visit.presenter, visit.link_errors or []
+    link, errors = query.explore(arrived)
+    try:
+        if visit.presenter is None:
+            visit.presenter = ExplorePresenter(link)
+        else:
+            visit.presenter.use(link.config)
+    except budget.LimitError as err:  # a link over this server's caps: the defaults instead
+        errors.append(f"{err}; the default settings were used")
+        link = query.ExploreLink()
+        visit.presenter = visit.presenter or ExplorePresenter(link)
+        visit.presenter.use(link.config)
+    visit.presenter.link = replace(link, config=visit.presenter.config)
+    visit.link_errors = errors
+    session.set_widgets({**widgets.values(link.config, PREFIX), PREFIX + "panels": list(
+        link.panels)})
+    return visit.presenter, errors
+
+
+def apply(presenter: ExplorePresenter, raw: dict) -> str | None:
+    """Take the widgets' settings; on a bad combination, or one over a server cap, keep
+    the run on screen and return the message."""
+    try:
+        presenter.use(config.validate(raw))
+        return None
+    except ValueError as err:
+        return str(err)
+
+
+def config_json(presenter: ExplorePresenter) -> str:
+    return json.dumps(presenter.config.as_dict(), indent=2)
+
+
+def share_link(presenter: ExplorePresenter) -> str:
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{urlencode(query.explore_query(presenter.link))}"
+
+
+def leave(presenter: ExplorePresenter) -> None:
+    """At the end of the page's run: the address shows the settings, the widgets are kept."""
+    visit = session.page_state("explore", Visit)
+    visit.written = session.write_query(query.explore_query(presenter.link))
+    session.save_widgets(PREFIX)

@@ -1,0 +1,136 @@
+"""A live page's presenter: it owns the page's run and answers ``refresh(visible charts)``.
+
+No Streamlit here. A page keeps one presenter per session (in its session state) and tells
+it what the widgets say; the presenter trains a tick when asked, and answers with the status
+line's parts and a new frame for each chart that is due. Two callers ask: the live feed's
+route (serving/feed.py) while a run plays, and the page's own runs (ui/live.py), under the
+presenter's lock either way, because a fast rerun can overlap a refresh still running.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from serving import feed
+from serving.limits import LIMITS
+from serving.pacing import Pacer
+from ui.live_chart import Board
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One live chart: the panel it belongs to, how many refreshes a frame of it lasts
+    while playing (heavy charts take turns), how to build it, and its own settings (a
+    change draws it at once)."""
+
+    panel: str
+    every: int
+    build: Callable
+    inputs: tuple = ()
+
+
+@dataclass(frozen=True)
+class Refresh:
+    parts: list  # the status line: [kind, content, extra] (ui/components/feed.js draws them)
+    charts: dict  # key -> a new frame (Plotly JSON) for each chart that was due
+    finished: bool  # the run cannot go on (every member diverged)
+
+
+class LivePresenter:
+    """What Explore's and Compare's presenters share: the run's lock, its pace within the
+    server's training slots, the chart board, the playing flag and the feed's token.
+
+    A subclass sets ``run`` (core.run.LiveRun or core.compare.Lockstep) and defines
+    ``charts()`` (key -> Chart), ``status_parts()`` and, if it needs one, ``prepare(due)``
+    (work shared by the due charts, done before they are built)."""
+
+    records_per_tick = 4
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.board = Board()
+        self.pacer = Pacer(self.records_per_tick)
+        self.playing = False
+        self.speed = 20  # training steps asked of one refresh
+        self.shown: tuple[str, ...] = ()  # the panels on the page
+        self.tick_s = LIMITS.tick_seconds
+        self._due = 0.0  # time.monotonic() at which the next refresh may start
+        self.token = feed.register(self)
+
+    # ------------------------------------------------------------ what subclasses define
+
+    run = None
+
+    def charts(self) -> dict[str, Chart]:
+        raise NotImplementedError
+
+    def status_parts(self) -> list:
+        raise NotImplementedError
+
+    def prepare(self, due: set[str]) -> None:
+        pass
+
+    # ------------------------------------------------------------ the refresh
+
+    def refresh(self, visible: set[str] | None = None, ticking: bool = False,
+                timer: bool = False) -> Refresh:
+        """A tick of training when ``ticking``, then the status parts and a frame for each
+        chart that is due (of those in ``visible`` when it is given: the feed skips charts
+        scrolled out of view). ``timer`` says a playing page's timer asked, which spreads
+        the heavy charts over several refreshes; any other refresh draws every chart."""
+        with self.lock:
+            trained = self.pacer.tick(self.run, self.speed) if ticking else 0
+            self.board.next_frame(timer, news=trained > 0)
+            due = {key: chart for key, chart in self.charts().items()
+                   if chart.panel in self.shown and (visible is None or key in visible)
+                   and self.board.due(key, chart.every, self._inputs(chart))}
+            self.prepare(set(due))
+            parts = self.status_parts()
+            finished = self.run.finished
+            built = {key: self.board.frame(key, chart.build, chart.every, self._inputs(chart))
+                     for key, chart in due.items()}
+        return Refresh(parts, built, finished)
+
+    def _inputs(self, chart: Chart) -> tuple:
+        return (id(self.run), self.run.generation, *chart.inputs)
+
+    # ------------------------------------------------------------ the live feed's side
+
+    def wait_s(self) -> float:
+        """How long a request arriving now waits before its refresh: the page asks again as
+        soon as an answer comes, and the server keeps the pace (the tick rate)."""
+        return max(0.0, self._due - time.monotonic())
+
+    def poll(self, visible: set[str]) -> str:
+        """The feed's answer: a refresh as JSON, or "done" once paused."""
+        if not self.playing:  # paused since the request left the browser
+            return json.dumps({"status": None, "charts": {}, "done": True})
+        self._due = time.monotonic() + self.tick_s
+        r = self.refresh(visible, ticking=True, timer=True)
+        if r.finished:
+            self.playing = False
+        body = ",".join(f"{json.dumps(key)}:{spec}" for key, spec in r.charts.items())
+        return (f'{{"status":{json.dumps(r.parts)},"charts":{{{body}}},'
+                f'"done":{json.dumps(r.finished)}}}')
+
+    # ------------------------------------------------------------ the transport buttons
+
+    def play(self, on: bool) -> None:
+        # Set, never toggle: a click that reaches the server twice must not undo itself.
+        self.playing = on
+        if not on:
+            self.pacer.waiting = False  # paused: nothing is waiting for a slot any more
+
+    def step(self, n: int) -> None:
+        self.playing = False
+        with self.lock:
+            self.pacer.advance(self.run, n)
+
+    def reset(self) -> None:
+        self.playing = False
+        with self.lock:
+            self.run.reset()
