@@ -153,34 +153,26 @@ def identity(shape, rng, fans, gain=1.0):
     return gain * np.eye(*shape)
 
 
-def glorot_uniform(shape, rng, fans):
-    """W ~ U[-√(6/(fan_in+fan_out)), +√(6/(fan_in+fan_out))]"""
-    return variance_scaling(shape, rng, fans, 1.0, "fan_avg", "uniform")
+def _scaled(name, scale, mode, distribution, formula):
+    """Keras's presets of variance_scaling: Glorot, He and LeCun, uniform or normal."""
+
+    def init(shape, rng, fans):
+        return variance_scaling(shape, rng, fans, scale, mode, distribution)
+
+    init.__name__, init.__doc__ = name, formula
+    return init
 
 
-def glorot_normal(shape, rng, fans):
-    """W ~ truncated N(0, 2/(fan_in+fan_out))"""
-    return variance_scaling(shape, rng, fans, 1.0, "fan_avg", "truncated_normal")
-
-
-def he_uniform(shape, rng, fans):
-    """W ~ U[-√(6/fan_in), +√(6/fan_in)]"""
-    return variance_scaling(shape, rng, fans, 2.0, "fan_in", "uniform")
-
-
-def he_normal(shape, rng, fans):
-    """W ~ truncated N(0, 2/fan_in)"""
-    return variance_scaling(shape, rng, fans, 2.0, "fan_in", "truncated_normal")
-
-
-def lecun_uniform(shape, rng, fans):
-    """W ~ U[-√(3/fan_in), +√(3/fan_in)]"""
-    return variance_scaling(shape, rng, fans, 1.0, "fan_in", "uniform")
-
-
-def lecun_normal(shape, rng, fans):
-    """W ~ truncated N(0, 1/fan_in)"""
-    return variance_scaling(shape, rng, fans, 1.0, "fan_in", "truncated_normal")
+glorot_uniform = _scaled("glorot_uniform", 1.0, "fan_avg", "uniform",
+                         "W ~ U[-√(6/(fan_in+fan_out)), +√(6/(fan_in+fan_out))]")
+glorot_normal = _scaled("glorot_normal", 1.0, "fan_avg", "truncated_normal",
+                        "W ~ truncated N(0, 2/(fan_in+fan_out))")
+he_uniform = _scaled("he_uniform", 2.0, "fan_in", "uniform", "W ~ U[-√(6/fan_in), +√(6/fan_in)]")
+he_normal = _scaled("he_normal", 2.0, "fan_in", "truncated_normal", "W ~ truncated N(0, 2/fan_in)")
+lecun_uniform = _scaled("lecun_uniform", 1.0, "fan_in", "uniform",
+                        "W ~ U[-√(3/fan_in), +√(3/fan_in)]")
+lecun_normal = _scaled("lecun_normal", 1.0, "fan_in", "truncated_normal",
+                       "W ~ truncated N(0, 1/fan_in)")
 
 
 def kaiming_uniform(shape, rng, fans, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):

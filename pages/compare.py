@@ -25,12 +25,10 @@ with st.sidebar:
     speed = st.slider("steps per refresh", 1, LIMITS.max_steps_per_tick, key=PREFIX + "speed",
                       help="training steps between two refreshes (five a second)")
 
-st.title("Compare: initializers side by side")
-st.markdown("Every column trains on **the same data, in the same batch order, from the same "
-            "seeds**; only what you choose per column differs. Press **Play** and watch "
-            "which ones learn.")
-for message in visit.link_errors:
-    st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
+widgets.header("Compare: initializers side by side",
+               "Every column trains on **the same data, in the same batch order, from the "
+               "same seeds**; only what you choose per column differs. Press **Play** and "
+               "watch which ones learn.", visit.link_errors)
 
 n = st.columns([1, 4])[0].number_input(
     "configurations", comparing.MIN_COLUMNS, comparing.MAX_COLUMNS, key=PREFIX + "ncols",

@@ -32,9 +32,7 @@ def show():
 
 show()
 
-st.title("Explore: watch a network train from its first weights")
-for message in link_errors:
-    st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
+widgets.header("Explore: watch a network train from its first weights", None, link_errors)
 if problem:
     st.error(f"Setting not applied: {problem}")
 if presenter.lesson:
@@ -50,6 +48,9 @@ def live_part(refresh):
 
     def place(key):
         live_chart.place(board, key, refresh.charts.get(key))
+
+    def chart(key):
+        return lambda: place(key)
 
     depth = presenter.run.trainer.depth
     if "network" in panels or "boundary" in panels:
@@ -82,33 +83,24 @@ def live_part(refresh):
                            "dotted line (100x under the output layer's) are vanishing; above "
                            "the upper one, exploding.")
     if "gradient flow" in panels:
-        left, right = st.columns(2)
-        with left:
-            place("flow_lines")
-        with right:
-            place("flow_heat")
-        st.caption("Healthy initialisation keeps all layers within an order of magnitude or "
-                   "two; vanishing shows as lines fanning out downwards for the layers "
-                   "nearest the input.")
+        widgets.row([1, 1], chart("flow_lines"), chart("flow_heat"),
+                    "Healthy initialisation keeps all layers within an order of magnitude or "
+                    "two; vanishing shows as lines fanning out downwards for the layers "
+                    "nearest the input.")
     if "distributions" in panels and depth:
-        left, right = st.columns([2, 1])
-        with left:
-            place("histograms")
-        with right:
-            place("saturation")
-        st.caption("Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
-                   "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
-                   "with zero slope on every example are dead.")
+        widgets.row([2, 1], chart("histograms"), chart("saturation"),
+                    "Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
+                    "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
+                    "with zero slope on every example are dead.")
     if "symmetry" in panels and depth:
-        left, right = st.columns([3, 2])
-        with left:
-            place("symmetry")
-        with right:
+        def similarity():
             widgets.layer_picker("layer", depth, PREFIX + "sim_layer")
             place("similarity")
-        st.caption("Random initialisation gives every unit its own weights: as many "
-                   "distinct units as the width. Zeros or a constant give 1, and gradient "
-                   "descent can never separate them.")
+
+        widgets.row([3, 2], chart("symmetry"), similarity,
+                    "Random initialisation gives every unit its own weights: as many distinct "
+                    "units as the width. Zeros or a constant give 1, and gradient descent can "
+                    "never separate them.")
 
 
 live.mount(presenter, live_part, show)

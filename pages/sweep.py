@@ -15,12 +15,11 @@ with st.sidebar:
     st.caption("The two axes override these.")
     base_raw = widgets.run_settings(PREFIX, full=False)
 
-st.title("Sweep: where does a network train?")
-st.markdown("A grid over two settings. Every cell trains for a fixed number of steps from "
-            "several seeds; the maps show how far the loss fell, how well the gradient "
-            "reached the first layer at the start, and how many seeds trained.")
-for message in visit.link_errors:
-    st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
+widgets.header("Sweep: where does a network train?",
+               "A grid over two settings. Every cell trains for a fixed number of steps from "
+               "several seeds; the maps show how far the loss fell, how well the gradient "
+               "reached the first layer at the start, and how many seeds trained.",
+               visit.link_errors)
 
 preset_key = st.selectbox("Preset", list(sweeping.PRESETS), key=PREFIX + "preset",
                           format_func=lambda k: sweeping.PRESETS[k].title,

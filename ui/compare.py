@@ -39,25 +39,15 @@ class ComparePresenter(LivePresenter):
 
     def __init__(self, link: query.CompareLink):
         super().__init__()
-        self.options = Options(band=link.band)
-        self.shown = ("compare",)
-        self.speed = 10
-        self.run = None
+        self.options, self.shown, self.speed = Options(band=link.band), ("compare",), 10
         self.link = link
         self.use(link.comparison)
 
-    @property
-    def comparison(self) -> Comparison:
-        return self.run.comparison
-
     def use(self, comparison: Comparison) -> None:
-        """Train ``comparison``: a new Lockstep (paused) when anything changed. Raises
-        LimitError, naming the cap, before anything changes."""
+        """Train ``comparison`` (LivePresenter.show_run). Raises LimitError, naming the cap,
+        before anything changes."""
         budget.check_stack(list(comparison.columns), comparison.seeds, CAPS)
-        with self.lock:
-            if self.run is None or comparison != self.run.comparison:
-                self.playing = False
-                self.run = Lockstep(comparison)
+        self.show_run(comparison, lambda: Lockstep(comparison))
         self.link = replace(self.link, comparison=comparison)
 
     def show(self, speed: int, options: Options) -> None:

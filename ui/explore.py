@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -28,7 +27,6 @@ PANELS = query.EXPLORE_PANELS
 # up about 3.3 refreshes a second, 4.2 this way (bench/explore_refresh.py reports each
 # chart's own frame rate).
 SLOW = 4
-RUNS_KEPT = 4  # runs of earlier settings kept, so Back to them finds them where they were
 FLOW_FIELDS = {"grad_norm": "weight gradient", "backprop_std": "back-propagated error",
                "update_ratio": "update / weight"}
 
@@ -47,7 +45,6 @@ class ExplorePresenter(LivePresenter):
 
     def __init__(self, link: query.ExploreLink):
         super().__init__()
-        self.runs: OrderedDict[RunConfig, LiveRun] = OrderedDict()
         self.options = Options()
         self.snapshot = None  # (run generation, refresh number, snapshot) for three charts
         self.link = link
@@ -60,25 +57,18 @@ class ExplorePresenter(LivePresenter):
         return self.run.config
 
     def use(self, cfg: RunConfig) -> None:
-        """Show the run of ``cfg``: the current one when only the learning rate changed
-        (it goes on with the new rate), an earlier run of the same settings where it was
-        left, or a new one. Raises LimitError, naming the cap, before anything changes."""
+        """Show the run of ``cfg`` (LivePresenter.show_run). Raises LimitError, naming the
+        cap, before anything changes."""
         budget.check(cfg, CAPS)
-        with self.lock:
-            current = self.run
-            if current is not None and cfg == current.config:
-                return
-            if current is not None and cfg.replace(lr=current.config.lr) == current.config:
-                self.runs.pop(current.config)
-                current.update(cfg)
-                self.runs[cfg] = current
-            else:
-                self.playing = False
-                self.run = self.runs.pop(cfg, None) or LiveRun(cfg)
-                self.runs[cfg] = self.run
-                while len(self.runs) > RUNS_KEPT:
-                    self.runs.popitem(last=False)
+        self.show_run(cfg, lambda: LiveRun(cfg))
         self.link = replace(self.link, config=cfg)
+
+    def carry_on(self, cfg: RunConfig) -> bool:
+        """Only a learning-rate change keeps the run going, at the new rate."""
+        if cfg.replace(lr=self.run.config.lr) != self.run.config:
+            return False
+        self.run.update(cfg)
+        return True
 
     def show(self, panels: tuple[str, ...], speed: int, options: Options) -> None:
         """What the page shows: its panels, steps per refresh and the charts' settings."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,8 +50,11 @@ class LivePresenter:
     (work shared by the due charts, done before they are built)."""
 
     records_per_tick = 4
+    RUNS_KEPT = 4  # runs of earlier settings kept, so Back to them finds them where they were
 
     def __init__(self):
+        self.runs: OrderedDict = OrderedDict()  # settings -> their run, newest last
+        self.run_key = None  # the settings of the run on screen
         self.lock = threading.Lock()
         self.board = Board()
         self.pacer = Pacer(self.records_per_tick)
@@ -65,6 +69,11 @@ class LivePresenter:
 
     run = None
 
+    def carry_on(self, key) -> bool:
+        """Whether the run on screen can take settings ``key`` in place and go on (it then
+        has); otherwise a run of its own is shown."""
+        return False
+
     def charts(self) -> dict[str, Chart]:
         raise NotImplementedError
 
@@ -73,6 +82,22 @@ class LivePresenter:
 
     def prepare(self, due: set[str]) -> None:
         pass
+
+    def show_run(self, key, make: Callable) -> None:
+        """Show the run of settings ``key``: the one on screen if it can carry on, an
+        earlier one where it was left, or a new one from ``make()``, paused."""
+        with self.lock:
+            if self.run is not None and key == self.run_key:
+                return
+            if self.run is not None and self.carry_on(key):
+                self.runs.pop(self.run_key)
+            else:
+                self.playing = False
+                self.run = self.runs.pop(key, None) or make()
+            self.run_key = key
+            self.runs[key] = self.run
+            while len(self.runs) > self.RUNS_KEPT:
+                self.runs.popitem(last=False)
 
     # ------------------------------------------------------------ the refresh
 

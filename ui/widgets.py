@@ -206,6 +206,29 @@ def axis_editor(prefix: str, which: str, label: str) -> tuple[str, str]:
     return name, text
 
 
+# ---------------------------------------------------------------- the page around them
+
+
+def header(title: str, intro: str | None, link_errors: list[str]) -> None:
+    """A page's title, its one-paragraph introduction and what was wrong with its link."""
+    st.title(title)
+    if intro:
+        st.markdown(intro)
+    for message in link_errors:
+        st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
+
+
+def row(widths: list[int], left, right, caption: str | None = None) -> None:
+    """Two parts side by side (``left()`` and ``right()`` draw them), a caption under both."""
+    a, b = st.columns(widths)
+    with a:
+        left()
+    with b:
+        right()
+    if caption:
+        st.caption(caption)
+
+
 # ---------------------------------------------------------------- transport
 
 
