@@ -7,10 +7,11 @@ their parameters as ``layer_init.L.KEY``. Only what differs from a page's starti
 written. Reading is forgiving: every bad entry is named in the messages and left at its
 starting value, so a mangled link still opens a working page.
 
-Explore adds ``lesson``, ``panels`` and ``present``; Compare writes its shared settings as
-above and each column's own as ``cN.SETTING`` (``cols``, ``seeds``, ``band``); Sweep starts
-from a ``preset`` and adds its axes (``x=depth&xv=5,10,20``), ``seeds``, ``steps`` and
-``trained``.
+Explore adds ``lesson`` and ``panels``; Compare writes its shared settings as above and each
+column's own as ``cN.SETTING`` (``cols``, ``seeds``, ``band``); Sweep starts from a
+``preset`` and adds its axes (``x=depth&xv=5,10,20``), ``seeds``, ``steps`` and ``trained``.
+Any page may carry ``present=1``, the presenter view, which is the session's (ui/view.py):
+the readers here only check it.
 """
 
 from __future__ import annotations
@@ -161,16 +162,16 @@ def _choice(query, key, choices, default, errors):
     return text
 
 
-def _flag(query, key, errors) -> bool:
-    text = query.get(key, "0")
-    if text not in ("0", "1"):
-        errors.append(f"{key}: {text!r} is not valid; allowed: 0 or 1")
-        return False
-    return text == "1"
-
-
 def _strings(query) -> dict[str, str]:
-    return {k: v if isinstance(v, str) else str(v) for k, v in query.items()}
+    """The entries as text."""
+    query = {k: v if isinstance(v, str) else str(v) for k, v in query.items()}
+    return query
+
+
+def _view_errors(query) -> list[str]:
+    """``present`` is read by ui/view.py; here it is only checked, and taken out."""
+    text = query.pop("present", "0")
+    return [] if text in ("0", "1") else [f"present: {text!r} is not valid; allowed: 0 or 1"]
 
 
 # ---------------------------------------------------------------- Explore
@@ -181,26 +182,22 @@ EXPLORE_PANELS = ("network", "boundary", "loss", "gradient flow", "distributions
 
 @dataclass(frozen=True)
 class ExploreLink:
-    """What an Explore address says: the run, the lesson open, the panels shown, and
-    whether the presenter view is on."""
+    """What an Explore address says: the run, the lesson open and the panels shown."""
 
     config: RunConfig = config.DEFAULT
     lesson: str | None = None
     panels: tuple[str, ...] = EXPLORE_PANELS
-    present: bool = False
 
 
 def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:
     query = _strings(query)
-    errors: list[str] = []
+    errors = _view_errors(query)
     lesson_key = query.pop("lesson", None)
     if lesson_key is not None and lesson_key not in LESSONS:
         shown = lesson_key if len(lesson_key) <= 40 else lesson_key[:40] + "…"
         errors.append(f"URL parameter lesson={shown!r} is not a lesson; the lessons are "
                       + ", ".join(LESSONS))
         lesson_key = None
-    present = _flag(query, "present", errors)
-    query.pop("present", None)
     panels = EXPLORE_PANELS
     if "panels" in query:
         named = [p for p in query.pop("panels").split(",") if p]
@@ -213,7 +210,7 @@ def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:
     # teacher's short link) opens it as the Lessons page does; other entries change it.
     base = LESSONS[lesson_key].config if lesson_key else config.DEFAULT
     cfg, run_errors = decode_run(query, base)
-    return ExploreLink(cfg, lesson_key, panels, present), errors + run_errors
+    return ExploreLink(cfg, lesson_key, panels), errors + run_errors
 
 
 def explore_query(link: ExploreLink) -> dict[str, str]:
@@ -224,15 +221,13 @@ def explore_query(link: ExploreLink) -> dict[str, str]:
                             else config.DEFAULT))
     if link.panels != EXPLORE_PANELS:
         query["panels"] = ",".join(link.panels)
-    if link.present:
-        query["present"] = "1"
     return query
 
 
 # ---------------------------------------------------------------- Compare
 
 _COLUMN_KEY = re.compile(r"^c(\d+)\.(.+)$")
-COMPARE_KEYS = ("cols", "seeds", "band", "present")
+COMPARE_KEYS = ("cols", "seeds", "band")
 
 
 @dataclass(frozen=True)
@@ -241,12 +236,11 @@ class CompareLink:
         config.DEFAULT, [compare.default_column(i, config.DEFAULT)
                          for i in range(compare.DEFAULT_N_COLUMNS)]))
     band: str = "minmax"
-    present: bool = False
 
 
 def comparison(query: Mapping) -> tuple[CompareLink, list[str]]:
     query = _strings(query)
-    errors: list[str] = []
+    errors = _view_errors(query)
     shared_query, by_column = {}, {}
     for key, text in query.items():
         found = _COLUMN_KEY.match(key)
@@ -278,8 +272,7 @@ def comparison(query: Mapping) -> tuple[CompareLink, list[str]]:
         columns.append(column)
     seeds = whole(query, "seeds", 1, compare.MAX_SEEDS, compare.DEFAULT_SEEDS, errors)
     band = _choice(query, "band", tuple(compare.BANDS), "minmax", errors)
-    present = _flag(query, "present", errors)
-    return CompareLink(compare.Comparison(shared, columns, seeds), band, present), errors
+    return CompareLink(compare.Comparison(shared, columns, seeds), band), errors
 
 
 def compare_query(link: CompareLink) -> dict[str, str]:
@@ -293,8 +286,6 @@ def compare_query(link: CompareLink) -> dict[str, str]:
         query["seeds"] = str(c.seeds)
     if link.band != "minmax":
         query["band"] = link.band
-    if link.present:
-        query["present"] = "1"
     return query
 
 
@@ -312,7 +303,7 @@ class SweepLink:
 
 def sweep_link(query: Mapping) -> tuple[SweepLink, list[str]]:
     query = _strings(query)
-    errors: list[str] = []
+    errors = _view_errors(query)
     preset = _choice(query, "preset", tuple(sweep.PRESETS), sweep.DEFAULT_PRESET, errors)
     start = sweep.PRESETS[preset].spec()
     base, base_errors = decode_run({k: v for k, v in query.items() if k not in SWEEP_KEYS},

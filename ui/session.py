@@ -39,7 +39,12 @@ def news(written: dict | None) -> dict | None:
 
 def write_query(query: dict) -> dict:
     """Show ``query`` in the address bar (the page's settings, so a copied address
-    reproduces the view); returns it, for the page to remember as written."""
+    reproduces the view, the presenter view included); returns it, for the page to
+    remember as written."""
+    from ui import view
+
+    if view.presenting():
+        query = {**query, "present": "1"}
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
     return query

@@ -129,3 +129,54 @@ def note(text, x=0.01, y=0.98, **extra) -> dict:
     """A paper-anchored annotation."""
     return dict(text=text, xref="paper", yref="paper", x=x, y=y, showarrow=False,
                 xanchor="left") | extra
+
+
+PROJECTOR_FONT = 18  # px: the least a student at the back of a room can read at 1280 px
+PROJECTOR_TITLE = 22
+
+
+def _at_least(node, size):
+    """Every font size in a figure's JSON raised to at least ``size`` (in place)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict):
+                value["size"] = max(value.get("size") or 0, size)
+            _at_least(value, size)
+    elif isinstance(node, list):
+        for item in node:
+            _at_least(item, size)
+
+
+def _wrap(text: str, most: int) -> str:
+    """Break a one-line note into lines of at most ``most`` characters, at spaces."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > most:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
+
+def projected(fig: go.Figure, height: int | None = None, wrap: int = 38) -> go.Figure:
+    """``fig`` for a classroom projector: every text at least PROJECTOR_FONT px (titles
+    PROJECTOR_TITLE), long notes wrapped, margins grown to hold the larger ticks; a new
+    figure, ``fig`` itself is not changed."""
+    spec = fig.to_plotly_json()
+    layout = spec.setdefault("layout", {})
+    layout["font"] = {**layout.get("font", {}), "size": PROJECTOR_FONT}
+    _at_least(spec, PROJECTOR_FONT)
+    title = layout.get("title")
+    if isinstance(title, dict):
+        title["font"] = {**title.get("font", {}), "size": PROJECTOR_TITLE}
+    for note in layout.get("annotations", []):
+        text = note.get("text", "")
+        if len(text) > wrap and "<br>" not in text:
+            note["text"] = _wrap(text, wrap)
+    margin = layout.get("margin", {})
+    layout["margin"] = {**margin, "l": margin.get("l", 65) + 20, "b": margin.get("b", 40) + 15,
+                        "t": margin.get("t", 40) + 14}
+    if height:
+        layout["height"] = height
+    return go.Figure(spec, _validate=False)

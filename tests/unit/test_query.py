@@ -64,13 +64,13 @@ def test_a_bare_lesson_link_opens_the_lessons_network():
     assert codec.explore_query(link) == {"lesson": "too_small"}
 
 
-def test_an_explore_link_carries_lesson_settings_panels_and_presenter_view():
+def test_an_explore_link_carries_lesson_settings_and_panels():
     cfg = LESSONS["he_relu_30"].config.replace(lr=0.02)
-    link = ExploreLink(cfg, "he_relu_30", ("loss", "gradient flow"), True)
+    link = ExploreLink(cfg, "he_relu_30", ("loss", "gradient flow"))
     q = codec.explore_query(link)
-    assert q == {"lesson": "he_relu_30", "lr": "0.02", "panels": "loss,gradient flow",
-                 "present": "1"}
+    assert q == {"lesson": "he_relu_30", "lr": "0.02", "panels": "loss,gradient flow"}
     assert codec.explore(q) == (link, [])
+    assert codec.explore({**q, "present": "1"}) == (link, [])  # the view's, not the page's
 
 
 EXPLORE_BAD = [
@@ -115,6 +115,7 @@ def test_an_empty_compare_link_is_the_classroom_four():
 
 
 COMPARE_BAD = [
+    ({"present": "2"}, ["present", "0 or 1"]),
     ({"c1.init": "nope"}, ["column 1", "init", "'nope'"]),
     ({"cols": "9"}, ["cols", "2 to 6"]),
     ({"seeds": "0"}, ["seeds", "1 to 32"]),
@@ -150,6 +151,7 @@ def test_an_empty_sweep_link_is_the_default_preset():
 
 
 SWEEP_BAD = [
+    ({"present": "on"}, ["present", "0 or 1"]),
     ({"preset": "nope"}, ["preset", "'nope'"]),
     ({"x": "depth", "xv": "1, x"}, ["axis x", "depth", "'x'"]),
     ({"x": "dropout", "xv": "0.1"}, ["axis x", "dropout"]),
