@@ -1,4 +1,4 @@
-"""``python -m core``: train, gradcheck and inits from the command line.
+"""``python -m core``: train, gradcheck, inits and theory from the command line.
 
 Every value is read as text and checked by ``core.config``, so a bad one exits with
 status 2 and a message naming the setting and its allowed range, never a traceback.
@@ -43,19 +43,7 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     train = sub.add_parser("train", help="train one network and write its telemetry",
                            description="Train one network and write its telemetry.")
-    for name in TRAIN_FLAGS:
-        s = config.SETTINGS[name]
-        train.add_argument(_flag(name), metavar="V", help=f"{s.help} ({s.allowed()}; "
-                           f"default {s.default})")
-    train.add_argument("--init-param", action="append", default=[], metavar="KEY=VALUE",
-                       help="a parameter of --init, e.g. stddev=0.1 (repeatable)")
-    train.add_argument("--bias-init-param", action="append", default=[], metavar="KEY=VALUE",
-                       help="a parameter of --bias-init (repeatable)")
-    train.add_argument("--layer-init", action="append", default=[], metavar="L=NAME",
-                       help="a different initializer for layer L (1-based; repeatable)")
-    train.add_argument("--layer-init-param", action="append", default=[], metavar="L:KEY=VALUE",
-                       help="a parameter of layer L's initializer (repeatable)")
-    train.add_argument("--seed", metavar="V", help="sets data, init and train seeds at once")
+    _run_flags(train)
     train.add_argument("--out", metavar="FILE", help="FILE.json (full document) or FILE.csv "
                        "(tidy telemetry); without it a short summary is printed")
     check = sub.add_parser("gradcheck", help="backprop against finite differences",
@@ -69,7 +57,36 @@ def _parser():
     check.add_argument("--regression", action="store_true", help="regression targets (mse)")
     check.add_argument("--seed", default="0", metavar="V")
     sub.add_parser("inits", help="list every initializer with its parameters and formula")
+    theory_parser = sub.add_parser(
+        "theory", help="mean-field prediction of preact_std and backprop_std at init",
+        description="Predict, per layer, the preact_std and backprop_std that 'train --steps 0' "
+        "reports for the same flags (mean-field theory on the first batch), with the spread "
+        "measured over --band-seeds initialisations.")
+    _run_flags(theory_parser)
+    theory_parser.add_argument("--band-seeds", default="8", metavar="V",
+                               help="init seeds measured for the finite-width band (0 to 64; "
+                               "0: no band)")
+    theory_parser.add_argument("--out", metavar="FILE", help="FILE.json; without it a short "
+                               "table is printed")
     return parser
+
+
+def _run_flags(parser):
+    """A run's settings as flags (train's, and every command that builds the same network)."""
+    for name in TRAIN_FLAGS:
+        s = config.SETTINGS[name]
+        parser.add_argument(_flag(name), metavar="V", help=f"{s.help} ({s.allowed()}; "
+                            f"default {s.default})")
+    parser.add_argument("--init-param", action="append", default=[], metavar="KEY=VALUE",
+                        help="a parameter of --init, e.g. stddev=0.1 (repeatable)")
+    parser.add_argument("--bias-init-param", action="append", default=[], metavar="KEY=VALUE",
+                        help="a parameter of --bias-init (repeatable)")
+    parser.add_argument("--layer-init", action="append", default=[], metavar="L=NAME",
+                        help="a different initializer for layer L (1-based; repeatable)")
+    parser.add_argument("--layer-init-param", action="append", default=[],
+                        metavar="L:KEY=VALUE", help="a parameter of layer L's initializer "
+                        "(repeatable)")
+    parser.add_argument("--seed", metavar="V", help="sets data, init and train seeds at once")
 
 
 def _params(items, what):
@@ -221,10 +238,63 @@ def _inits(args):
     return 0
 
 
+def theory_document(cfg, band_seeds=8) -> dict:
+    """The prediction at initialisation of what ``train --steps 0`` reports per layer, and
+    the range measured over ``band_seeds`` init seeds (when not 0)."""
+    from core import theory
+
+    trainer = Trainer(cfg)
+    pred = theory.at_init(trainer)
+    band = theory.seed_band(cfg, band_seeds) if band_seeds else None
+    out_cfg = trainer.members[0].as_dict()
+    layers = []
+    for k, layer in enumerate(pred["layer"]):
+        entry = {"layer": int(layer)}
+        for field in ("preact_std", "backprop_std", "act_mean", "act_std"):
+            entry[field] = _finite(float(pred[field][k]))
+        if band is not None:
+            for field in theory.BAND_FIELDS:
+                for end in ("low", "median", "high"):
+                    entry[f"{field}_{end}"] = _finite(float(band[f"{field}_{end}"][k]))
+        layers.append(entry)
+    return {"config": out_cfg, "band_seeds": int(band_seeds), "layers": layers}
+
+
+def _theory(args):
+    cfg = train_config(args)
+    band_seeds = _bounded_int("band-seeds", args.band_seeds, 0, 64)
+    if args.out and not args.out.endswith(".json"):
+        raise ValueError(f"out: {args.out!r} must end in .json")
+    doc = theory_document(cfg, band_seeds)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(doc, f, allow_nan=False)
+        print(f"wrote {args.out}: {len(doc['layers'])} layers")
+        return 0
+
+    def cell(v):
+        return "-" if v is None else f"{v:.3e}"
+
+    head = f"{'layer':>5}  {'preact_std':>10}  {'backprop_std':>12}"
+    if band_seeds:
+        head += f"  {'preact range':>21}  {'backprop range':>21}"
+    print(f"mean-field prediction at initialisation ({cfg.depth} x {cfg.width} "
+          f"{cfg.activation}, init {cfg.init})")
+    print(head)
+    for e in doc["layers"]:
+        line = f"{e['layer']:>5}  {cell(e['preact_std']):>10}  {cell(e['backprop_std']):>12}"
+        if band_seeds:
+            line += (f"  {cell(e['preact_std_low'])}-{cell(e['preact_std_high'])}"
+                     f"  {cell(e['backprop_std_low'])}-{cell(e['backprop_std_high'])}")
+        print(line)
+    return 0
+
+
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"train": _train, "gradcheck": _gradcheck, "inits": _inits}[args.command](args)
+        return {"train": _train, "gradcheck": _gradcheck, "inits": _inits,
+                "theory": _theory}[args.command](args)
     except (UsageError, ValueError) as err:
         print(f"python -m core: error: {err}", file=sys.stderr)
         print("run 'python -m core --help' (or 'python -m core COMMAND --help') for usage",

@@ -34,9 +34,11 @@ def _softmax_ce(z, y):
     return loss, grad / y.shape[0], p[..., 1] if z.shape[-1] == 2 else p
 
 
+# MSE is mean(err²), as Keras and PyTorch report it (not ½·mean(err²)): its gradient is
+# 2·err/B.
 def _mse_regression(z, y):
     err = z[..., 0] - y
-    return 0.5 * np.mean(err * err, axis=-1), (err / y.shape[0])[..., None], z[..., 0]
+    return np.mean(err * err, axis=-1), (2.0 * err / y.shape[0])[..., None], z[..., 0]
 
 
 def _mse_classification(z, y):
@@ -44,8 +46,8 @@ def _mse_classification(z, y):
     t = 2.0 * y - 1
     out = np.tanh(z[..., 0])
     err = out - t
-    grad = err * (1 - out * out) / y.shape[0]
-    return 0.5 * np.mean(err * err, axis=-1), grad[..., None], (out + 1) / 2
+    grad = 2.0 * err * (1 - out * out) / y.shape[0]
+    return np.mean(err * err, axis=-1), grad[..., None], (out + 1) / 2
 
 
 @dataclass(frozen=True)

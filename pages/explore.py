@@ -113,10 +113,12 @@ if "theory" in panels:
         depth = presenter.run.trainer.depth
         layer = widgets.layer_picker("weights of layer", depth + 1, PREFIX + "weight_layer")
         live_chart.place(board, "weights", presenter.weights_frame(layer))
-    st.caption("The variance argument (lines) predicts each layer's scale from the weights' "
-               "variance alone; dots are what the network really did at step 0. They agree "
-               "for zero-mean random weights and part ways where its assumptions fail "
-               "(constant weights, identical units).")
+    st.caption("The mean-field argument (lines: Poole et al. 2016, each input of the first "
+               "batch carried through exact Gaussian expectations) predicts each layer's "
+               "scale from the weights' variance; dots are what this network did at step 0; "
+               "the shaded band is the range over 8 init seeds, how far one network of this "
+               "width may sit from the line. They part ways where the argument's assumptions "
+               "fail (constant weights, identical units).")
 
 with st.expander("Export and share"):
     c1, c2 = st.columns(2)

@@ -27,6 +27,7 @@ PANELS = query.EXPLORE_PANELS
 # up about 3.3 refreshes a second, 4.2 this way (bench/explore_refresh.py reports each
 # chart's own frame rate).
 SLOW = 4
+BAND_SEEDS = 8  # init seeds behind the theory panel's finite-width band
 FLOW_FIELDS = {"grad_norm": "weight gradient", "backprop_std": "back-propagated error",
                "update_ratio": "update / weight"}
 
@@ -194,20 +195,18 @@ class ExplorePresenter(LivePresenter):
     # ------------------------------------------------------------ drawn once per run
 
     def theory_frame(self) -> str | None:
-        """Theory beside measurement at step 0: drawn once per run (it depends on step 0
-        alone), outside the live part, so it costs nothing while training plays."""
+        """Theory beside measurement at step 0, with the range over a few init seeds:
+        drawn once per run (it depends on step 0 alone), outside the live part, so it
+        costs nothing while training plays."""
         run = self.run
         trainer = run.trainer
-        layer_frame, _ = trainer.frames()
-        step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
-        step0 = step0.sort_values("layer")
 
         def build():
-            top_sq = float(step0["backprop_std"].iloc[-1]) ** 2
-            predicted = theory.predict([W[0] for W in run.initial_Ws],
-                                       [b[0] for b in run.initial_bs], trainer.data.X_train,
-                                       trainer.act, top_grad_sq=top_sq)
-            return distributions.theory_figure(predicted, step0, trainer.depth)
+            layer_frame, _ = trainer.frames()
+            step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
+            return distributions.theory_figure(
+                theory.at_init(trainer), step0.sort_values("layer"), trainer.depth,
+                band=theory.seed_band(run.config, BAND_SEEDS))
 
         return self.board.frame("theory", build, inputs=(id(run), run.generation))
 

@@ -68,8 +68,13 @@ def saturation_figure(latest, depth, height=280):
         yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=style.layer_axis(labels)))
 
 
-def theory_figure(predicted, measured, depth, height=320):
-    """Predicted (lines) against measured at step 0 (markers), per layer, log scale."""
+def theory_figure(predicted, measured, depth, height=320, band=None):
+    """Predicted (lines) against measured at step 0 (markers), per layer, log scale.
+
+    ``band`` (optional, theory.seed_band's result): per layer ``{field}_low`` and
+    ``{field}_high`` of what networks of this shape measured over several init seeds, drawn
+    as a shaded band behind each quantity: how far a single finite-width network may sit
+    from the mean-field line."""
     labels = [style.layer_name(k, depth) for k in predicted["layer"]]
     traces, zero = [], []
     for field, name, short, dash, symbol in (
@@ -78,6 +83,20 @@ def theory_figure(predicted, measured, depth, height=320):
         measured_values = np.asarray(measured[field], float)
         if np.any(measured_values == 0):
             zero.append(short)
+        if band is not None:
+            lo = np.asarray(band[f"{field}_low"], float)
+            hi = np.asarray(band[f"{field}_high"], float)
+            seeds = band.get("seeds", "several")
+            traces += [
+                dict(type="scatter", x=labels, y=np.where(hi > 0, hi, np.nan), mode="lines",
+                     line=dict(width=0, color=style.THEORY), showlegend=False,
+                     hoverinfo="skip", legendgroup=f"band {field}"),
+                dict(type="scatter", x=labels, y=np.where(lo > 0, lo, np.nan), mode="lines",
+                     line=dict(width=0, color=style.THEORY), fill="tonexty",
+                     fillcolor="rgba(204, 121, 167, 0.18)", legendgroup=f"band {field}",
+                     name=f"{name}: range over {seeds} seeds",
+                     hovertemplate="%{x}: seeds measured down to %{y:.3g}<extra></extra>"),
+            ]
         traces += [
             dict(type="scatter", x=labels, y=predicted[field], mode="lines",
                  line=dict(color=style.THEORY, dash=dash, width=2.2), name=f"{name}: theory"),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core import compare, config, sweep
+from core import config, sweep
 from core.compare import Comparison
 from core.config import validate
 from core.lessons import BY_KEY as LESSONS

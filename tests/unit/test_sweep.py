@@ -109,9 +109,9 @@ def test_plan_stacks_cells_of_one_shape_and_respects_the_cap():
 def test_baseline_is_the_constant_guess_loss():
     data = datasets.make("circle", 200, 0.1, 0.3, 0)
     assert sweep.baseline_loss(data, "bce") == pytest.approx(math.log(2))
-    assert sweep.baseline_loss(data, "mse") == pytest.approx(0.5)
+    assert sweep.baseline_loss(data, "mse") == pytest.approx(1.0)  # mean((0 - ±1)²)
     plane = datasets.make("plane", 200, 0.1, 0.3, 0)
-    assert sweep.baseline_loss(plane, "mse") == pytest.approx(0.5 * np.var(plane.y_train))
+    assert sweep.baseline_loss(plane, "mse") == pytest.approx(np.var(plane.y_train))
     assert sweep.baseline_for(BASE) == pytest.approx(math.log(2))
 
 

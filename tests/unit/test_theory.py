@@ -15,53 +15,86 @@ def weights(sizes, init, seed=0):
 
 
 def test_first_layer_formula_exact():
-    """q_1 = fan_in·mean(W²)·mean(x²) + mean(b²), for any activation."""
+    """Layer 1's std over (batch, units), centred as the telemetry centres it, expected over
+    the weights: var(b) + s·(mean|x|² − |x̄|²/fan_out), for any activation."""
     rng = np.random.default_rng(0)
     Ws = weights([3, 7, 5, 1], "he_uniform")
     bs = [rng.normal(0, 0.3, W.shape[1]) for W in Ws]
-    X = rng.normal(0, 2, (40, 3))
+    X = rng.normal(0, 2, (40, 3)) + 0.5
     for name in ("tanh", "relu", "linear"):
         pred = theory.predict(Ws, bs, X, activations.get(name))
-        q1 = 3 * np.mean(Ws[0] ** 2) * np.mean(X**2) + np.mean(bs[0] ** 2)
+        s = np.mean(Ws[0] ** 2)
+        xbar = X.mean(axis=0)
+        q1 = np.var(bs[0]) + s * (np.mean(np.sum(X**2, 1)) - xbar @ xbar / 7)
         assert pred["preact_std"][0] == pytest.approx(math.sqrt(q1), rel=1e-14)
         assert pred["layer"].tolist() == [1, 2, 3]
 
 
+def test_first_layer_is_the_mean_over_weight_draws():
+    """The same formula is what the measured std² averages to over many weight draws: the
+    test that the centring term is right (without it, 7 units and a mean input of 2.5
+    would be 13 % off; the mean of 4000 draws is good to about 0.5 %)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 1, (30, 3)) + 2.5
+    b = rng.normal(0.2, 0.3, 7)
+    relu = activations.get("relu")
+    draws = rng.normal(0, 0.4, (4000, 3, 7))
+    values = (X @ draws + b).var(axis=(1, 2))
+    # The prediction is linear in s = mean(W²): at the draws' mean s it is their mean.
+    W = draws[0] * math.sqrt(np.mean(draws**2) / np.mean(draws[0] ** 2))
+    pred = theory.predict([W, np.ones((7, 1))], [b, np.zeros(1)], X, relu)["preact_std"][0]
+    assert np.mean(values) == pytest.approx(pred**2, rel=0.02)
+    naive = np.mean([np.mean(np.sum(X**2, 1)) * 0.16 + np.var(b)])
+    assert abs(np.mean(values) / naive - 1) > 0.1  # the centring matters here
+
+
 def test_linear_recurrence_exact():
-    """For f(z) = z the Gauss-Hermite expectations are exact: q_{l+1} = fan_in·s·q_l + vb."""
+    """For f(z) = z with zero-mean inputs and biases every batch mean stays 0, so each
+    q_{l+1} = fan_in·s·q_l + var(b) exactly; the backward recurrence too, seeded with one
+    mean square (the older top_grad_sq form) and no cross-input term."""
     rng = np.random.default_rng(1)
     sizes = [2, 6, 6, 4, 1]
     Ws = weights(sizes, "glorot_normal")
-    bs = [rng.normal(0, 0.1, W.shape[1]) for W in Ws]
+    bs = [np.zeros(W.shape[1]) for W in Ws]
     X = rng.normal(size=(30, 2))
-    pred = theory.predict(Ws, bs, X, activations.get("linear"), top_grad_sq=0.25)
-    q = np.mean(X**2)
-    for l, (W, b) in enumerate(zip(Ws, bs, strict=True)):
-        q = W.shape[0] * np.mean(W**2) * q + np.mean(b**2)
+    X -= X.mean(axis=0)
+    pred = theory.predict(Ws, bs, X, activations.get("linear"), top_grad_sq=0.25,
+                          pairs=10**6)
+    q = np.mean(np.sum(X**2, 1))
+    for l, W in enumerate(Ws):
+        q = np.mean(W**2) * q
         assert pred["preact_std"][l] == pytest.approx(math.sqrt(q), rel=1e-12)
         if l < len(Ws) - 1:
             assert pred["act_std"][l] == pytest.approx(math.sqrt(q), rel=1e-12)
+        q *= W.shape[1]
     assert np.isnan(pred["act_std"][-1])
     back = 0.25
+    assert pred["backprop_std"][-1] == pytest.approx(0.5, rel=1e-15)
     for l in range(len(Ws) - 2, -1, -1):
+        n = Ws[l].shape[1]
         back = Ws[l + 1].shape[1] * np.mean(Ws[l + 1] ** 2) * back
-        assert pred["backprop_std"][l] == pytest.approx(math.sqrt(back), rel=1e-12)
+        # the centring of a backward layer with no cross-input term: (1/(B·n)) of it
+        assert pred["backprop_std"][l] == pytest.approx(math.sqrt(back * (1 - 1 / (30 * n))),
+                                                        rel=1e-12)
 
 
 def test_linear_orthogonal_prediction_matches_measurement_exactly():
-    """Orthogonal layers preserve each sample's norm, so in a deep linear net the measured
-    mean square of z_l equals the prediction (2·E[x²]/n at every hidden layer) to rounding."""
+    """Orthogonal layers preserve each sample's norm, so in a deep linear net with
+    zero-mean inputs the measured variance of z_l equals the prediction (2·E|x|²/n at
+    every hidden layer) to rounding, every pair of inputs taken."""
     n, depth = 32, 12
     sizes = [2] + [n] * depth + [1]
     Ws = weights(sizes, "orthogonal", seed=3)
     bs = [np.zeros(W.shape[1]) for W in Ws]
     X = np.random.default_rng(4).uniform(-2, 2, (100, 2))
-    pred = theory.predict(Ws, bs, X, activations.get("linear"))
+    X -= X.mean(axis=0)
+    pred = theory.predict(Ws, bs, X, activations.get("linear"), pairs=10**6)
     h = X
     for l in range(depth):
         h = h @ Ws[l]
-        assert pred["preact_std"][l] == pytest.approx(math.sqrt(np.mean(h * h)), rel=1e-10)
-    assert pred["preact_std"][0] == pytest.approx(math.sqrt(2 * np.mean(X * X) / n), rel=1e-12)
+        assert pred["preact_std"][l] == pytest.approx(h.std(), rel=1e-10)
+    assert pred["preact_std"][0] == pytest.approx(
+        math.sqrt(np.mean(np.sum(X * X, 1)) / n), rel=1e-12)
 
 
 def test_tanh_prediction_close_at_large_width():

@@ -218,6 +218,28 @@ def test_theory_figure_pairs_prediction_lines_with_measured_markers(he_run):
     assert fig.layout.yaxis.type == "log"
 
 
+def test_theory_figure_draws_the_seed_band_behind_each_quantity(he_run):
+    snap = he_run.snapshot()
+    predicted = theory.predict(snap["weights"], snap["biases"], he_run.data.X_train,
+                               he_run.act, top_grad_sq=1e-4)
+    layers, _ = he_run.frames()
+    step0 = layers[layers.step == 0]
+    band = theory.seed_band(he_run.config, seeds=3)
+    fig = distributions.theory_figure(predicted, step0, depth=3, band=band)
+    fills = [t for t in fig.data if t.fill == "tonexty"]
+    assert len(fills) == 2 and len(fig.data) == 8
+    for fill, field in zip(fills, ("preact_std", "backprop_std"), strict=True):
+        upper = fig.data[list(fig.data).index(fill) - 1]  # the band's top edge, drawn first
+        np.testing.assert_allclose(upper.y, band[f"{field}_high"])
+        np.testing.assert_allclose(fill.y, band[f"{field}_low"])
+        assert "3 seeds" in fill.name
+        assert np.all(np.asarray(fill.y) <= np.asarray(upper.y))
+    # The member itself (init seed 0) is one of the seeds: its markers lie inside the band.
+    pre = np.asarray(step0.sort_values("layer")["preact_std"])
+    assert np.all(pre >= band["preact_std_low"] - 1e-15)
+    assert np.all(pre <= band["preact_std_high"] + 1e-15)
+
+
 def test_theory_figure_says_when_a_measurement_is_exactly_zero(zeros_run, he_run):
     for run, says in ((zeros_run, True), (he_run, False)):
         snap = run.snapshot()
