@@ -2,14 +2,17 @@ import os
 
 import pytest
 
-from tests.e2e.helpers import chromium_path
+from tests.e2e.helpers import chromium_path, nginx_path
 
 
 def pytest_report_header(config):
-    path = chromium_path()
-    found = "found" if os.access(path, os.X_OK) else "NOT FOUND: browser tests will skip"
     required = " (E2E_REQUIRED=1)" if os.environ.get("E2E_REQUIRED") == "1" else ""
-    return f"chromium: {path} [{found}]{required}"
+    lines = []
+    for name, path, tests in (("chromium", chromium_path(), "browser tests"),
+                              ("nginx", nginx_path(), "nginx replica tests")):
+        found = "found" if os.access(path, os.X_OK) else f"NOT FOUND: {tests} will skip"
+        lines.append(f"{name}: {path} [{found}]{required}")
+    return lines
 
 
 @pytest.hookimpl(wrapper=True)

@@ -471,29 +471,104 @@ def nginx_blocks(text: str, kind: str) -> dict[str, str]:
 
 
 def directives(body: str) -> list[list[str]]:
-    return [shlex.split(d) for d in body.split(";") if d.strip()]
+    """The directives of a block's body, each as its words; a quoted ';' stays in its word."""
+    lexer = shlex.shlex(body, posix=True, punctuation_chars=";")
+    lexer.whitespace_split = True
+    out, words = [], []
+    for token in lexer:
+        if token == ";":
+            out.append(words)
+            words = []
+        else:
+            words.append(token)
+    assert not [w for w in words if w.strip()], f"a directive without its ';': {words}"
+    return out
 
 
-def test_nginx_proxies_with_sticky_sessions_and_websockets():
+def cookie_maps(text: str) -> tuple[str, dict[str, dict[str, str]]]:
+    """The stickiness cookie's name, and each `map $cookie_<name> $var` as {$var: entries}."""
+    maps = {}
+    for head, body in nginx_blocks(text, "map").items():
+        source, target = head.split()
+        maps.setdefault(source, {})[target] = {d[0]: d[1] for d in directives(body)}
+    (source,) = maps
+    assert source.startswith("$cookie_"), source
+    return source.removeprefix("$cookie_"), maps[source]
+
+
+def test_nginx_pins_each_browser_by_a_cookie_of_its_own():
+    # A class behind a school's NAT shares one address: stickiness by address (ip_hash)
+    # would put every student on one replica (tests/deploy/test_nginx_replicas.py runs it).
     text = nginx_conf()
-    upstreams = nginx_blocks(text, "upstream")
-    assert len(upstreams) == 1
-    (name, body), = upstreams.items()
+    assert "ip_hash" not in text
+    (body,) = nginx_blocks(text, "upstream").values()
     dirs = directives(body)
-    assert ["ip_hash"] in dirs, "sticky sessions: ip_hash"
-    servers = [d[1] for d in dirs if d[0] == "server"]
+    (hashed,) = [d for d in dirs if d[0] == "hash"]
+    assert len(hashed) == 3 and hashed[2] == "consistent", hashed
+    key = hashed[1]
+    servers = [d for d in dirs if d[0] == "server"]
     assert len(servers) >= 2
+    assert all(any(w.startswith("max_fails=") for w in d) for d in servers), servers
+
+    # The key is the browser's cookie, or on its first request (no cookie) this request's
+    # id, which the first response then sets as the cookie: so the key never changes.
+    name, maps = cookie_maps(text)
+    assert maps[key] == {"": "$request_id", "default": f"$cookie_{name}"}
+    (set_cookie,) = set(maps) - {key}
+    assert maps[set_cookie]["default"] == "", "the cookie is set only when the browser has none"
+    value, *attributes = [a.strip() for a in maps[set_cookie][""].split(";")]
+    assert value == f"{name}=$request_id"
+    attrs = dict(a.partition("=")[::2] for a in attributes)
+    assert attrs.keys() == {"Path", "Max-Age", "HttpOnly", "SameSite"}, attrs
+    assert attrs["Path"] == "/" and attrs["SameSite"] == "Lax"
+    assert 4 * 3600 <= int(attrs["Max-Age"]) <= 24 * 3600, "about a lesson-day"
+
+    # Set on every response (whatever its status) of the server; a location with an
+    # add_header of its own would not inherit it.
+    assert ["add_header", "Set-Cookie", set_cookie, "always"] in directives(server_level(text))
+    assert not any(d[0] == "add_header" for body in nginx_blocks(text, "location").values()
+                   for d in directives(body))
+
+
+def server_level(text: str) -> str:
+    """The server block's own directives, its locations left out."""
+    start = re.search(r"\bserver\s*\{", text).end()
+    depth, end = 1, start
+    while depth:
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        end += 1
+    return re.sub(r"\blocation\s+[^{]+\{[^{}]*\}", "", text[start:end - 1])
+
+
+def proxy_headers(text: str, location: str) -> dict[str, str]:
+    """The headers nginx passes from a location: a location with any proxy_set_header of its
+    own passes only those, and none of the server level's."""
+    own = [d for d in directives(nginx_blocks(text, "location")[location])
+           if d[0] == "proxy_set_header"]
+    found = own or [d for d in directives(server_level(text)) if d[0] == "proxy_set_header"]
+    return {d[1]: d[2] for d in found}
+
+
+def test_nginx_proxies_websockets_for_a_day():
+    text = nginx_conf()
+    (name,) = nginx_blocks(text, "upstream")
     locations = nginx_blocks(text, "location")
     for path in ("/", "/_stcore/stream"):
         assert path in locations, f"no location {path}"
         found = directives(locations[path])
         assert ["proxy_pass", f"http://{name}"] in found
         assert ["proxy_http_version", "1.1"] in found
-        assert ["proxy_set_header", "Upgrade", "$http_upgrade"] in found
-        assert ["proxy_set_header", "Connection", "upgrade"] in found
+        headers = proxy_headers(text, path)
+        assert headers["Upgrade"] == "$http_upgrade" and headers["Connection"] == "upgrade"
+        # Streamlit refuses a websocket whose Origin is not the Host it sees (port and all).
+        assert headers["Host"] == "$http_host", f"{path}: pass the client's Host on"
         timeout = [d[1] for d in found if d[0] == "proxy_read_timeout"]
         assert timeout and int(timeout[0]) >= 3600, f"{path}: websocket read timeout"
-    assert re.search(r"proxy_set_header\s+Host\s+\$host\s*;", text), "pass the Host on"
+    stream = directives(locations["/_stcore/stream"])
+    assert ["proxy_buffering", "off"] in stream
+    assert int([d[1] for d in stream if d[0] == "proxy_send_timeout"][0]) >= 3600
+    assert ["client_max_body_size", "1m"] in directives(server_level(text))
+    assert ["return", "200", "ok\\n"] in directives(locations["= /nginx-health"])
 
 
 def test_compose_runs_healthy_limited_replicas_behind_the_proxy():

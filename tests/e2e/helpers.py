@@ -42,6 +42,11 @@ def chromium_path() -> str:
     return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def nginx_path() -> str:
+    """Debian's nginx (tests/deploy/test_nginx_replicas.py); /usr/sbin is not on every PATH."""
+    return os.environ.get("NGINX_PATH", "/usr/sbin/nginx")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
