@@ -2,14 +2,22 @@
 
 import streamlit as st
 
+from ui import nav, view
 from viz.network import ramp_icon
 
-st.set_page_config(page_title="Why random init?", page_icon=ramp_icon(), layout="wide")
+# The presenter view folds the sidebar away (ui/view.py): decided here, before any page runs.
+st.set_page_config(page_title="Why random init?", page_icon=ramp_icon(), layout="wide",
+                   initial_sidebar_state="collapsed" if view.presenting() else "expanded")
 
-pages = [
-    st.Page("pages/explore.py", title="Explore", icon=":material/biotech:", default=True),
-    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/view_column:"),
-    st.Page("pages/sweep.py", title="Sweep", icon=":material/grid_on:"),
-]
-st.navigation(pages).run()
+pages = {
+    "explore": st.Page("pages/explore.py", title="Explore", icon=":material/biotech:",
+                       default=True),
+    "lessons": st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+    "compare": st.Page("pages/compare.py", title="Compare", icon=":material/view_column:"),
+    "sweep": st.Page("pages/sweep.py", title="Sweep", icon=":material/grid_on:"),
+}
+view.mount()  # above every page: the view's look, its keys, the tab's id (ui/view.py)
+view.shortcuts({})  # a page that has runs to drive registers its keys
+page = st.navigation(list(pages.values()), position="hidden")
+nav.links(pages)  # links that carry each page's own address (ui/nav.py says why)
+page.run()

@@ -150,6 +150,7 @@ class Lesson:
     check: Callable = field(repr=False)
     min_depth: int = 1  # hidden layers the claim is about: fewer, and there is nothing to see
     min_width: int = 1  # units per layer (symmetry needs two units to be copies of each other)
+    watch: tuple[str, ...] = ()  # the charts to watch (Explore's chart keys)
 
 
 LESSONS = [

@@ -245,7 +245,8 @@ def at_init(trainer, member=0):
     trainer, member, X, masks, dlogits = first_batch(trainer, member)
     Ws = [W[member] for W in trainer.Ws]
     bs = [b[member] for b in trainer.bs]
-    return predict(Ws, bs, X, trainer.act, dlogits=dlogits, masks=masks)
+    with np.errstate(all="ignore"):  # weights so large that the scales overflow: inf, shown
+        return predict(Ws, bs, X, trainer.act, dlogits=dlogits, masks=masks)
 
 
 BAND_FIELDS = ("preact_std", "backprop_std")

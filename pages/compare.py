@@ -4,15 +4,19 @@ import streamlit as st
 
 from core import compare as comparing
 from serving.limits import LIMITS
-from ui import compare, live, live_chart, widgets
+from ui import compare, live, live_chart, view, widgets
 from ui.compare import PREFIX
 from viz.compare import colour
 
 live_chart.preload()
 presenter, visit = compare.enter()
 board = presenter.board
+present = view.presenting()
+reset_help = "the identical runs again: same data, first weights, batches"
 
 with st.sidebar:
+    if not present:
+        view.toggle()
     st.subheader("Shared by every column")
     shared_raw = widgets.run_settings(PREFIX, full=False, init=False)
     seeds = st.number_input(
@@ -25,18 +29,28 @@ with st.sidebar:
     speed = st.slider("steps per refresh", 1, LIMITS.max_steps_per_tick, key=PREFIX + "speed",
                       help="training steps between two refreshes (five a second)")
 
-widgets.header("Compare: initializers side by side",
-               "Every column trains on **the same data, in the same batch order, from the "
-               "same seeds**; only what you choose per column differs. Press **Play** and "
-               "watch which ones learn.", visit.link_errors)
+if present:
+    view.header("Compare", presenter, "cmpbtn_", reset_help)
+    for message in visit.link_errors:
+        st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
+else:
+    widgets.header("Compare: initializers side by side",
+                   "Every column trains on **the same data, in the same batch order, from the "
+                   "same seeds**; only what you choose per column differs. Press **Play** "
+                   "and watch which ones learn.", visit.link_errors)
+    widgets.transport(presenter, "cmpbtn_", reset_help)
+view.shortcuts(compare.shortcuts(presenter))
+# The run and its charts come first on the screen, the columns' settings under them; the
+# settings are read first, so the run on screen is the one they describe.
+running = st.container()
 
+st.subheader("The columns")
 n = st.columns([1, 4])[0].number_input(
     "configurations", comparing.MIN_COLUMNS, comparing.MAX_COLUMNS, key=PREFIX + "ncols",
     help="columns side by side, 2 to 6")
 shared, problem = compare.shared_settings(visit, shared_raw)
 if problem:
     st.error(f"Shared setting not applied: {problem}", icon=":material/error:")
-
 columns = []
 for i, place in enumerate(st.columns(n)):
     with place, st.container(border=True):
@@ -46,40 +60,39 @@ for i, place in enumerate(st.columns(n)):
         if problem:
             st.error(f"Column {i + 1} not applied: {problem}", icon=":material/error:")
         columns.append(column)
-
 problem = compare.start(presenter, shared, columns, int(seeds))
-if problem:
-    st.error(f"Not started: {problem}", icon=":material/block:")
-
-widgets.transport(presenter, "cmpbtn_",
-                  reset_help="the identical runs again: same data, first weights, batches")
 
 
 def show():
     presenter.show(speed, compare.Options(
         quantity=st.session_state.get(PREFIX + "quantity") or "train_loss",
-        log_y=st.session_state.get(PREFIX + "log", False), band=band))
+        log_y=st.session_state.get(PREFIX + "log", False), band=band, present=present))
 
 
 def live_part(refresh):
-    live.status(presenter, refresh.parts)
-
     def place(key):
         live_chart.place(board, key, refresh.charts.get(key))
 
+    live.status(presenter, refresh.parts, "head")
     left, right = st.columns([3, 2])
     with left:
-        st.session_state.setdefault(PREFIX + "quantity", "train_loss")
-        st.segmented_control("loss", list(compare.QUANTITIES), key=PREFIX + "quantity",
-                             format_func=lambda f: f.replace("_", " "))
-        st.toggle("log scale", key=PREFIX + "log")
+        if not present:
+            st.session_state.setdefault(PREFIX + "quantity", "train_loss")
+            controls = st.columns(2, vertical_alignment="center")
+            controls[0].segmented_control("loss", list(compare.QUANTITIES),
+                                          key=PREFIX + "quantity", label_visibility="collapsed",
+                                          format_func=lambda f: f.replace("_", " "))
+            controls[1].toggle("log scale", key=PREFIX + "log")
         place("cmpfig_loss")
-        st.caption("A flat line at 0.693 (ln 2) is a network that guesses 50/50 on every "
-                   "point: it has learnt nothing.")
+        if not present:
+            st.caption("A flat line at 0.693 (ln 2) is a network that guesses 50/50 on every "
+                       "point: it has learnt nothing.")
     with right:
         place("cmpfig_box")
-        st.caption("Each dot is one seed. A tall box means the result depends on luck; "
-                   "diverged seeds are left out (see the status above).")
+        if not present:
+            st.caption("Each dot is one seed. A tall box means the result depends on luck; "
+                       "diverged seeds are left out (see the status below).")
+    live.status(presenter, refresh.parts, "notes")
     place("cmpfig_grads")
     st.caption("Per layer, the weight gradient's size. Zeros give exactly 0 in every hidden "
                "layer: nothing reaches the hidden weights, so they never move.")
@@ -90,7 +103,10 @@ def live_part(refresh):
 
 
 show()
-live.mount(presenter, live_part, show)
+with running:
+    if problem:
+        st.error(f"Not started: {problem}", icon=":material/block:")
+    live.mount(presenter, live_part, show)
 
 with st.expander("Export and share"):
     c1, c2 = st.columns(2)

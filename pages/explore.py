@@ -3,14 +3,18 @@
 import streamlit as st
 
 from serving.limits import LIMITS
-from ui import explore, live, live_chart, widgets
+from ui import explore, live, live_chart, view, widgets
 from ui.explore import FLOW_FIELDS, PANELS, PREFIX
 
 live_chart.preload()
 presenter, link_errors = explore.enter()
 board = presenter.board
+present = view.presenting()
+lesson = presenter.lesson
 
 with st.sidebar:
+    if not present:
+        view.toggle()
     raw = widgets.run_settings(PREFIX)
     panels = st.multiselect("Panels", PANELS, key=PREFIX + "panels",
                             help="hide panels you don't need: hidden ones cost nothing")
@@ -27,32 +31,78 @@ def show():
     presenter.show(panels, speed, explore.Options(
         log_y=st.session_state.get(PREFIX + "loss_log", False),
         field=st.session_state.get(PREFIX + "flow_field") or "grad_norm",
-        similarity_layer=st.session_state.get(PREFIX + "sim_layer", 1)))
+        similarity_layer=st.session_state.get(PREFIX + "sim_layer", 1), present=present))
 
 
 show()
-
-widgets.header("Explore: watch a network train from its first weights", None, link_errors)
+view.shortcuts(explore.shortcuts(presenter))
+reset_help = "the identical run again: same data, first weights and batches"
+if present:
+    view.header(lesson.title if lesson else "Explore", presenter, "expbtn_", reset_help)
+else:
+    widgets.header("Explore: watch a network train from its first weights", None, [])
+for message in link_errors:
+    st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
 if problem:
     st.error(f"Setting not applied: {problem}")
-if presenter.lesson:
-    lesson = presenter.lesson
+if lesson and not present:
     st.info(f"**Lesson: {lesson.title}.** {lesson.text}\n\n**Look for:** {lesson.look_for}")
-
-widgets.transport(presenter, "expbtn_",
-                  reset_help="the identical run again: same data, first weights and batches")
+if not present:
+    widgets.transport(presenter, "expbtn_", reset_help)
 
 
 def live_part(refresh):
-    live.status(presenter, refresh.parts)
-
     def place(key):
         live_chart.place(board, key, refresh.charts.get(key))
 
     def chart(key):
         return lambda: place(key)
 
+    live.status(presenter, refresh.parts, "head")
+    if present:
+        key_charts(place)
+        live.status(presenter, refresh.parts, "notes")
+        if lesson:
+            with st.expander(f"Lesson: {lesson.title}", expanded=False):
+                st.markdown(f"{lesson.text}\n\n**Look for:** {lesson.look_for}")
+    else:
+        live.status(presenter, refresh.parts, "notes")
+        key_charts_with_controls(place)
     depth = presenter.run.trainer.depth
+    if "boundary" in panels and present:
+        widgets.row([1, 1], chart("boundary"), lambda: None,
+                    "What the network predicts everywhere; filled dots train, rings test.")
+    if "gradient flow" in panels:
+        widgets.row([1, 1], chart("flow_lines"), chart("flow_heat"),
+                    "Healthy initialisation keeps all layers within an order of magnitude or "
+                    "two; vanishing shows as lines fanning out downwards for the layers "
+                    "nearest the input.")
+    if "distributions" in panels and depth:
+        widgets.row([2, 1], chart("histograms"), chart("saturation"),
+                    "Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
+                    "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
+                    "with zero slope on every example are dead.")
+    if "symmetry" in panels and depth:
+        def similarity():
+            widgets.layer_picker("layer", depth, PREFIX + "sim_layer")
+            place("similarity")
+
+        widgets.row([3, 2], chart("symmetry"), similarity,
+                    "Random initialisation gives every unit its own weights: as many distinct "
+                    "units as the width. Zeros or a constant give 1, and gradient descent can "
+                    "never separate them.")
+
+
+def key_charts(place):
+    """The presenter view's first screen: units, gradient bars and loss side by side."""
+    shown = [key for key, panel in (("network", "network"), ("flow_bars", "gradient flow"),
+                                    ("loss", "loss")) if panel in panels]
+    for column, key in zip(st.columns([5, 4, 4][:len(shown)] or [1]), shown, strict=False):
+        with column:
+            place(key)
+
+
+def key_charts_with_controls(place):
     if "network" in panels or "boundary" in panels:
         left, right = st.columns([3, 2])
         if "network" in panels:
@@ -76,31 +126,13 @@ def live_part(refresh):
                            "it has learnt nothing.")
         if "gradient flow" in panels:
             with right:
-                st.segmented_control("quantity", list(FLOW_FIELDS), default="grad_norm",
-                                     key=PREFIX + "flow_field", format_func=FLOW_FIELDS.get)
+                st.session_state.setdefault(PREFIX + "flow_field", "grad_norm")
+                st.segmented_control("quantity", list(FLOW_FIELDS), key=PREFIX + "flow_field",
+                                     format_func=FLOW_FIELDS.get)
                 place("flow_bars")
                 st.caption("Each layer's gradient now, on a log scale. Bars below the lower "
                            "dotted line (100x under the output layer's) are vanishing; above "
                            "the upper one, exploding.")
-    if "gradient flow" in panels:
-        widgets.row([1, 1], chart("flow_lines"), chart("flow_heat"),
-                    "Healthy initialisation keeps all layers within an order of magnitude or "
-                    "two; vanishing shows as lines fanning out downwards for the layers "
-                    "nearest the input.")
-    if "distributions" in panels and depth:
-        widgets.row([2, 1], chart("histograms"), chart("saturation"),
-                    "Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
-                    "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
-                    "with zero slope on every example are dead.")
-    if "symmetry" in panels and depth:
-        def similarity():
-            widgets.layer_picker("layer", depth, PREFIX + "sim_layer")
-            place("similarity")
-
-        widgets.row([3, 2], chart("symmetry"), similarity,
-                    "Random initialisation gives every unit its own weights: as many distinct "
-                    "units as the width. Zeros or a constant give 1, and gradient descent can "
-                    "never separate them.")
 
 
 live.mount(presenter, live_part, show)

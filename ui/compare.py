@@ -13,9 +13,9 @@ from core import budget, compare, config
 from core.compare import Comparison, Lockstep
 from core.config import RunConfig
 from serving.limits import CAPS
-from ui import query, session, widgets
+from ui import query, session, view, widgets
 from ui.explore import busy_message
-from ui.presenter import Chart, LivePresenter
+from ui.presenter import Chart, LivePresenter, for_the_room
 from viz import compare as figures
 
 PREFIX = "cmp_"
@@ -23,6 +23,7 @@ PREFIX = "cmp_"
 # take turns, one refresh in SLOW each.
 SLOW = 3
 QUANTITIES = ("train_loss", "test_loss")
+KEY_HEIGHT = 430  # the presenter view's loss charts
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Options:
     quantity: str = "train_loss"
     log_y: bool = False
     band: str = "minmax"
+    present: bool = False  # the presenter view: the loss chart large, every text legible
 
 
 class ComparePresenter(LivePresenter):
@@ -59,7 +61,7 @@ class ComparePresenter(LivePresenter):
     def charts(self) -> dict[str, Chart]:
         run, o = self.run, self.options
         name = o.quantity.replace("_", " ")
-        return {
+        charts = {
             "cmpfig_loss": Chart("compare", 1, lambda: figures.loss_figure(
                 run.curves(o.quantity, o.band), compare.BANDS[o.band], o.log_y, name),
                 (o.band, o.log_y, o.quantity)),
@@ -74,26 +76,31 @@ class ComparePresenter(LivePresenter):
                 [run.snapshot(col, grid_size=30) for col in range(len(run.configs))],
                 run.labels, run.trainers[0].data)),
         }
+        if not o.present:
+            return charts
+        titles = {"cmpfig_loss": f"{name.capitalize()}, median over seeds",
+                  "cmpfig_box": f"Final {name}, every seed"}
+        return {key: for_the_room(c, KEY_HEIGHT if key in titles else None, titles.get(key))
+                for key, c in charts.items()}
 
     # ------------------------------------------------------------ the status line
 
-    def status_parts(self) -> list:
-        """The step line, each column's status and the final figures."""
+    def status_parts(self) -> dict[str, list]:
+        """The step line (head), each column's status and the final figures (notes)."""
         run = self.run
-        parts = []
-        if self.pacer.waiting:  # every training slot was taken, by this refresh or a Step
-            parts.append(["info", busy_message(), ":material/hourglass_top:"])
         s = "s" if run.seeds > 1 else ""
         stacks = len(run.trainers)
-        parts.append(["markdown", f"**Step {run.step}** · {run.seeds} seed{s} per "
-                      f"configuration · {stacks} stacked computation"
-                      f"{'s' if stacks > 1 else ''} for {len(run.configs)} configurations",
+        head = [["markdown", f"**Step {run.step}** · {run.seeds} seed{s} per configuration · "
+                 f"{stacks} stacked computation{'s' if stacks > 1 else ''} for "
+                 f"{len(run.configs)} configurations", None]]
+        notes = []
+        if self.pacer.waiting:  # every training slot was taken, by this refresh or a Step
+            notes.append(["info", busy_message(), ":material/hourglass_top:"])
+        notes.append(["columns", [self._column_parts(i) for i in range(len(run.configs))],
                       None])
-        parts.append(["columns", [self._column_parts(i) for i in range(len(run.configs))],
-                      None])
-        parts.append(["markdown", "**Final figures** (medians over seeds)", None])
-        parts.append(["table", figures.table_cells(run.final_table()), None])
-        return parts
+        notes.append(["markdown", "**Final figures** (medians over seeds)", None])
+        notes.append(["table", figures.table_cells(run.final_table()), None])
+        return {"head": head, "notes": notes}
 
     def _column_parts(self, i: int) -> list:
         run = self.run
@@ -219,6 +226,14 @@ def start(presenter: ComparePresenter, shared: RunConfig, columns: list[RunConfi
         return None
     except ValueError as err:
         return str(err)
+
+
+def shortcuts(presenter: ComparePresenter) -> dict:
+    """What the keys do on Compare (ui/view.py): space Play/Pause, s Step, r Reset, n new
+    first init seed."""
+    return {"space": lambda: presenter.play(not presenter.playing),
+            "step": lambda: presenter.step(1), "reset": presenter.reset,
+            "seed": view.new_seed(PREFIX + "init_seed")}
 
 
 def share_link(presenter: ComparePresenter) -> str:

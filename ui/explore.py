@@ -16,8 +16,8 @@ from core.config import RunConfig
 from core.run import LiveRun
 from core.telemetry import Field, Metric
 from serving.limits import CAPS
-from ui import query, session, widgets
-from ui.presenter import Chart, LivePresenter
+from ui import query, session, view, widgets
+from ui.presenter import Chart, LivePresenter, for_the_room
 from viz import boundary, distributions, network, style, training
 
 PREFIX = "exp_"
@@ -28,6 +28,10 @@ PANELS = query.EXPLORE_PANELS
 # chart's own frame rate).
 SLOW = 4
 BAND_SEEDS = 8  # init seeds behind the theory panel's finite-width band
+# The presenter view's first screen: the unit thumbnails, the gradient bars, the loss.
+KEY_CHARTS = ("network", "flow_bars", "loss")
+KEY_HEIGHT = 430
+KEY_TITLES = {"network": "The units", "flow_bars": "‖∂L/∂W‖ per layer, now", "loss": "Loss"}
 FLOW_FIELDS = {"grad_norm": "weight gradient", "backprop_std": "back-propagated error",
                "update_ratio": "update / weight"}
 
@@ -39,6 +43,7 @@ class Options:
     log_y: bool = False
     field: str = "grad_norm"
     similarity_layer: int = 1
+    present: bool = False  # the presenter view: the key charts large, every text legible
 
 
 class ExplorePresenter(LivePresenter):
@@ -117,7 +122,29 @@ class ExplorePresenter(LivePresenter):
                 "similarity": Chart("symmetry", SLOW, lambda: self._similarity(layer),
                                     (layer,)),
             })
-        return charts
+        return self._for_the_room(charts)
+
+    def _for_the_room(self, charts: dict[str, Chart]) -> dict[str, Chart]:
+        """In the presenter view, every chart legible from the back of a room and the key
+        three tall, under short titles; the lesson's charts to watch marked in either
+        view."""
+        watch = set(self.lesson.watch) if self.lesson else set()
+        present = self.options.present
+        if present:
+            trainer, field = self.run.trainer, self.options.field
+            latest = self._latest(trainer.frames()[0])
+            charts["network"] = replace(charts["network"], build=lambda: network.network_figure(
+                self.snapshot[2], trainer.depth, trainer.config.width, max_layers=4,
+                max_units=6, short_labels=True))
+            charts["flow_bars"] = replace(charts["flow_bars"], build=lambda: (
+                training.gradflow_bars(latest, field, trainer.depth, key_below=True)))
+        out = {}
+        for key, c in charts.items():
+            if present:
+                c = for_the_room(c, KEY_HEIGHT if key in KEY_CHARTS else None,
+                                 KEY_TITLES.get(key))
+            out[key] = replace(c, inputs=(*c.inputs, key in watch), highlight=key in watch)
+        return out
 
     def _latest(self, layer_frame):
         """The newest record with a finite loss: a diverged run shows its last finite
@@ -146,26 +173,27 @@ class ExplorePresenter(LivePresenter):
 
     # ------------------------------------------------------------ the status line
 
-    def status_parts(self) -> list:
-        """The status line and its notes as [kind, markdown, icon]."""
+    def status_parts(self) -> dict[str, list]:
+        """The status line (head) and its notes as [kind, markdown, icon]."""
         trainer = self.run.trainer
         record = trainer.record
         shown_at = record.newest_finite()
         lay, met = record.layers[shown_at][0], record.metrics[shown_at][0]
         shown_step, step = record.steps[shown_at], trainer.step
-        parts = []
+        head, parts = [], []
         if self.pacer.waiting:  # every training slot was taken, by this refresh or a Step
             parts.append(["info", busy_message(), ":material/hourglass_top:"])
         tr, te = met[Metric.train_loss], met[Metric.test_loss]
         tra, tea = met[Metric.train_acc], met[Metric.test_acc]
         acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
         at = "" if shown_step == step else f" (at step {shown_step}, the last finite)"
-        parts.append(["markdown", f"**Step {step}** · loss train **{style.loss_text(tr)}** "
-                      f"test **{style.loss_text(te)}**{acc}{at}", None])
+        head.append(["markdown", f"**Step {step}** · loss train **{style.loss_text(tr)}** "
+                     f"test **{style.loss_text(te)}**{acc}{at}", None])
         depth, width = trainer.depth, trainer.config.width
         grads = " · ".join(f"{style.layer_name(k + 1, depth)} {g:.2g}"
                            for k, g in enumerate(lay[:, Field.grad_norm]))
-        parts.append(["caption", f"‖∂L/∂W‖ now: {grads}", None])
+        if not self.options.present:  # the bars beside it say it in the presenter view
+            head.append(["caption", f"‖∂L/∂W‖ now: {grads}", None])
         where = trainer.diverged_at[0]
         if where:
             parts.append(["error", f"Exploded at step {where['step']} in layer "
@@ -190,7 +218,7 @@ class ExplorePresenter(LivePresenter):
             icon = {"yes": ":material/check_circle:", "not yet": ":material/hourglass_top:",
                     "no": ":material/cancel:"}[verdict]
             parts.append(["markdown", f"{icon} **Live check ({verdict}):** {message}", None])
-        return parts
+        return {"head": head, "notes": parts}
 
     # ------------------------------------------------------------ drawn once per run
 
@@ -204,11 +232,12 @@ class ExplorePresenter(LivePresenter):
         def build():
             layer_frame, _ = trainer.frames()
             step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
-            return distributions.theory_figure(
+            return self._projected(distributions.theory_figure(
                 theory.at_init(trainer), step0.sort_values("layer"), trainer.depth,
-                band=theory.seed_band(run.config, BAND_SEEDS))
+                band=theory.seed_band(run.config, BAND_SEEDS)))
 
-        return self.board.frame("theory", build, inputs=(id(run), run.generation))
+        return self.board.frame("theory", build,
+                                inputs=(id(run), run.generation, self.options.present))
 
     def weights_frame(self, layer: int) -> str | None:
         """The first weights of ``layer`` against its initializer's density."""
@@ -218,9 +247,14 @@ class ExplorePresenter(LivePresenter):
 
         def build():
             edges, density = _density(name, params, W0.shape, cfg.init_scale)
-            return distributions.weight_histogram_figure(W0, edges, density, layer, name)
+            return self._projected(distributions.weight_histogram_figure(W0, edges, density,
+                                                                         layer, name))
 
-        return self.board.frame("weights", build, inputs=(id(run), run.generation, layer))
+        return self.board.frame("weights", build,
+                                inputs=(id(run), run.generation, layer, self.options.present))
+
+    def _projected(self, fig):
+        return style.projected(fig) if self.options.present else fig
 
     # ------------------------------------------------------------ export
 
@@ -293,6 +327,14 @@ def apply(presenter: ExplorePresenter, raw: dict) -> str | None:
         return None
     except ValueError as err:
         return str(err)
+
+
+def shortcuts(presenter: ExplorePresenter) -> dict:
+    """What the keys do on Explore (ui/view.py): space Play/Pause, s Step, r Reset, n new
+    initial weights."""
+    return {"space": lambda: presenter.play(not presenter.playing),
+            "step": lambda: presenter.step(1), "reset": presenter.reset,
+            "seed": view.new_seed(PREFIX + "init_seed")}
 
 
 def config_json(presenter: ExplorePresenter) -> str:

@@ -52,18 +52,19 @@ def mount(presenter: LivePresenter, body: Callable[[Refresh], None],
     st.fragment(live, run_every=presenter.tick_s if timed else None)()
 
 
-def status(presenter: LivePresenter, parts: list) -> None:
-    """The status line (its parts drawn by components/feed.js), which also polls the live
-    feed while the run plays on a server that mounts the route. When a poll says the run has
-    ended (every member diverged), the whole page reruns, so Play comes back."""
+def status(presenter: LivePresenter, parts: dict, place: str = "head") -> None:
+    """One place of the status line ("head" or "notes": components/feed.js draws them).
+    The head also polls the live feed while the run plays on a server that mounts the
+    route, and hands the other places their parts of each answer. When a poll says the run
+    has ended (every member diverged), the whole page reruns, so Play comes back."""
     ended = f"_status_ended_{presenter.token}"
-    if st.session_state.pop(ended, False):
+    if place == "head" and st.session_state.pop(ended, False):
         st.rerun()  # from the fragment's rerun that the component asked for: the whole page
-    playing = presenter.playing and feed.mounted()
+    polls = place == "head" and feed.mounted()
     route = feed.ROUTE.format(token=presenter.token).lstrip("/")  # relative: any base path
-    _status(key=f"_status_{id(presenter)}", height="content",
-            data=json.dumps({"route": route if feed.mounted() else None, "playing": playing,
-                             "status": parts}),
+    _status(key=f"_status_{place}_{id(presenter)}", height="content",
+            data=json.dumps({"route": route if polls else None, "place": place,
+                             "playing": presenter.playing and polls, "status": parts}),
             on_finished_change=lambda: st.session_state.__setitem__(ended, True))
 
 

@@ -35,7 +35,8 @@ CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtons": [["toImage
           "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 _component = st.components.v2.component(
-    "wri_live_chart", js=(COMPONENTS / "live_chart.js").read_text(), isolate_styles=False)
+    "wri_live_chart", js=(COMPONENTS / "live_chart.js").read_text(),
+    css=(COMPONENTS / "live_chart.css").read_text(), isolate_styles=False)
 
 
 class Board:
@@ -70,14 +71,16 @@ class Board:
         return is_due(every, self.frame_no, self._phase(key, every), inputs,
                       *(last[0], last[2]) if last else ())
 
-    def frame(self, key: str, build, every: int = 1, inputs=()) -> str | None:
+    def frame(self, key: str, build, every: int = 1, inputs=(),
+              highlight: bool = False) -> str | None:
         """A new frame of chart ``key`` from ``build()`` (Plotly JSON) when it is due, else
-        None: the browser keeps the one it has."""
+        None: the browser keeps the one it has. ``highlight`` marks the chart (a lesson's
+        chart to watch)."""
         if not self.due(key, every, inputs):
             return None
         version = self.specs[key][1] + 1 if key in self.specs else 0
         self.specs[key] = (inputs, version, self.frame_no)
-        return _spec(build(), key, version)
+        return _spec(build(), key, version, highlight)
 
     def keep(self, key: str) -> str:
         # The browser already has this frame: a few bytes say "keep it" instead of the
@@ -119,7 +122,7 @@ def place(board: Board, key: str, spec: str | None = None) -> None:
     _component(key=key, data=spec or board.keep(key), height="content")
 
 
-def _spec(fig, key: str, version: int) -> str:
+def _spec(fig, key: str, version: int, highlight: bool = False) -> str:
     fig = transport.compact_images(fig)
     return pio.to_json({**fig.to_plotly_json(), "config": CONFIG, "key": key,
-                        "version": version}, validate=False)
+                        "version": version, "highlight": highlight}, validate=False)

@@ -14,12 +14,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from serving import feed
 from serving.limits import LIMITS
 from serving.pacing import Pacer
 from ui.live_chart import Board
+from viz import style
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,21 @@ class Chart:
     every: int
     build: Callable
     inputs: tuple = ()
+    highlight: bool = False  # the chart a lesson asks to watch
+
+
+def for_the_room(chart: Chart, height: int | None = None, title: str | None = None) -> Chart:
+    """``chart`` for the presenter view: legible from the back of a room (viz.style
+    .projected), ``height`` tall and under ``title`` when given."""
+    build = chart.build
+    return replace(chart, build=lambda: style.projected(build(), height, title=title),
+                   inputs=(*chart.inputs, "projected"))
 
 
 @dataclass(frozen=True)
 class Refresh:
-    parts: list  # the status line: [kind, content, extra] (ui/components/feed.js draws them)
+    parts: dict  # the status line by place ("head", "notes"): lists of [kind, content,
+    # extra] (ui/components/feed.js draws them)
     charts: dict  # key -> a new frame (Plotly JSON) for each chart that was due
     finished: bool  # the run cannot go on (every member diverged)
 
@@ -77,7 +88,9 @@ class LivePresenter:
     def charts(self) -> dict[str, Chart]:
         raise NotImplementedError
 
-    def status_parts(self) -> list:
+    def status_parts(self) -> dict[str, list]:
+        """The status parts by place: "head", the line above the key charts (kept one line
+        high, so the charts do not move while a run plays), and "notes", under them."""
         raise NotImplementedError
 
     def prepare(self, due: set[str]) -> None:
@@ -116,7 +129,8 @@ class LivePresenter:
             self.prepare(set(due))
             parts = self.status_parts()
             finished = self.run.finished
-            built = {key: self.board.frame(key, chart.build, chart.every, self._inputs(chart))
+            built = {key: self.board.frame(key, chart.build, chart.every, self._inputs(chart),
+                                           highlight=chart.highlight)
                      for key, chart in due.items()}
         return Refresh(parts, built, finished)
 

@@ -1,39 +1,94 @@
-"""What each page keeps in its browser session, and when its address is news.
+"""What the pages keep for one browser tab, and when a page's address is news.
 
-A page's state lives under one key per page (``page_state``), in an object the page's own
-module defines; no page writes another's. Widgets are the exception Streamlit imposes: their
-values live under their own keys, and Streamlit forgets the keys of widgets a run did not
-draw, so a visit to another page would reset them. ``keep_widgets`` puts back, at the start
-of a page's run, what ``save_widgets`` stored at the end of its last run.
+Everything a tab's pages keep lives in one ``Tab`` object in its Streamlit session: each
+page's state under its name (``page_state``; no page writes another's), the values of its
+widgets, and whether the presenter view is on. Widgets are the exception Streamlit imposes:
+their values live under their own keys, and Streamlit forgets the keys of widgets a run did
+not draw, so a visit to another page would reset them; ``keep_widgets`` puts back, at the
+start of a page's run, what ``save_widgets`` stored at the end of its last run.
+
+A reload of the page starts a new Streamlit session, and the old one lingers, disconnected,
+for a couple of minutes (server.disconnectedSessionTTL). Each Tab has an unguessable id,
+which the browser tab keeps in its sessionStorage (ui/components/view.js); a new session of
+a tab that holds another Tab's id claims it, and takes that Tab over when its session is
+disconnected (``adopt``): a reload comes back to the runs where they were. A tab duplicated
+while its original still runs holds the original's id too; its claim is refused, and it
+keeps the Tab of its own. A new tab claims nothing, so its first run is not followed by
+another.
 """
 
 from __future__ import annotations
 
+import secrets
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 T = TypeVar("T")
+_TABS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # tab id -> its Tab
+
+
+@dataclass(eq=False)
+class Tab:
+    """What one browser tab's pages keep."""
+
+    pages: dict = field(default_factory=dict)  # page name -> its state object
+    widgets: dict = field(default_factory=dict)  # page prefix -> {widget key: value}
+    present: bool = False  # the presenter view (ui/view.py)
+    session_id: str | None = None  # the Streamlit session it belongs to now
+    id: str = field(default_factory=lambda: secrets.token_hex(18))
+
+    def __post_init__(self):
+        _TABS[self.id] = self
+
+
+def tab() -> Tab:
+    """This session's Tab."""
+    if "_tab" not in st.session_state:
+        ctx = get_script_run_ctx()
+        st.session_state["_tab"] = Tab(session_id=ctx.session_id if ctx else None)
+    return st.session_state["_tab"]
+
+
+def adopt(claimed: str) -> None:
+    """Take over the Tab ``claimed`` (the id the browser tab kept) when its session is gone:
+    a reload. A claim on a Tab whose session still runs (a duplicated tab), or on one that
+    is gone for good, leaves this session with its own."""
+    ctx, old = get_script_run_ctx(), _TABS.get(claimed)
+    if ctx is None or old is None or old is tab():
+        return
+    if old.session_id and old.session_id != ctx.session_id and _alive(old.session_id):
+        return
+    old.session_id = ctx.session_id
+    st.session_state["_tab"] = old
+
+
+def _alive(session_id: str) -> bool:
+    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
 
 
 def page_state(page: str, make: Callable[[], T]) -> T:
-    """The session's state object of ``page``, made by ``make()`` on the first visit."""
-    key = f"_page_{page}"
-    if key not in st.session_state:
-        st.session_state[key] = make()
-    return st.session_state[key]
+    """The state object of ``page`` in this tab, made by ``make()`` on the first visit."""
+    pages = tab().pages
+    if page not in pages:
+        pages[page] = make()
+    return pages[page]
 
 
 def news(written: dict | None) -> dict | None:
     """The address's query string when it is news to a page that last wrote ``written``
-    (None: the page has not run in this session yet): the session's first visit, a
-    link opened in this tab, Back or Forward to another of the page's addresses, a lesson
-    opened from the Lessons page. An empty query on a return visit is not news: Streamlit
-    drops the query when the sidebar changes pages, and the page keeps its own state."""
-    query = st.query_params.to_dict()
+    (None: the page has not run in this tab yet): the tab's first visit, a link opened in
+    it, Back or Forward to another of the page's addresses, a lesson opened from the
+    Lessons page. An empty query on a return visit is not news: Streamlit drops the query
+    when the sidebar changes pages, and the page keeps its own state."""
+    query = {k: v for k, v in st.query_params.to_dict().items() if k != "present"}
     if written is None or (query and query != written):
-        return query
+        return st.query_params.to_dict()
     return None
 
 
@@ -41,27 +96,23 @@ def write_query(query: dict) -> dict:
     """Show ``query`` in the address bar (the page's settings, so a copied address
     reproduces the view, the presenter view included); returns it, for the page to
     remember as written."""
-    from ui import view
-
-    if view.presenting():
-        query = {**query, "present": "1"}
-    if query != st.query_params.to_dict():
-        st.query_params.from_dict(query)
+    shown = {**query, "present": "1"} if tab().present else query
+    if shown != st.query_params.to_dict():
+        st.query_params.from_dict(shown)
     return query
 
 
 def keep_widgets(prefix: str) -> None:
     """Put back the values of the page's widgets (keys starting with ``prefix``) that
     Streamlit forgot while the page was not shown."""
-    for key, value in st.session_state.get(f"_saved_{prefix}", {}).items():
+    for key, value in tab().widgets.get(prefix, {}).items():
         if key not in st.session_state:
             st.session_state[key] = value
 
 
 def save_widgets(prefix: str) -> None:
-    st.session_state[f"_saved_{prefix}"] = {
-        k: v for k, v in st.session_state.items()
-        if isinstance(k, str) and k.startswith(prefix)}
+    tab().widgets[prefix] = {k: v for k, v in st.session_state.items()
+                             if isinstance(k, str) and k.startswith(prefix)}
 
 
 def set_widgets(values: dict) -> None:

@@ -1,10 +1,15 @@
-"""The presenter view and the keyboard shortcuts of the live pages.
+"""The presenter view, the keyboard shortcuts of the live pages, and the tab's name.
 
-``?present=1`` on any page (or the toggle that sets it) puts the session in the presenter
-view: the sidebar folds away, the key panels come first and large, every chart's text is at
-least 18 px (viz.style.projected). The session remembers it from page to page (Streamlit
-drops the address's query when the sidebar changes pages), and every page writes it back
-into its address, so a copied link keeps it.
+``?present=1`` on any page (or the button that sets it) puts the tab in the presenter view:
+the sidebar folds away, the key panels come first and large, every chart's text is at least
+18 px (viz.style.projected). The tab remembers it from page to page (Streamlit drops the
+address's query when the sidebar changes pages), and every page writes it back into its
+address, so a copied link keeps it.
+
+One component, mounted by app.py above every page (components/view.js), styles the view,
+reports the keys pressed (space Play/Pause, s Step, r Reset, n new seed) to the page that
+registered what they do (``shortcuts``), and reports the tab's id, by which a reloaded tab
+finds its runs again (ui/session.py).
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import session
+
 COMPONENTS = Path(__file__).parent / "components"
-_FLAG = "_present"
+_KEY = "_view"
+_ACTIONS = "_view_actions"
 
 _component = st.components.v2.component(
     "wri_view", js=(COMPONENTS / "view.js").read_text(),
@@ -25,24 +33,23 @@ _component = st.components.v2.component(
 
 def presenting() -> bool:
     """Whether the presenter view is on: the address says so when it names it (a link,
-    the toggle), else the session remembers."""
+    the button), else the tab remembers."""
     named = st.query_params.get("present")
     if named is not None:
-        st.session_state[_FLAG] = named == "1"
-    return st.session_state.get(_FLAG, False)
+        session.tab().present = named == "1"
+    return session.tab().present
 
 
 def _set(on: bool) -> None:
     # A callback: it runs before the next run of app.py, which then folds the sidebar.
-    st.session_state[_FLAG] = on
+    session.tab().present = on
     st.query_params["present"] = "1" if on else "0"
 
 
 def toggle() -> None:
-    """The presenter view's switch, for the sidebar; a way out when it is on."""
-    on = presenting()
-    if on:
-        st.button("Leave presenter view", icon=":material/close_fullscreen:",
+    """The presenter view's switch: on in the sidebar, a way out in the view itself."""
+    if presenting():
+        st.button("Leave", icon=":material/close_fullscreen:", help="leave the presenter view",
                   on_click=_set, args=(False,), key="viewbtn_leave")
     else:
         st.button("Presenter view", icon=":material/slideshow:", on_click=_set, args=(True,),
@@ -51,16 +58,46 @@ def toggle() -> None:
                        "r Reset, n new initial weights")
 
 
-def mount(actions: dict[str, Callable] | None = None) -> None:
-    """The view's look on this page and, for a live page, its keyboard shortcuts:
-    ``actions`` maps "space", "step", "reset" and "seed" to what each key does."""
-    def on_key():
-        action = (actions or {}).get(st.session_state["_view"].get("key") or "")
-        if action:
-            action()
+def header(title: str, presenter, key_prefix: str, reset_help: str = "") -> None:
+    """The presenter view's one line at the top: what is on, the buttons, the way out."""
+    from ui import widgets
 
-    _component(key="_view", height=0, data={"present": presenting(), "keys": bool(actions)},
-               on_key_change=on_key)
+    name, buttons, leave = st.columns([4, 5, 1.3], vertical_alignment="center")
+    name.markdown(f"#### {title}")
+    with buttons:
+        widgets.transport(presenter, key_prefix, reset_help, compact=True)
+    with leave:
+        toggle()
+
+
+def mount() -> None:
+    """app.py's part, above every page: the view's look, the keys, and the Tab's id for
+    the browser tab to keep; a reloaded tab claims the id it kept (ui/session.py)."""
+    claim = (st.session_state.get(_KEY) or {}).get("claim")
+    if claim and not st.session_state.get("_claimed"):
+        session.adopt(claim)
+        st.session_state["_claimed"] = True
+    _component(key=_KEY, height=0, data={"present": presenting(), "tab": session.tab().id,
+                                         "settled": bool(st.session_state.get("_claimed"))},
+               on_key_change=_pressed, on_claim_change=_ignore)
+
+
+def _pressed():
+    action = st.session_state.get(_ACTIONS, {}).get((st.session_state.get(_KEY) or {}).get(
+        "key") or "")
+    if action:
+        action()
+
+
+def _ignore():
+    # A claim is read at the start of the next run (mount); the rerun is all it needs.
+    pass
+
+
+def shortcuts(actions: dict[str, Callable]) -> None:
+    """What the keys do on this page: "space", "step", "reset", "seed" -> an action. A page
+    without live runs registers none, and the keys do nothing there."""
+    st.session_state[_ACTIONS] = actions
 
 
 def new_seed(key: str) -> Callable[[], None]:

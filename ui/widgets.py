@@ -232,9 +232,10 @@ def row(widths: list[int], left, right, caption: str | None = None) -> None:
 # ---------------------------------------------------------------- transport
 
 
-def transport(presenter, key_prefix: str, reset_help: str = "") -> None:
-    """Play/Pause, Step, Step x10 and Reset in one row, driving a live page's presenter."""
-    c = st.columns([1, 1, 1, 1, 4])
+def transport(presenter, key_prefix: str, reset_help: str = "", compact: bool = False) -> None:
+    """Play/Pause, Step, Step x10 and Reset in one row, driving a live page's presenter;
+    ``compact`` fills the row it is given (the presenter view's header)."""
+    c = st.columns([1, 1, 1, 1] if compact else [1, 1, 1, 1, 4])
     playing = presenter.playing
     c[0].button("Pause" if playing else "Play", on_click=presenter.play, args=(not playing,),
                 type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",

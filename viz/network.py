@@ -104,9 +104,11 @@ def _links(Ws, cols, x_of, y_of):
     return traces
 
 
-def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=None):
+def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=None,
+                   short_labels=False):
     """One figure: input, up to ``max_layers`` hidden layers of up to ``max_units`` units,
-    and the output, each as a heatmap thumbnail over the input plane."""
+    and the output, each as a heatmap thumbnail over the input plane. ``short_labels``
+    names the columns "in", "1", "2"… "out", for large text in a narrow panel."""
     cols = _columns(snapshot, max_layers, max_units)
     n_rows = max(len(maps) for _, maps, _ in cols)
     gap = 1.0 / 0.6  # column spacing relative to thumbnails, leaving room for links
@@ -134,6 +136,8 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
     traces += _links(snapshot["weights"], cols, x_of, y_of)
     notes = []
     for c, (label, _maps, _) in enumerate(cols):
+        if short_labels:
+            label = {"input": "in", "output": "out"}.get(label, label.removeprefix("layer "))
         notes.append(dict(x=x_of(c), y=n_rows - 0.35, text=label, showarrow=False,
                           font=dict(size=12)))
     shown_layers = len(cols) - 2

@@ -159,12 +159,19 @@ def _wrap(text: str, most: int) -> str:
     return "<br>".join([*lines, line])
 
 
-def projected(fig: go.Figure, height: int | None = None, wrap: int = 38) -> go.Figure:
+def axis_is_log(axis) -> bool:
+    return isinstance(axis, dict) and axis.get("type") == "log"
+
+
+def projected(fig: go.Figure, height: int | None = None, wrap: int = 38,
+              title: str | None = None) -> go.Figure:
     """``fig`` for a classroom projector: every text at least PROJECTOR_FONT px (titles
-    PROJECTOR_TITLE), long notes wrapped, margins grown to hold the larger ticks; a new
-    figure, ``fig`` itself is not changed."""
+    PROJECTOR_TITLE), long notes wrapped, margins grown to hold the larger ticks, and
+    ``title`` (a shorter one) when given; a new figure, ``fig`` itself is not changed."""
     spec = fig.to_plotly_json()
     layout = spec.setdefault("layout", {})
+    if title is not None:
+        layout["title"] = {**layout.get("title", {}), "text": title}
     layout["font"] = {**layout.get("font", {}), "size": PROJECTOR_FONT}
     _at_least(spec, PROJECTOR_FONT)
     title = layout.get("title")
@@ -174,6 +181,10 @@ def projected(fig: go.Figure, height: int | None = None, wrap: int = 38) -> go.F
         text = note.get("text", "")
         if len(text) > wrap and "<br>" not in text:
             note["text"] = _wrap(text, wrap)
+    for key, axis in layout.items():  # on a log axis spanning decades, only its powers of ten
+        span = axis.get("range") if key.startswith("yaxis") and isinstance(axis, dict) else None
+        if axis_is_log(axis) and span and span[1] - span[0] >= 2:
+            axis["dtick"] = 1
     margin = layout.get("margin", {})
     layout["margin"] = {**margin, "l": margin.get("l", 65) + 20, "b": margin.get("b", 40) + 15,
                         "t": margin.get("t", 40) + 14}

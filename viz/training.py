@@ -107,13 +107,14 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
         xaxis=dict(title="step"), yaxis=dict(type="category", categoryarray=names)))
 
 
-def gradflow_bars(latest, field="grad_norm", depth=None, height=300):
+def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=False):
     """The current value per layer on a log axis, coloured vanishing / healthy / exploding
     against the output layer (core.telemetry.flow_state); exact zeros marked with a 0.
 
     The axis always spans the healthy band (FLOW_RATIO either side of the output layer, to
     the ceiling) with its edges drawn: bars that differ by a factor of two then look
-    alike, as they are, instead of one filling the chart and the other a sliver."""
+    alike, as they are, instead of one filling the chart and the other a sliver.
+    ``key_below`` puts the colours' key under the axis, where a large font has room."""
     latest = latest.sort_values("layer")
     values = latest[field].to_numpy(dtype=float)
     depth = len(values) - 1 if depth is None else depth
@@ -139,11 +140,18 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300):
              for y, colour in ((low, style.VANISHING), (high, style.EXPLODING))]
     key = style.note("blue: vanishing or 0 · green: healthy · red: exploding (vs the output "
                      "layer)", x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
+    extra = {}
+    if key_below:
+        words = " · ".join(f"<span style='color:{STATE_COLOURS[s]}'>{s}</span>"
+                           for s in ("vanishing", "ok", "exploding"))
+        key = key | dict(text=words.replace(">ok<", ">healthy<"), x=0.5, xanchor="center",
+                         y=0, yanchor="top", yshift=-36)
+        extra = dict(margin=dict(l=65, r=15, t=40, b=70))
     return style.figure(traces, style.layout(
         f"Now: {FIELD_TITLES.get(field, field)}", height, showlegend=False, annotations=[key],
         shapes=edges, yaxis=dict(type="log", exponentformat="power",
                                  range=[np.log10(bottom), np.log10(top)]),
-        xaxis=style.layer_axis(labels)))
+        xaxis=style.layer_axis(labels)) | extra)
 
 
 def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=280):

@@ -36,8 +36,8 @@ def status(at) -> list:
             else:
                 parts.append([kind, content, extra])
 
-    for data in _components(at, "wri_status"):
-        add(data["status"])
+    for data in _components(at, "wri_status"):  # one component per place: head, notes
+        add(data["status"][data["place"]])
     return parts
 
 
@@ -45,6 +45,11 @@ def status_text(at, *kinds) -> str:
     """The status line's text, of the parts of ``kinds`` (all of them when none given)."""
     return "\n".join(str(content) for kind, content, _ in status(at)
                      if not kinds or kind in kinds)
+
+
+def page(at, name):
+    """The state a page keeps in the session's tab (ui/session.py)."""
+    return at.session_state["_tab"].pages[name]
 
 
 def step_of(at) -> int | None:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import config
 from core.lessons import BY_KEY, LESSONS
-from tests.app.live_charts import live_specs, status_text, step_of
+from tests.app.live_charts import live_specs, page, status_text, step_of
 from tests.e2e.helpers import REPO_ROOT
 from ui import query
 
@@ -23,7 +23,7 @@ def run_app(query_=None):
 
 
 def presenter(at):
-    return at.session_state["_page_explore"].presenter
+    return page(at, "explore").presenter
 
 
 def run_of(at):

@@ -16,7 +16,7 @@ from core import budget, config, initializers
 from serving.limits import CAPS, LIMITS
 from serving.slots import SLOTS
 from tests.app.busy import every_slot_taken
-from tests.app.live_charts import status_text, step_of
+from tests.app.live_charts import page, status_text, step_of
 from tests.e2e.helpers import REPO_ROOT
 from ui import query as codec
 
@@ -53,7 +53,7 @@ def run_page(query=None, page=None):
 
 
 def run_of(at):
-    return at.session_state["_page_explore"].presenter.run
+    return page(at, "explore").presenter.run
 
 
 def messages(at):

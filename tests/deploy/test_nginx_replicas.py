@@ -38,6 +38,7 @@ from tests.e2e.helpers import (
     chromium_path,
     free_port,
     nginx_path,
+    settled,
     start_streamlit,
     stop_process_group,
     tracebacks,
@@ -255,6 +256,7 @@ def test_a_class_from_one_address_spreads_and_each_browser_keeps_its_replica(
                 for b in wave:
                     b.page.get_by_text(TITLE).wait_for(timeout=60_000)
                     assert b.step() == 0
+                    settled(b.page)
                     b.page.get_by_role("button", name="Play").click()
                 for b in wave:
                     assert wait_for(lambda b=b: b.step() >= 3), "Play did not advance the run"

@@ -127,6 +127,19 @@ def stop_process_group(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def settled(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
+    """Wait until no script run is going on (Streamlit's running indicator has been gone for
+    ``quiet_ms``): a click that lands during a run (the one that follows a page's first,
+    when its tab reports its id) can be lost."""
+    page.wait_for_function(
+        """(quiet) => {
+          const busy = document.querySelector('[data-testid="stStatusWidget"]');
+          const now = performance.now();
+          if (busy) window.__wriBusyAt = now;
+          return !busy && now - (window.__wriBusyAt || 0) > quiet;
+        }""", arg=quiet_ms, polling=100, timeout=timeout_ms)
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page PNG as test-output/screenshots/<name>.png and return its path."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)

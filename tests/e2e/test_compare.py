@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import screenshot, settled
 
 LINK = "compare?c1.init=zeros&c2.init=he_normal&seeds=2"
 GRADS = re.compile(r"Column (\d) hidden-layer ‖∂L/∂W‖ now \(largest over seeds\): (.*)")
@@ -35,6 +35,7 @@ def test_zeros_column_gradients_stay_zero_while_he_normal_learns(streamlit_serve
     expect(page.get_by_text("Compare: initializers side by side")).to_be_visible()
     assert _step(page) == 0
 
+    settled(page)
     page.get_by_role("button", name="Play").click()
     deadline = time.monotonic() + 60
     while _step(page) < 40 and time.monotonic() < deadline:

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import screenshot, settled
 from viz import style
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +58,7 @@ def wait_for(predicate, timeout=30.0, every=0.25):
 
 
 def play_for(page, seconds):
+    settled(page)
     page.get_by_role("button", name="Play").click()
     time.sleep(seconds)
     page.get_by_role("button", name="Pause").click()
@@ -97,7 +98,7 @@ def test_lessons_page_opens_a_lesson_in_explore(page, streamlit_server):
     screenshot(page, "lessons")
     page.get_by_role("button", name="Open in Explore").first.click()
     page.get_by_text("Lesson: All zeros").wait_for(timeout=30_000)
-    assert wait_for(lambda: page.url.endswith("/?lesson=zeros")), page.url
+    assert wait_for(lambda: page.evaluate("location.href").endswith("/?lesson=zeros"))
     play_for(page, 3)
     assert wait_for(lambda: page.get_by_text("Live check (yes)").count() > 0, timeout=20)
     screenshot(page, "lesson-zeros")
@@ -133,6 +134,7 @@ def test_playing_refreshes_through_the_live_feed_not_page_reruns(page, streamlit
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: reruns.append(frame)))
     page.reload()  # so the listener sees the page's websocket from its start
     assert wait_for(lambda: step_count(page) == 0)
+    settled(page)
     sent_before = len(reruns)
     page.get_by_role("button", name="Play").click()
     assert wait_for(lambda: page.evaluate(POLLS) >= 10), "the feed was not polled"
@@ -156,6 +158,7 @@ def test_a_run_that_explodes_while_playing_gives_back_the_play_button(page, stre
     # The feed ends a diverged run; the page must hear of it, or a dead run says "Pause".
     page.goto(streamlit_server + "/?lesson=too_large_relu")
     page.get_by_text("Lesson: Too large (ReLU)").wait_for(timeout=30_000)
+    settled(page)
     page.get_by_role("button", name="Play").click()
     exploded = page.get_by_text(re.compile(r"^Exploded at step \d+ in layer"))
     assert wait_for(lambda: exploded.count() == 1)

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import screenshot, settled
 
 STEP = re.compile(r"^Step (\d+)$")
 
@@ -47,6 +47,7 @@ def wait_for_step_above(page, n, timeout=30.0):
 
 
 def press_play(page):
+    settled(page)
     page.get_by_role("button", name=re.compile("Play")).click()
     expect(page.get_by_role("button", name=re.compile("Pause"))).to_be_visible(timeout=30_000)
 

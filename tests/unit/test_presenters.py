@@ -26,8 +26,7 @@ def explore(cfg=SMALL, lesson=None) -> ExplorePresenter:
 
 
 def step_of(parts) -> int:
-    return int(re.search(r"\*\*Step (\d+)\*\*", parts[0][1] if parts[0][0] == "markdown"
-                         else parts[1][1]).group(1))
+    return int(re.search(r"\*\*Step (\d+)\*\*", parts["head"][0][1]).group(1))
 
 
 def test_a_whole_run_of_the_page_draws_every_chart_of_the_shown_panels():
@@ -56,7 +55,7 @@ def test_a_refresh_that_could_not_train_sends_no_figures():
     with every_slot_taken():
         busy = [p.refresh(ticking=True, timer=True) for _ in range(3)]
     assert all(r.charts == {} for r in busy)  # nothing trained, nothing changed
-    assert "The server is busy" in busy[-1].parts[0][1]
+    assert "The server is busy" in busy[-1].parts["notes"][0][1]
     after = p.refresh(ticking=True, timer=True)  # a slot is free again
     assert {"loss", "flow_bars"} <= set(after.charts) and p.run.step > 0
 
@@ -93,8 +92,9 @@ def test_the_feed_trains_and_sends_only_due_charts_that_are_on_screen():
     assert sum("network" in a["charts"] for a in answers) == 2  # a heavy one: one in SLOW
     versions = [a["charts"]["loss"]["version"] for a in answers]
     assert versions == sorted(set(versions))  # the browser drops an older frame by these
-    kinds = {kind: text for kind, text, _ in answers[-1]["status"]}
-    assert "Symmetry holds" in kinds["warning"] and "Live check" in answers[-1]["status"][-1][1]
+    kinds = {kind: text for kind, text, _ in answers[-1]["status"]["notes"]}
+    assert "Symmetry holds" in kinds["warning"]
+    assert "Live check" in answers[-1]["status"]["notes"][-1][1]
     # The network, drawn while playing and then scrolled away, comes back at the next poll.
     for _ in range(SLOW + 1):
         p.poll({"loss"})
@@ -110,7 +110,7 @@ def test_a_run_that_diverges_everywhere_stops_playing_and_says_done():
     answer = json.loads(p.poll({"loss"}))
     assert answer["done"] and not p.playing
     assert any(kind == "error" and "Exploded at step" in text
-               for kind, text, _ in answer["status"])
+               for kind, text, _ in answer["status"]["notes"])
 
 
 def test_a_new_configuration_pauses_and_an_earlier_one_comes_back_where_it_was():
@@ -152,7 +152,7 @@ def test_a_network_without_hidden_layers_refreshes_and_checks_its_lesson():
     p = explore(BY_KEY["he_relu_30"].config.replace(depth=0), "he_relu_30")
     r = p.refresh()
     assert "flow_bars" in r.charts and "histograms" not in r.charts
-    assert "Live check" in r.parts[-1][1]
+    assert "Live check" in r.parts["notes"][-1][1]
 
 
 def test_compare_draws_its_five_charts_and_its_column_statuses():
@@ -162,9 +162,9 @@ def test_compare_draws_its_five_charts_and_its_column_statuses():
     r = p.refresh()
     assert set(r.charts) == {"cmpfig_loss", "cmpfig_box", "cmpfig_grads", "cmpfig_distinct",
                              "cmpfig_thumbs"}
-    kinds = [part[0] for part in r.parts]
-    assert kinds == ["markdown", "columns", "markdown", "table"]
-    assert "2 of 2** seeds symmetric" in json.dumps(r.parts[1][1][0])
+    assert [part[0] for part in r.parts["head"]] == ["markdown"]
+    assert [part[0] for part in r.parts["notes"]] == ["columns", "markdown", "table"]
+    assert "2 of 2** seeds symmetric" in json.dumps(r.parts["notes"][0][1][0])
     p.playing = True
     assert json.loads(p.poll({"cmpfig_loss"}))["charts"].keys() == {"cmpfig_loss"}
     assert p.run.step > 0

@@ -1,13 +1,15 @@
 // A live page's status, and its live feed (ui/live.py says why there is one).
 //
-// The status is a list of parts [kind, content, extra]: markdown with an optional icon
+// The status comes in places ("head" above the key charts, "notes" under them), each a box
+// of this component. A place's parts are lists [kind, content, extra]: markdown with an icon
 // ("markdown", "caption", "info", "warning", "error"), a coloured square before markdown
 // ("swatch"), columns of parts ("columns") and a table ("table"). This is the one place
 // that draws them, whether the page's runs send them or the feed does.
 //
-// While the page plays and the server mounts the feed's route, the component asks the route
-// for each refresh: it writes the answer's status here and hands each chart frame to its
-// chart (live_chart.js) as a "wri-frame" event. One request is out at a time: the next
+// While the page plays and the server mounts the feed's route, the head's box asks the route
+// for each refresh: it writes the answer's status (its own place here, the others through a
+// "wri-status" event) and hands each chart frame to its chart (live_chart.js) as a
+// "wri-frame" event. One request is out at a time: the next
 // leaves as soon as an answer arrives, before its charts are drawn, so a busy server or
 // browser gets fewer refreshes, never a queue of them.
 
@@ -74,6 +76,11 @@ function render(box, parts) {
   box.innerHTML = html(parts);
 }
 
+// Every place's box, the one that asks included, takes its own parts of an answer.
+function answered(status) {
+  document.dispatchEvent(new CustomEvent("wri-status", { detail: status }));
+}
+
 const shown = () => new Promise((resolve) =>
   document.addEventListener("visibilitychange", resolve, { once: true }));
 
@@ -110,7 +117,7 @@ async function poll(box) {
       }
       if (!box.isConnected || !box.wriSpec.playing) break;  // paused while it was on its way
       box.dataset.polls = Number(box.dataset.polls || 0) + 1;  // tests and bench/ read it
-      if (reply.status) render(box, reply.status);
+      if (reply.status) answered(reply.status);
       if (reply.done) {
         // The run ended (it diverged everywhere): tell the page, so Play comes back.
         if (reply.status) box.wriFinished();
@@ -134,11 +141,21 @@ export default function ({ parentElement, data, setTriggerValue }) {
   if (!box) {
     box = document.createElement("div");
     box.className = "wri-status";
+    box.dataset.place = spec.place;
     box.style.cssText = "display:flex;flex-direction:column;gap:1rem;line-height:1.6";
     parentElement.appendChild(box);
   }
+  if (!box.wriListening) {
+    const onStatus = (event) => render(box, event.detail[spec.place] || []);
+    document.addEventListener("wri-status", onStatus);
+    box.wriListening = () => document.removeEventListener("wri-status", onStatus);
+  }
   box.wriSpec = spec;
   box.wriFinished = () => setTriggerValue("finished", true);
-  render(box, spec.status);
+  render(box, spec.status[spec.place] || []);
   if (spec.playing && spec.route) poll(box);
+  return () => {
+    if (box.wriListening) box.wriListening();
+    box.wriListening = null;
+  };
 }

@@ -97,6 +97,7 @@ async function pump(div) {
       div.wriNext = null;
       if (!next) return;
       div.wriVersion = next.version;
+      div.classList.toggle("wri-watch", Boolean(next.highlight));
       if (typeof next.layout.template === "string") {
         if (next.layout.template === "plotly_white" && darkTheme(div)) forDark(next);
         next.layout.template = await template(next.layout.template);

@@ -1,8 +1,11 @@
-// The page's view: the presenter view's look (a class on <body> that view.css styles) and
-// the live pages' keyboard shortcuts (space Play/Pause, s Step, r Reset, n new seed),
-// reported to the page as a trigger value. Keys typed into a field are the field's own.
+// Above every page: the presenter view's look (a class on <body> that view.css styles), the
+// live pages' keyboard shortcuts (space Play/Pause, s Step, r Reset, n new seed) reported to
+// the page as a trigger value, and the id of the server's state for this tab, kept in
+// sessionStorage: a reloaded tab claims it back, and finds its runs again (ui/session.py).
+// Keys typed into a field are the field's own.
 
 const KEYS = { " ": "space", s: "step", r: "reset", n: "seed" };
+const TAB = "wri-tab";
 
 function typing(target) {
   return target instanceof HTMLElement &&
@@ -10,21 +13,33 @@ function typing(target) {
      target.getAttribute("role") === "combobox");
 }
 
-export default function ({ data, setTriggerValue }) {
+// One listener for the page, whatever the number of runs that mount the component: each
+// run hands it the newest way to report.
+let report = null;
+function onKey(event) {
+  const action = KEYS[event.key];
+  if (!report || !action || event.ctrlKey || event.metaKey || event.altKey ||
+      typing(event.target)) {
+    return;
+  }
+  event.preventDefault();  // space would scroll the page
+  report(action);
+}
+
+export default function ({ data, setStateValue, setTriggerValue }) {
   const spec = typeof data === "string" ? JSON.parse(data) : data;
   document.body.classList.toggle("wri-present", Boolean(spec.present));
-  if (!spec.keys) return () => document.body.classList.remove("wri-present");
-  const onKey = (event) => {
-    const action = KEYS[event.key];
-    if (!action || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
-      return;
-    }
-    event.preventDefault();  // space would scroll the page
-    setTriggerValue("key", action);
-  };
-  document.addEventListener("keydown", onKey);
+  const kept = sessionStorage.getItem(TAB);
+  if (!kept || spec.settled) {
+    sessionStorage.setItem(TAB, spec.tab);  // a new tab, or the server has answered a claim
+  } else if (kept !== spec.tab) {
+    setStateValue("claim", kept);  // a reload: ask for the state this tab had
+  }
+  if (!report) document.addEventListener("keydown", onKey);
+  report = (action) => setTriggerValue("key", action);
   return () => {
     document.removeEventListener("keydown", onKey);
+    report = null;
     document.body.classList.remove("wri-present");
   };
 }
