@@ -320,6 +320,9 @@ class Activation:
     # f is analytic in a strip around the real axis (no kink in f or any derivative): a
     # plain Gauss-Hermite rule then converges fast where σ is small.
     analytic: bool = False
+    # The values f approaches but never passes (None: no bound on that side): outputs
+    # pinned near one of them are saturated, their slope near 0 (core.telemetry).
+    bounds: tuple[float | None, float | None] = (None, None)
 
     def apply(self, z, out):
         """out[...] = f(z)."""
@@ -353,10 +356,11 @@ def _selu(z):
 _TABLE = [
     Activation("linear", lambda z: z, lambda z, a: np.ones_like(z), "linear",
                moments=_linear_moments, smoothing=_linear_smoothing),
-    Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), "sigmoid", analytic=True),
+    Activation("sigmoid", _sigmoid, lambda z, a: a * (1 - a), "sigmoid", analytic=True,
+               bounds=(0.0, 1.0)),
     Activation("tanh", np.tanh, lambda z, a: 1 - a * a, "tanh",
                f_into=lambda z, out: np.tanh(z, out=out), df_into=_tanh_df_into,
-               analytic=True),
+               analytic=True, bounds=(-1.0, 1.0)),
     Activation("relu", lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype), "relu",
                kinked=True, f_into=lambda z, out: np.maximum(z, 0, out=out),
                df_into=_relu_df_into, moments=_leaky_moments(0.0),
@@ -366,13 +370,15 @@ _TABLE = [
                moments=_leaky_moments(LEAKY_SLOPE), smoothing=_leaky_smoothing(LEAKY_SLOPE)),
     Activation("elu", lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
                lambda z, a: np.where(z > 0, 1.0, a + 1), kinked=True,
-               smoothing=_elu_smoothing(1.0, 1.0)),
+               smoothing=_elu_smoothing(1.0, 1.0), bounds=(-1.0, None)),
     Activation("selu", _selu,
                lambda z, a: np.where(z > 0, SELU_SCALE, a + SELU_SCALE * SELU_ALPHA), "selu",
-               kinked=True, smoothing=_elu_smoothing(SELU_SCALE, SELU_ALPHA)),
+               kinked=True, smoothing=_elu_smoothing(SELU_SCALE, SELU_ALPHA),
+               bounds=(-SELU_SCALE * SELU_ALPHA, None)),
     Activation("gelu", _gelu, _gelu_df, analytic=True),
     Activation("gelu_tanh", _gelu_tanh, _gelu_tanh_df, analytic=True),
-    Activation("softsign", lambda z: z / (1 + np.abs(z)), lambda z, a: 1 / (1 + np.abs(z)) ** 2),
+    Activation("softsign", lambda z: z / (1 + np.abs(z)), lambda z, a: 1 / (1 + np.abs(z)) ** 2,
+               bounds=(-1.0, 1.0)),
     Activation("swish", lambda z: z * _sigmoid(z), _swish_df, analytic=True),
 ]
 ACTIVATIONS = {a.name: a for a in _TABLE}

@@ -79,7 +79,8 @@ _TABLE = [
     Setting("init", initializers.NAMES, "glorot_uniform", help="weight initializer"),
     Setting("init_params", Params, Params(), help="parameters of the weight initializer"),
     Setting("init_scale", float, 1.0, 0.0, 100.0, "multiplier on every initial weight"),
-    Setting("bias_init", initializers.NAMES, "zeros", help="bias initializer"),
+    Setting("bias_init", ("auto",) + initializers.NAMES, "auto",
+            help="bias initializer; auto: nn.Linear's for torch_default weights, else zeros"),
     Setting("bias_init_params", Params, Params(), help="parameters of the bias initializer"),
     Setting("layer_inits", Params, Params(), help="per-layer override {layer: (init, params)}"),
     Setting("optimizer", OPTIMIZERS, "sgd", help="update rule"),
@@ -248,9 +249,15 @@ class RunConfig:
             _fail("loss", self.loss, f"cannot fit the regression data set {self.dataset!r}; "
                   "allowed: mse")
         put("init_params", Params(initializers.check_params(self.init, self.init_params)))
-        put("bias_init_params",
-            Params(initializers.check_params(self.bias_init, self.bias_init_params)))
-        _check_bias_init(self.bias_init, self.bias_init_params)
+        if self.bias_init == "auto":
+            if self.bias_init_params:
+                _fail("bias_init_params", dict(self.bias_init_params),
+                      "must be empty for bias_init auto")
+            put("bias_init_params", Params())
+        else:
+            put("bias_init_params",
+                Params(initializers.check_params(self.bias_init, self.bias_init_params)))
+            _check_bias_init(self.bias_init, self.bias_init_params)
         put("layer_inits", _check_layer_inits(self.layer_inits, self.depth))
 
     @property
@@ -270,6 +277,14 @@ class RunConfig:
     def layer_init(self, layer: int) -> tuple[str, Params]:
         """(initializer, parameters) of layer ``layer`` (1-based; the output is depth + 1)."""
         return self.layer_inits.get(layer, (self.init, self.init_params))
+
+    def layer_bias_init(self, layer: int) -> tuple[str, Params]:
+        """(initializer, parameters) of layer ``layer``'s biases: "auto" follows the
+        frameworks, nn.Linear's uniform under torch_default weights, Keras's zeros else."""
+        if self.bias_init != "auto":
+            return self.bias_init, self.bias_init_params
+        return ("torch_default" if self.layer_init(layer)[0] == "torch_default" else "zeros",
+                Params())
 
     def as_dict(self) -> dict:
         """Plain values, for JSON: parameters as dicts, layer numbers as text."""

@@ -262,8 +262,10 @@ _DESCRIPTIONS = {
     "kaiming_normal": "PyTorch's He normal (untruncated) with a gain for the nonlinearity.",
     "xavier_uniform": "PyTorch's Glorot uniform with an optional gain.",
     "xavier_normal": "PyTorch's Glorot normal (untruncated) with an optional gain.",
-    "torch_default": "What nn.Linear does: uniform within 1/sqrt(fan_in), bias too.",
-    "sparse": "Martens's sparse init: most weights zero, the rest small normal.",
+    "torch_default": "What nn.Linear does: uniform within 1/sqrt(fan_in), bias too (bias "
+                     "initializer auto).",
+    "sparse": "Martens's sparse init: a share of each unit's inputs zero (10% by default), "
+              "the rest small normal.",
     "uniform_0.3": "A fixed range from early papers, blind to the layer's size.",
     "uniform_0_1": "All-positive weights: units start correlated.",
     "uniform_1": "A wide fixed range: saturates tanh and sigmoid units.",

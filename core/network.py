@@ -26,8 +26,11 @@ def _draw_layer(cfg, layer, fan_in, fan_out):
     w_rng = np.random.default_rng([cfg.init_seed, layer, 0])
     b_rng = np.random.default_rng([cfg.init_seed, layer, 1])
     W = initializers.get(name, **params)((fan_in, fan_out), w_rng) * cfg.init_scale
-    bias_init = initializers.get(cfg.bias_init, **cfg.bias_init_params)
-    b = bias_init((fan_out,), b_rng, fans=(fan_in, fan_out))
+    bias_name, bias_params = cfg.layer_bias_init(layer)
+    # Keras's convention: a fan-based initializer sees a bias vector of n units as fan_in =
+    # fan_out = n. nn.Linear's bias (torch_default) is the exception: 1/√fan_in of its layer.
+    fans = (fan_in, fan_out) if bias_name == "torch_default" else None
+    b = initializers.get(bias_name, **bias_params)((fan_out,), b_rng, fans=fans)
     return W, b
 
 

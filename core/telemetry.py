@@ -16,12 +16,15 @@ from core import network
 
 FIELDS = (
     "grad_norm", "weight_norm", "update_ratio", "preact_std", "act_mean", "act_std",
-    "backprop_std", "saturated_frac", "dead_frac", "distinct_units",
+    "backprop_std", "saturated_frac", "inactive_frac", "dead_frac", "distinct_units",
+    "unit_spread",
 )
 STEP_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")
 Field = IntEnum("Field", FIELDS, start=0)  # the last axis of a layer record
 Metric = IntEnum("Metric", STEP_FIELDS, start=0)  # the last axis of a step record
-SATURATION = 0.05  # a derivative below 5% of its maximum counts as saturated
+# An output within 5% of its activation's range from a bound it approaches counts as
+# saturated (tanh: |a| >= 0.9; sigmoid: a <= 0.05 or a >= 0.95), where its slope is small.
+SATURATION = 0.05
 DISTINCT_RTOL = 1e-9
 _TINY = np.finfo(float).tiny
 
@@ -39,14 +42,26 @@ def sq_norms(a):
     return _row_sq(a.reshape(a.shape[0], -1))
 
 
+# Below this share of the second moment, E[x²] - E[x]² has lost most of its digits to
+# cancellation: those rows are measured again about their mean.
+_CANCELLED = 1e-6
+
+
 def _moments(x, sums=None):
     """Mean and std over everything but the leading axes (layers, members): one pass each,
-    or one in all when the sums (layers, members) are already known."""
+    or one in all when the sums (layers, members) are already known. A std far below the
+    mean (outputs nearly equal, yet not equal) is measured again about the mean, so a
+    tiny spread never reads as exactly 0."""
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     n = flat.shape[2]
     mean = (flat.sum(axis=2) if sums is None else sums) / n
     second = _row_sq(flat) / n
-    return mean, np.sqrt(np.maximum(second - mean * mean, 0.0))
+    var = second - mean * mean
+    for i, j in zip(*np.nonzero(var <= _CANCELLED * second), strict=True):
+        if np.isfinite(second[i, j]):
+            centred = flat[i, j] - mean[i, j]
+            var[i, j] = centred @ centred / n
+    return mean, np.sqrt(np.maximum(var, 0.0))
 
 
 def layer_sq_norms(flat, sizes, groups=None):
@@ -146,11 +161,16 @@ FLOW_RATIO = 100.0  # a layer 100x below (above) the output layer is vanishing (
 # blown up together, no layer stands out from the others. A healthy layer's gradient norm,
 # error or activation std is of order 1 (He, Glorot), far below it.
 FLOW_CEILING = 1e3
+# The update's size against the weights' is scale-free, so it is judged on its own, not
+# against the output layer (whose few, small weights make its ratio the largest): a step
+# that moves the weights by less than a millionth barely moves them in a thousand steps;
+# one that moves them by a tenth is a jump (Karpathy's rule of thumb: about 1e-3 is healthy).
+UPDATE_BAND = (1e-6, 1e-1)
 
 
 def flow_reference(values):
-    """What flow_state measures layers against: the output layer's value (the last), or
-    the median of the positive values when that one is not positive, or 1."""
+    """What gradients are measured against: the output layer's value (the last), or the
+    median of the positive values when that one is not positive, or 1."""
     v = np.asarray(values, dtype=float)
     positive = v[np.isfinite(v) & (v > 0)]
     if np.isfinite(v[-1]) and v[-1] > 0:
@@ -158,32 +178,84 @@ def flow_reference(values):
     return float(np.median(positive)) if len(positive) else 1.0
 
 
-def flow_state(values, ratio=FLOW_RATIO, ceiling=FLOW_CEILING):
-    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against flow_reference, and
-    'exploding' above ``ceiling`` whatever the reference."""
+def flow_band(values, field="grad_norm") -> tuple[float, float]:
+    """The healthy range of a per-layer field: FLOW_RATIO either side of the output
+    layer's gradient (below FLOW_CEILING), or UPDATE_BAND for the update ratio."""
+    if field == "update_ratio":
+        return UPDATE_BAND
+    ref = flow_reference(values)
+    return ref / FLOW_RATIO, min(ref * FLOW_RATIO, FLOW_CEILING)
+
+
+def flow_state(values, field="grad_norm"):
+    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against flow_band."""
     v = np.asarray(values, dtype=float)
-    ref = flow_reference(v)
+    low, high = flow_band(v, field)
     states = []
     for x in v:
         if not np.isfinite(x):
             states.append("exploding" if x == np.inf else "vanishing")
         elif x == 0:
             states.append("zero")
-        elif x > ceiling or x > ref * ratio:
+        elif x > high:
             states.append("exploding")
-        elif x < ref / ratio:
+        elif x < low:
             states.append("vanishing")
         else:
             states.append("ok")
     return states
 
 
-def measure(p, params, sizes, delta, df_max):
+def saturated(A, bounds) -> np.ndarray:
+    """Per row of A (layers, M, B, units): the share of outputs within SATURATION of the
+    activation's range from a bound it approaches (``bounds``: (low, high), None for an
+    open side). An activation without a bound never saturates: 0."""
+    low, high = bounds
+    if low is None and high is None:
+        return np.zeros(A.shape[:2])
+    span = (high - low) if low is not None and high is not None else abs(low if low is not
+                                                                         None else high)
+    pinned = np.zeros(A.shape, bool)
+    if low is not None:
+        np.less_equal(A, low + SATURATION * span, out=pinned)
+    if high is not None:
+        pinned |= A >= high - SATURATION * span
+    return _share(pinned)
+
+
+def _share(mask) -> np.ndarray:
+    """Per row (layers, M) of a boolean (layers, M, ...): the share of True."""
+    rows = mask.reshape(mask.shape[0] * mask.shape[1], -1)
+    # Row by row: count_nonzero over a whole row is a popcount, along an axis a sum.
+    counts = np.array([np.count_nonzero(row) for row in rows])
+    return (counts / rows.shape[1]).reshape(mask.shape[:2])
+
+
+def unit_spread(groups, n_layers) -> np.ndarray:
+    """How far a layer's units are from being one unit copied, (layers, M): the root mean
+    square distance of the units' (incoming weights, bias) from their mean, relative to
+    their root mean square size. 0: every unit is the same (zeros, a constant); about 1:
+    as different as random units; in between: near-copies (a constant broken by dropout)."""
+    M = groups[0][1].shape[0]
+    out = np.zeros((n_layers, M))
+    for first, W, b in groups:
+        units = np.concatenate([W, b[:, :, None, :]], axis=2)  # (M, count, fan_in + 1, units)
+        centred = units - units.mean(axis=3, keepdims=True)
+        flat, cflat = (u.reshape(M, W.shape[1], -1) for u in (units, centred))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = np.sqrt(_row_sq(cflat) / _row_sq(flat))
+        out[first:first + W.shape[1]] = np.where(_row_sq(flat) > 0, spread, 0.0).T
+    if W.shape[3] == 1:  # the output of a one-output network: one unit, nothing to compare
+        out[-1] = np.nan
+    return out
+
+
+def measure(p, params, sizes, delta, bounds):
     """Telemetry of one step: (M, layers, FIELDS).
 
     ``params`` are the weights the pass used and ``delta`` the update the step took, both
     flat (M, P) arrays laid out as network.flat_views; ``delta`` None means no update
-    (step 0).
+    (step 0); ``bounds`` the activation's (core.activations.Activation.bounds).
     """
     M, n = params.shape[0], len(sizes) - 1
     out = np.full((n, M, len(FIELDS)), np.nan)
@@ -202,20 +274,21 @@ def measure(p, params, sizes, delta, df_max):
         out[h, :, Field.act_mean], out[h, :, Field.act_std] = _moments(p.A)
         # A hidden bias gradient is its dz summed over the batch: dz's sums come for free.
         out[h, :, Field.backprop_std] = _moments(p.DZ, np.stack(p.db[:-1]).sum(axis=2))[1]
-        below = (p.DF < SATURATION * df_max).reshape((n - 1) * M, -1)
-        # Row by row: count_nonzero over a whole row is a popcount, along an axis a sum.
-        saturated = np.array([np.count_nonzero(row) for row in below]).reshape(n - 1, M)
-        out[h, :, Field.saturated_frac] = saturated / below.shape[1]
-        # A dead unit has f' = 0 on the whole batch, so it is saturated on all of it: where
-        # no layer has a batch's worth of saturated values (tanh, healthy), none is dead.
-        if (saturated >= p.DF.shape[2]).any():
-            out[h, :, Field.dead_frac] = (p.DF == 0).all(axis=2).mean(axis=2)
+        out[h, :, Field.saturated_frac] = saturated(p.A, bounds)
+        flat_slope = p.DF == 0  # ReLU's inactive half: no gradient passes these
+        inactive = _share(flat_slope)
+        out[h, :, Field.inactive_frac] = inactive
+        # A dead unit has slope 0 on the whole batch: only where a layer has a batch's
+        # worth of zero slopes can one be dead (never for tanh, healthy).
+        if (inactive * p.DF.shape[3] >= 1).any():
+            out[h, :, Field.dead_frac] = flat_slope.all(axis=2).mean(axis=2)
         else:
             out[h, :, Field.dead_frac] = 0.0
     logits, dlogits = p.z[-1][None], p.dlogits[None]
     out[-1, :, Field.preact_std] = _moments(logits)[1][0]
     out[-1, :, Field.backprop_std] = _moments(dlogits)[1][0]
     out[..., Field.distinct_units] = _distinct_units(groups, n)
+    out[..., Field.unit_spread] = unit_spread(groups, n)
     return out.transpose(1, 0, 2)
 
 

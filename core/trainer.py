@@ -219,7 +219,7 @@ class Trainer:
         self._record(self._measure(p, delta))
 
     def _measure(self, p, delta):
-        return telemetry.measure(p, self.params, self.sizes, delta, self.act.df_max)
+        return telemetry.measure(p, self.params, self.sizes, delta, self.act.bounds)
 
     def _record(self, layer_values):
         """Record the step: layer_values measured on its pass, losses on the new weights.

@@ -55,7 +55,7 @@ def encode_run(cfg: RunConfig, base: RunConfig = config.DEFAULT, prefix: str = "
         init, params = getattr(cfg, name), getattr(cfg, group)
         if init != getattr(base, name) or params != getattr(base, group):
             query[prefix + name] = init  # read back, it starts from init's own defaults
-            defaults = initializers.spec(init).defaults
+            defaults = initializers.spec(init).defaults if params else {}
             query.update({f"{prefix}{name}.{k}": _text(v) for k, v in params.items()
                           if v != defaults[k]})
     if cfg.layer_inits != base.layer_inits:
@@ -108,6 +108,8 @@ def decode_run(query: Mapping[str, str], base: RunConfig = config.DEFAULT,
         params = {} if name in changes else dict(getattr(base, group))
         for key, value in given.items():
             try:
+                if init == "auto":
+                    raise ValueError(f"{name} auto has no parameters: {key!r} was ignored")
                 initializers.check_params(init, {key: value})
                 params[key] = value
             except ValueError as err:

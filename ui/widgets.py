@@ -29,7 +29,7 @@ FORMATS = {"noise": (0.05, "%.2f"), "test_fraction": (0.05, "%.2f"), "n_samples"
            "init_scale": (0.1, "%.3g"), "lr": (None, "%.4g"), "momentum": (0.05, "%.3f"),
            "dropout": (0.05, "%.2f"), "l2": (None, "%.4g")}
 CHOICES = {"dataset": datasets.NAMES, "activation": activations.NAMES,
-           "init": initializers.NAMES, "bias_init": initializers.NAMES,
+           "init": initializers.NAMES, "bias_init": ("auto",) + initializers.NAMES,
            "optimizer": config.OPTIMIZERS, "loss": ("auto",) + losses.NAMES}
 
 
@@ -57,8 +57,11 @@ def param_key(scope: str, init_name: str, key: str) -> str:
 
 
 def init_params(init_name: str, scope: str) -> dict:
-    """Widgets for an initializer's own parameters; none when it has none."""
+    """Widgets for an initializer's own parameters; none when it has none (or is "auto",
+    the bias initializer that follows the weights')."""
     params = {}
+    if init_name == "auto":
+        return params
     for key, default in initializers.spec(init_name).defaults.items():
         wkey = param_key(scope, init_name, key)
         st.session_state.setdefault(wkey, default)

@@ -54,17 +54,21 @@ def histograms_figure(snapshot, depth, max_layers=10, height=330):
 
 
 def saturation_figure(latest, depth, height=280):
-    """Saturated and dead fractions per hidden layer, now."""
+    """Per hidden layer, now: outputs pinned near a bound (saturated: tanh, sigmoid,
+    softsign, and elu/selu at their floor), outputs with zero slope (inactive: ReLU's
+    negative half), and units with zero slope on every example (dead)."""
     rows = latest[latest["layer"] <= depth].sort_values("layer")
     labels = [style.layer_name(k, depth) for k in rows["layer"]]
     traces = [
-        dict(type="bar", x=labels, y=rows["saturated_frac"], name="saturated (f′ < 5% of max)",
-             marker=dict(color=style.NEGATIVE)),
-        dict(type="bar", x=labels, y=rows["dead_frac"], name="dead (f′ = 0 on the whole batch)",
+        dict(type="bar", x=labels, y=rows["saturated_frac"],
+             name="saturated (within 5% of a bound)", marker=dict(color=style.NEGATIVE)),
+        dict(type="bar", x=labels, y=rows["inactive_frac"], name="inactive (slope 0)",
+             marker=dict(color=style.VANISHING)),
+        dict(type="bar", x=labels, y=rows["dead_frac"], name="dead (slope 0 on every example)",
              marker=dict(color="#555555")),
     ]
     return style.figure(traces, style.layout(
-        "Saturated and dead units", height, barmode="group",
+        "Saturated, inactive and dead", height, barmode="group",
         yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=style.layer_axis(labels)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.telemetry import FLOW_CEILING, FLOW_RATIO, flow_reference, flow_state
+from core.telemetry import flow_band, flow_state
 from viz import style
 
 FIELD_TITLES = {
@@ -109,21 +109,21 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
 
 def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=False):
     """The current value per layer on a log axis, coloured vanishing / healthy / exploding
-    against the output layer (core.telemetry.flow_state); exact zeros marked with a 0.
+    against the healthy band (core.telemetry.flow_band: around the output layer's gradient;
+    an absolute band for the update ratio); exact zeros marked with a 0.
 
-    The axis always spans the healthy band (FLOW_RATIO either side of the output layer, to
-    the ceiling) with its edges drawn: bars that differ by a factor of two then look
-    alike, as they are, instead of one filling the chart and the other a sliver.
+    The axis always spans the healthy band with its edges drawn: bars that differ by a
+    factor of two then look alike, as they are, instead of one filling the chart and the
+    other a sliver.
     ``key_below`` puts the colours' key under the axis, where a large font has room."""
     latest = latest.sort_values("layer")
     values = latest[field].to_numpy(dtype=float)
     depth = len(values) - 1 if depth is None else depth
-    states = flow_state(values)
+    states = flow_state(values, field)
     labels = [style.layer_name(k, depth) for k in latest["layer"]]
     shown = _positive(values)
     finite = shown[np.isfinite(shown)]
-    ref = flow_reference(values)
-    low, high = ref / FLOW_RATIO, min(ref * FLOW_RATIO, FLOW_CEILING)
+    low, high = flow_band(values, field)
     bottom = min([low, *finite]) / 3
     top = max([high, *finite]) * 3
     zeros = [lab for lab, s in zip(labels, states, strict=True) if s == "zero"]
@@ -138,8 +138,10 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=F
     edges = [dict(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, layer="below",
                   line=dict(color=colour, width=1, dash="dot"))
              for y, colour in ((low, style.VANISHING), (high, style.EXPLODING))]
-    key = style.note("blue: vanishing or 0 · green: healthy · red: exploding (vs the output "
-                     "layer)", x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
+    against = ("a step of 1e-6 to 0.1 of the weights is healthy" if field == "update_ratio"
+               else "vs the output layer")
+    key = style.note(f"blue: vanishing or 0 · green: healthy · red: exploding ({against})",
+                     x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
     extra = {}
     if key_below:
         words = " · ".join(f"<span style='color:{STATE_COLOURS[s]}'>{s}</span>"
@@ -155,21 +157,42 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=F
 
 
 def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=280):
-    """Distinct units per hidden layer over steps: 1 means the layer is one unit copied."""
+    """Per hidden layer over steps: distinct units (left; 1 means the layer is one unit
+    copied) and how far the units are from copies (right, log: 0 copies, about 1 as
+    different as random units), which shows near-copies the exact count calls distinct."""
     f = _thinned(layer_frame, member, max_points)
     f = f[f["layer"] <= depth]
-    traces = [
-        dict(type="scatter", x=rows["step"], y=rows["distinct_units"].astype(float),
-             mode=style.line_mode(rows["distinct_units"].astype(float)),
-             name=style.layer_name(layer, depth),
-             line=dict(color=colour, width=1.6, shape="hv"))
-        for colour, (layer, rows) in zip(style.layer_colours(max(depth, 1)), f.groupby("layer"),
-                                         strict=False)
-    ]
+    colours = style.layer_colours(max(depth, 1))
+    traces, zero = [], []
+    for colour, (layer, rows) in zip(colours, f.groupby("layer"), strict=False):
+        name = style.layer_name(layer, depth)
+        distinct = rows["distinct_units"].astype(float)
+        spread = rows["unit_spread"].to_numpy(dtype=float)
+        if style.exactly_zero(spread):
+            zero.append(name)
+        traces += [
+            dict(type="scatter", x=rows["step"], y=distinct, mode=style.line_mode(distinct),
+                 name=name, legendgroup=name, line=dict(color=colour, width=1.6, shape="hv")),
+            dict(type="scatter", x=rows["step"], y=_positive(spread), xaxis="x2", yaxis="y2",
+                 mode=style.line_mode(spread, log_y=True), name=name, legendgroup=name,
+                 showlegend=False, line=dict(color=colour, width=1.6),
+                 hovertemplate=f"{name}<br>step %{{x}}<br>spread %{{y:.2e}}<extra></extra>"),
+        ]
+    notes = [style.note("distinct units", x=0, y=1.0, yanchor="bottom"),
+             style.note("spread of the units (0 = copies)", x=0.56, y=1.0, yanchor="bottom")]
+    if zero:
+        notes.append(style.note(f"spread exactly 0 (copies): {', '.join(zero)}", x=0.56,
+                                y=0.02, yanchor="bottom",
+                                font=dict(color=style.VANISHING, size=12)))
+    crowded = style.many_layers(len(traces) // 2)
+    notes += crowded.pop("annotations", [])
     return style.figure(traces, style.layout(
-        "Symmetry meter: distinct units per layer", height, xaxis=dict(title="step"),
-        yaxis=dict(title="distinct units", range=[0, width + 0.5]))
-        | style.many_layers(len(traces)))
+        "Symmetry meter", height, annotations=notes,
+        xaxis=dict(title="step", domain=[0, 0.44]), xaxis2=dict(title="step", domain=[0.56, 1],
+                                                                anchor="y2"),
+        yaxis=dict(range=[0, width + 0.5]),
+        yaxis2=dict(type="log", anchor="x2", range=[-6, 0.2], exponentformat="power"))
+        | crowded)
 
 
 def similarity_figure(similarity, layer, height=280):

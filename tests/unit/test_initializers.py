@@ -445,3 +445,34 @@ def test_good_edge_values_accepted():
     assert ini.get("random_normal", stddev=1).params["stddev"] == 1.0  # ints are numbers
     W = draw("random_uniform", minval=0.3, maxval=0.3)
     assert np.all(W == 0.3)
+
+
+# ------------------------------------------------------------------ biases, as the frameworks draw them
+
+
+def test_torch_default_weights_get_nn_linears_biases_by_default():
+    """nn.Linear(fan_in, n) draws its bias from U(-1/√fan_in, 1/√fan_in) as well; bias_init
+    auto does so under torch_default weights, and keeps Keras's zeros under any other."""
+    from core.config import validate
+    from core.trainer import Trainer
+
+    t = Trainer(validate(init="torch_default", depth=2, width=400, init_seed=1))
+    for (fan_in, _), b in zip([(2, 400), (400, 400), (400, 1)], t.bs, strict=True):
+        bound = 1 / np.sqrt(fan_in)
+        assert np.abs(b).max() <= bound
+        if b.size > 100:  # a uniform fills its range: its largest |b| is near the bound
+            assert np.abs(b).max() > 0.98 * bound
+    zeros = Trainer(validate(init="he_normal", depth=2, width=8))
+    assert all((b == 0).all() for b in zeros.bs)
+
+
+def test_fan_based_bias_initializers_follow_keras():
+    """Keras hands a bias initializer the bias's own shape (n,): fan_in = fan_out = n, so a
+    he_normal bias of 400 units has std √(2/400), whatever its layer's fan_in (2 for layer
+    1, which its layer's fans would make std 1). The sample std of n draws of a truncated
+    normal is within 4·σ/√(2n) of σ: a tolerance of 4/√800 = 14%."""
+    from core.config import validate
+    from core.trainer import Trainer
+
+    t = Trainer(validate(bias_init="he_normal", depth=1, width=400, init_seed=2))
+    assert np.std(t.bs[0]) == pytest.approx(np.sqrt(2 / 400), rel=4 / np.sqrt(800))

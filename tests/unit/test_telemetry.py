@@ -5,7 +5,7 @@ import pytest
 
 from core import activations, network, telemetry
 from core.config import validate
-from core.telemetry import DISTINCT_RTOL, FIELDS
+from core.telemetry import DISTINCT_RTOL, FIELDS, Field
 from core.trainer import Trainer
 
 
@@ -120,7 +120,7 @@ def test_measure_matches_definitions():
     deltas = [0.01 * np.ones_like(W) for W in Ws]
     delta = network.pack(deltas, [np.zeros_like(b) for b in bs])[0]
     sizes = network.sizes_of(Ws)
-    out = telemetry.measure(p, params, sizes, delta, act.df_max)[0]  # member 0: (layers, FIELDS)
+    out = telemetry.measure(p, params, sizes, delta, act.bounds)[0]  # member 0: (layers, FIELDS)
     f = {name: out[:, i] for i, name in enumerate(FIELDS)}
     for l, W in enumerate(Ws):
         assert f["grad_norm"][l] == pytest.approx(np.linalg.norm(p.dW[l][0]), rel=1e-12)
@@ -133,10 +133,13 @@ def test_measure_matches_definitions():
         a = p.a[l][0]
         assert f["act_mean"][l] == pytest.approx(a.mean(), rel=1e-9, abs=1e-15)
         assert f["act_std"][l] == pytest.approx(a.std(), rel=1e-9)
-        df = 1 - a * a
-        assert f["saturated_frac"][l] == np.mean(df < 0.05 * 1.0)
+        assert f["saturated_frac"][l] == np.mean(np.abs(a) >= 0.9)  # 5% of tanh's range
+        assert f["inactive_frac"][l] == np.mean(1 - a * a == 0)
         assert f["dead_frac"][l] == 0.0
         assert f["distinct_units"][l] == 6
+        units = np.vstack([Ws[l][0], bs[l][0][None, :]]).T  # one row per unit
+        spread = np.sqrt(np.sum((units - units.mean(axis=0)) ** 2) / np.sum(units ** 2))
+        assert f["unit_spread"][l] == pytest.approx(spread, rel=1e-12)
     # The output layer has no activation: those fields are NaN, not made up.
     assert np.isnan(f["act_mean"][-1]) and np.isnan(f["saturated_frac"][-1])
 
@@ -150,12 +153,14 @@ def test_measure_relu_dead_units():
     y = np.zeros(X.shape[0], int)
     p = network.backward(network.forward(Ws, bs, X, y, act, "bce", True), Ws, act)
     params = network.pack(Ws, bs)[0]
-    out = telemetry.measure(p, params, network.sizes_of(Ws), None, act.df_max)[0]
+    out = telemetry.measure(p, params, network.sizes_of(Ws), None, act.bounds)[0]
     dead = out[0, FIELDS.index("dead_frac")]
     assert dead == pytest.approx(np.mean((p.df[0][0] == 0).all(axis=0)))
     assert dead >= 1 / 6
     assert out[0, FIELDS.index("update_ratio")] == 0.0  # step 0: no update
-    assert out[0, FIELDS.index("saturated_frac")] == np.mean(p.df[0][0] < 0.05)
+    # ReLU's zero half is inactive, not saturated: it has no bound to be pinned near.
+    assert out[0, FIELDS.index("inactive_frac")] == np.mean(p.df[0][0] == 0) > 1 / 6
+    assert out[0, FIELDS.index("saturated_frac")] == 0.0
 
 
 def test_trainer_step0_telemetry_is_the_first_batch_before_any_update():
@@ -183,8 +188,72 @@ def test_a_dead_tanh_unit_is_counted_where_the_rest_is_healthy():
     X, y = p.h[0], np.zeros(50, int)
     p = network.backward(network.forward(Ws, bs, X, y, act, "bce", True), Ws, act)
     params = network.pack(Ws, bs)[0]
-    out = telemetry.measure(p, params, network.sizes_of(Ws), None, act.df_max)[0]
+    out = telemetry.measure(p, params, network.sizes_of(Ws), None, act.bounds)[0]
     dead = out[:, FIELDS.index("dead_frac")]
     assert dead[1] == pytest.approx(1 / 6)
     assert dead[0] == 0.0 and dead[2] == 0.0
     assert out[1, FIELDS.index("saturated_frac")] >= 1 / 6
+
+
+# ------------------------------------------------------------------ the meters on crafted layers
+
+
+def crafted(A, bounds):
+    """saturated() of one layer's outputs A (B, units), as measure calls it."""
+    return telemetry.saturated(np.asarray(A, float)[None, None], bounds)[0, 0]
+
+
+def test_saturation_is_outputs_pinned_near_a_bound():
+    sig = activations.get("sigmoid").bounds
+    assert crafted([[0.03, 0.5], [0.97, 0.5]], sig) == 0.5  # Glorot & Bengio's top layer
+    assert crafted([[0.0501, 0.9499]], sig) == 0.0
+    tanh = activations.get("tanh").bounds
+    assert crafted([[0.9, -0.95, 0.5, 0.0]], tanh) == 0.5
+    elu = activations.get("elu").bounds  # a floor only: -1
+    assert crafted([[-0.96, -0.94, 100.0]], elu) == pytest.approx(1 / 3)
+    for name in ("relu", "linear", "gelu", "swish", "leaky_relu"):
+        assert crafted([[-1e9, 0.0, 1e9]], activations.get(name).bounds) == 0.0
+
+
+def test_the_glorot_bengio_top_layer_reads_saturated_and_layer_one_does_not():
+    """Their figure 2: by step 2,000 the top sigmoid layer sits near 0; the first does not."""
+    from core.lessons import BY_KEY
+    t = Trainer(BY_KEY["glorot_bengio_sigmoid"].config).run(2000)
+    sat = t.record.layers[-1][0][:-1, Field.saturated_frac]
+    assert sat[-1] > 0.5 and sat[0] < 0.1, sat
+
+
+def test_unit_spread_reads_copies_near_copies_and_random_units():
+    zeros = Trainer(validate(init="zeros", depth=2)).record.layers[0][0]
+    assert (zeros[:-1, Field.unit_spread] == 0).all()
+    random = Trainer(validate(init="he_normal", depth=2, width=64)).record.layers[0][0]
+    assert (random[1:-1, Field.unit_spread] > 0.9).all()  # zero-mean units: about 1
+    near = Trainer(validate(init="constant", init_params={"value": 0.3}, dropout=0.1,
+                            depth=3, batch_size=0)).run(300).record.layers[-1][0]
+    assert (near[:-1, Field.distinct_units] == 8).all()  # the exact count says distinct ...
+    assert (near[:-1, Field.unit_spread] < 0.05).all()  # ... the spread says near-copies
+
+
+def test_a_tiny_spread_about_a_large_mean_is_not_read_as_zero():
+    """E[x²] - E[x]² cancels to 0 for values equal to nine digits; measured about the mean
+    they keep their true spread."""
+    x = (1e4 + 1e-6 * np.arange(8.0))[None, None, :]
+    mean, std = telemetry._moments(x)
+    assert std[0, 0] == pytest.approx(np.std(x), rel=1e-6) and std[0, 0] > 0
+
+
+def test_the_update_ratio_is_not_fooled_by_a_layers_weight_scale():
+    """A healthy He ReLU net: layer 1 (fan_in 2, so large weights) moves by a small share of
+    its weights, the output layer (few, small weights) by a large one; neither is vanishing
+    against the other, and no layer's update is vanishing in its first steps."""
+    t = Trainer(validate(activation="relu", init="he_normal", depth=6, width=512)).run(10)
+    _, lay, _ = t.record.arrays(1)
+    ratios = lay[:, 0, :, Field.update_ratio]  # (steps, layers)
+    for step in ratios:
+        assert "vanishing" not in telemetry.flow_state(step, "update_ratio"), step
+    # What the old rule (100x below the output layer's) called vanishing, some of the time:
+    assert (ratios[:, 0] < ratios[:, -1] / 100).any()
+    low, high = telemetry.flow_band(ratios[-1], "update_ratio")
+    assert (low, high) == telemetry.UPDATE_BAND
+    assert telemetry.flow_state([1e-7, 1e-3, 0.5, 0.0], "update_ratio") == [
+        "vanishing", "ok", "exploding", "zero"]

@@ -181,8 +181,15 @@ def test_symmetry_meter_shows_one_unit_for_constant_and_width_for_random(zeros_r
     for run, expected in ((zeros_run, 1), (he_run, 8)):
         layers, _ = run.frames()
         fig = training.symmetry_figure(layers, 8, 3)
-        assert len(fig.data) == 3
-        assert all(set(np.asarray(t.y, float)) == {expected} for t in fig.data)
+        counts = [t for t in fig.data if t.yaxis in (None, "y")]
+        spreads = [t for t in fig.data if t.yaxis == "y2"]
+        assert len(counts) == len(spreads) == 3
+        assert all(set(np.asarray(t.y, float)) == {expected} for t in counts)
+        if expected == 1:  # copies: a spread of exactly 0, which a log axis cannot draw
+            assert all(np.isnan(np.asarray(t.y, float)).all() for t in spreads)
+            assert any("exactly 0" in a.text for a in fig.layout.annotations)
+        else:
+            assert all((np.asarray(t.y, float) > 0.5).all() for t in spreads)
 
 
 def test_similarity_matrix_is_all_ones_under_zeros(zeros_run):
@@ -204,7 +211,7 @@ def test_histograms_share_bins_and_sum_to_one(he_run):
 def test_saturation_bars_are_fractions(he_run):
     layers, _ = he_run.frames()
     fig = distributions.saturation_figure(layers[layers.step == 30], depth=3)
-    assert [t.name.split()[0] for t in fig.data] == ["saturated", "dead"]
+    assert [t.name.split()[0] for t in fig.data] == ["saturated", "inactive", "dead"]
     assert all(0 <= v <= 1 for t in fig.data for v in t.y)
 
 
