@@ -5,9 +5,12 @@ image do). ``streamlit run app.py`` serves the same pages without the route; the
 then refresh through a timed fragment (ui/live.py says why the route is faster).
 """
 
+import threading
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from core import lessons
 from serving import feed
 
 # pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
@@ -16,5 +19,9 @@ from serving import feed
 # app.py once. The app is navigated by st.navigation alone, as app.py's first run would
 # declare; tests/e2e/test_navigation.py opens deep links on a fresh server.
 PagesManager.uses_pages_directory = False
+
+# A lesson's text quotes its own run (the sigmoid one trains ~1000 steps for it): worked out
+# while the server starts, not when the first student opens the lessons.
+threading.Thread(target=lessons.warm, name="lesson texts", daemon=True).start()
 
 app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan)

@@ -11,6 +11,7 @@ presenter, link_errors = explore.enter()
 board = presenter.board
 present = view.presenting()
 lesson = presenter.lesson
+lesson_text, look_for = lesson.told() if lesson else ("", "")
 
 with st.sidebar:
     if not present:
@@ -46,7 +47,7 @@ for message in link_errors:
 if problem:
     st.error(f"Setting not applied: {problem}")
 if lesson and not present:
-    st.info(f"**Lesson: {lesson.title}.** {lesson.text}\n\n**Look for:** {lesson.look_for}")
+    st.info(f"**Lesson: {lesson.title}.** {lesson_text}\n\n**Look for:** {look_for}")
 if not present:
     widgets.transport(presenter, "expbtn_", reset_help)
 
@@ -64,7 +65,7 @@ def live_part(refresh):
         live.status(presenter, refresh.parts, "notes")
         if lesson:
             with st.expander(f"Lesson: {lesson.title}", expanded=False):
-                st.markdown(f"{lesson.text}\n\n**Look for:** {lesson.look_for}")
+                st.markdown(f"{lesson_text}\n\n**Look for:** {look_for}")
     else:
         live.status(presenter, refresh.parts, "notes")
         key_charts_with_controls(place)

@@ -13,8 +13,9 @@ st.markdown("Each lesson loads a network into **Explore**. Press **Play** there 
 for i, lesson in enumerate(LESSONS, 1):
     with st.container(border=True):
         st.subheader(f"{i}. {lesson.title}")
-        st.markdown(lesson.text)
-        st.markdown(f"**Look for:** {lesson.look_for}")
+        text, look_for = lesson.told()
+        st.markdown(text)
+        st.markdown(f"**Look for:** {look_for}")
         if st.button("Open in Explore", key=f"open_{lesson.key}", type="primary"):
             link = query.ExploreLink(lesson.config, lesson.key)
             st.switch_page("pages/explore.py", query_params=query.explore_query(link))

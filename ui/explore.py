@@ -236,8 +236,9 @@ class ExplorePresenter(LivePresenter):
                 theory.at_init(trainer), step0.sort_values("layer"), trainer.depth,
                 band=theory.seed_band(run.config, BAND_SEEDS)))
 
-        return self.board.frame("theory", build,
-                                inputs=(id(run), run.generation, self.options.present))
+        watched = bool(self.lesson and "theory" in self.lesson.watch)
+        return self.board.frame("theory", build, highlight=watched,
+                                inputs=(id(run), run.generation, self.options.present, watched))
 
     def weights_frame(self, layer: int) -> str | None:
         """The first weights of ``layer`` against its initializer's density."""
@@ -314,8 +315,9 @@ def enter() -> tuple[ExplorePresenter, list[str]]:
         visit.presenter.use(link.config)
     visit.presenter.link = replace(link, config=visit.presenter.config)
     visit.link_errors = errors
+    lesson_view = lessons.BY_KEY[link.lesson].view if link.lesson else {}
     session.set_widgets({**widgets.values(link.config, PREFIX), PREFIX + "panels": list(
-        link.panels)})
+        link.panels), **{PREFIX + name: value for name, value in lesson_view.items()}})
     return visit.presenter, errors
 
 

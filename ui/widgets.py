@@ -56,6 +56,14 @@ def param_key(scope: str, init_name: str, key: str) -> str:
     return f"{scope}:{init_name}.{key}"
 
 
+# Where a library's default would teach the wrong thing, the value a widget first shows:
+# Keras's constant(value=0) is zeros under another name, and a student would conclude
+# that constant weights are zero weights. (0 stays one keystroke away, and a link
+# without a value still means Keras's 0.)
+FIRST_VALUES = {("constant", "value"): (0.5, "Keras's default is 0, which is the same as "
+                                             "zeros; this app starts at 0.5")}
+
+
 def init_params(init_name: str, scope: str) -> dict:
     """Widgets for an initializer's own parameters; none when it has none (or is "auto",
     the bias initializer that follows the weights')."""
@@ -64,12 +72,13 @@ def init_params(init_name: str, scope: str) -> dict:
         return params
     for key, default in initializers.spec(init_name).defaults.items():
         wkey = param_key(scope, init_name, key)
-        st.session_state.setdefault(wkey, default)
+        first, note = FIRST_VALUES.get((init_name, key), (default, None))
+        st.session_state.setdefault(wkey, first)
         if isinstance(default, str):
             params[key] = st.selectbox(key, initializers.PARAM_CHOICES[key], key=wkey)
         else:
             params[key] = st.number_input(key, key=wkey, format="%.4g", step=None,
-                                          min_value=-1e6, max_value=1e6)
+                                          min_value=-1e6, max_value=1e6, help=note)
     return params
 
 

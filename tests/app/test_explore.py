@@ -184,6 +184,16 @@ def test_a_bare_lesson_link_opens_the_lesson_with_its_settings():
         at.query_params["lesson"] == "too_large_relu" and len(at.query_params) == 1)
 
 
+@pytest.mark.parametrize("key", ["too_small", "too_large_relu"])
+def test_a_lesson_opens_with_the_view_its_text_describes(key):
+    """The too-small lesson talks about the back-propagated error's bars, the ReLU one
+    about stepping through an explosion: they open showing that."""
+    at = run_app({"lesson": key})
+    for name, value in BY_KEY[key].view.items():
+        assert at.session_state[f"exp_{name}"] == value
+    assert BY_KEY[key].told()[0] in at.info[0].value
+
+
 def test_a_lesson_link_with_a_change_keeps_the_lesson_and_the_change():
     at = run_app({"lesson": "zeros", "depth": "5"})
     assert run_of(at).config == BY_KEY["zeros"].config.replace(depth=5)
@@ -236,3 +246,14 @@ def test_playing_under_apptest_trains_on_the_fragment_timer():
     first = step_of(at)
     at.run()
     assert step_of(at) > first
+
+
+def test_constant_picked_in_explore_starts_at_a_value_that_is_not_zeros():
+    at = run_app()
+    at.selectbox(key="exp_init").set_value("constant").run()
+    assert not at.exception
+    assert run_of(at).config.init_params == {"value": 0.5}
+    assert at.query_params["init.value"] == "0.5"  # the copied link says so
+    keras = run_app({"init": "constant"})  # a link without a value: Keras's 0
+    assert run_of(keras).config.init_params == {"value": 0.0}
+    assert at.session_state["exp_init:constant.value"] == 0.5

@@ -447,7 +447,7 @@ def test_good_edge_values_accepted():
     assert np.all(W == 0.3)
 
 
-# ------------------------------------------------------------------ biases, as the frameworks draw them
+# ---------------------------------------------------- biases, as the frameworks draw them
 
 
 def test_torch_default_weights_get_nn_linears_biases_by_default():

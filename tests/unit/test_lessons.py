@@ -1,0 +1,99 @@
+"""Every lesson says what its own run shows: its text is filled from that run, its claims
+hold on it, and its live check comes to "yes" when the thing it names has happened."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from core import lessons, network
+from core.lessons import BY_KEY, LESSONS, LN2
+from core.telemetry import Field, Metric
+from core.trainer import Trainer
+
+# Steps after which each lesson's check must read "yes" on the lesson's own network.
+YES_BY = {"zeros": 20, "constant": 20, "too_small": 50, "too_large_tanh": 0,
+          "too_large_relu": 5, "xavier_relu_30": 100, "he_relu_30": 400,
+          "glorot_bengio_sigmoid": 1500, "orthogonal_linear": 0, "restarts": 0}
+
+
+def test_every_lesson_has_a_step_count_here():
+    assert set(YES_BY) == set(BY_KEY)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
+def test_the_text_is_filled_in(lesson):
+    text, look_for = lesson.told()
+    for said in (text, look_for):
+        assert "{" not in said and "}" not in said
+        assert not re.search(r"\bnan\b|\binf\b", said)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
+def test_the_live_check_comes_to_yes(lesson):
+    trainer = Trainer(lesson.config)
+    with np.errstate(all="ignore"):
+        while trainer.record.steps[-1] < YES_BY[lesson.key] and trainer.status != "diverged":
+            trainer.run(10)
+    state, message = lessons.check(lesson.key, trainer)
+    assert state == "yes", message
+
+
+def _step0(key):
+    return Trainer(BY_KEY[key].config).record.layers[0][0][:-1]
+
+
+def test_zero_weights_keep_the_loss_at_ln2_exactly():
+    t = Trainer(BY_KEY["zeros"].config).run(200)
+    losses = [m[0][Metric.train_loss] for m in t.record.metrics]
+    assert np.allclose(losses, LN2, rtol=0, atol=1e-12)
+    assert (t.record.layers[-1][0][:-1, Field.grad_norm] == 0).all()
+
+
+def test_too_small_shrinks_the_signal_by_sigma_root_n_a_layer():
+    """tanh is the identity near 0, so each layer multiplies the std by 0.01·√32 ≈ 0.0566;
+    one layer's factor has a relative spread of about 1/√(2·32) = 0.125, the geometric
+    mean over 9 ratios a third of that: 4 standard deviations is 17%."""
+    pre = _step0("too_small")[:, Field.preact_std]
+    factor = (pre[-1] / pre[0]) ** (1 / (len(pre) - 1))
+    assert factor == pytest.approx(0.01 * math.sqrt(32), rel=0.17)
+
+
+def test_xavier_halves_a_relu_signals_power_each_layer():
+    """The 29 ratios of a 32-wide ReLU net: per-layer power 1/2 (2/(32+32)·32/2), the
+    geometric mean's relative spread about 1/√(29·16) ≈ 0.05; 4 of them is 20%."""
+    for seed in range(3):
+        cfg = BY_KEY["xavier_relu_30"].config.replace(init_seed=seed)
+        pre = Trainer(cfg).record.layers[0][0][:-1, Field.preact_std]
+        factor = (pre[-1] / pre[0]) ** (1 / (len(pre) - 1))
+        assert factor == pytest.approx(1 / math.sqrt(2), rel=0.2)
+
+
+def test_he_keeps_the_order_of_magnitude_xavier_loses():
+    he, xavier = _step0("he_relu_30"), _step0("xavier_relu_30")
+    assert 0.1 < he[:, Field.preact_std].min() and he[:, Field.preact_std].max() < 10
+    assert xavier[-1, Field.preact_std] / xavier[0, Field.preact_std] < 1e-3
+
+
+def test_orthogonal_weights_keep_a_linear_signals_length_exactly():
+    """Square orthogonal matrices keep every vector's length: after the first layer (2 → 32
+    is semi-orthogonal) each input's hidden vector has the same norm in every layer."""
+    t = Trainer(BY_KEY["orthogonal_linear"].config)
+    Z = network.forward(t.Ws, t.bs, t.data.X_train, t.data.y_train, t.act, t.config.loss,
+                        t.data.classification).Z
+    norms = np.array([np.linalg.norm(z[0], axis=-1) for z in Z[:t.depth]])
+    assert np.allclose(norms[1:], norms[0], rtol=1e-9, atol=0)
+    pre = _step0("orthogonal_linear")[:, Field.preact_std]  # what the lesson quotes
+    assert pre.max() / pre.min() < 1.01
+
+
+def test_tanh_with_std_one_saturates_most_units_beyond_the_first_layer():
+    sat = _step0("too_large_tanh")[1:, Field.saturated_frac]
+    assert (sat > 0.6).all()
+
+
+def test_opening_the_too_large_relu_lesson_quotes_the_step_it_explodes_at():
+    text, _ = BY_KEY["too_large_relu"].told()
+    boom = Trainer(BY_KEY["too_large_relu"].config).run(20).diverged_at[0]["step"]
+    assert f"overflow at step {boom}." in text
