@@ -97,3 +97,9 @@ def test_opening_the_too_large_relu_lesson_quotes_the_step_it_explodes_at():
     text, _ = BY_KEY["too_large_relu"].told()
     boom = Trainer(BY_KEY["too_large_relu"].config).run(20).diverged_at[0]["step"]
     assert f"overflow at step {boom}." in text
+
+
+def test_too_small_weights_keep_the_loss_at_ln2_for_thousands_of_steps():
+    t = Trainer(BY_KEY["too_small"].config, record_every=500).run(2000)
+    losses = np.array([m[0][Metric.train_loss] for m in t.record.metrics])
+    assert np.abs(losses - LN2).max() < 1e-3
