@@ -210,10 +210,10 @@ class SweepRun:
 
     def advance(self, budget_s: float = 0.25) -> None:
         """Train for about ``budget_s`` seconds (at least one step), then return."""
-        start = time.perf_counter()
+        start, stepped = time.perf_counter(), False
         while not self.done:
             left = budget_s - (time.perf_counter() - start)
-            if left <= 0:
+            if left <= 0 and stepped:  # a slow start (building a stack) still trains a step
                 break
             if self._trainer is None:
                 self._trainer = self._start(self.stacks[self._stack])
@@ -224,6 +224,7 @@ class SweepRun:
             n = min(n, max(1, int(left / self._sec_per_step))) if self._sec_per_step else 1
             before, t0 = t.step, time.perf_counter()
             t.run(n)
+            stepped = True
             if t.step > before:
                 per = (time.perf_counter() - t0) / (t.step - before)
                 self._sec_per_step = per if self._sec_per_step is None else (
