@@ -147,8 +147,10 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
     if width > max_units and depth:
         caption.append(f"{max_units} of {width} units per layer")
     if caption:
-        notes.append(dict(x=0, y=-0.9, xanchor="left", text="; ".join(caption),
+        notes.append(dict(x=0, y=-0.45, xanchor="left", yanchor="top", text="; ".join(caption),
                           showarrow=False, font=dict(size=12, color="#555")))
+    # Under the bottom row, room for the caption: one line, or two of large text wrapped.
+    bottom = -1.8 if short_labels and caption else -1.0
     centres = [[[x_of(c), y_of(c, i)] for i in range(len(maps))]
                for c, (_, maps, _) in enumerate(cols)]
     return style.figure(traces, style.layout(
@@ -156,7 +158,7 @@ def network_figure(snapshot, depth, width, max_layers=6, max_units=8, height=Non
         meta=dict(centres=centres, y_top=y_top),
         annotations=notes,
         xaxis=dict(visible=False, range=[-gap / 2, x_of(len(cols) - 1) + gap / 2]),
-        yaxis=dict(visible=False, range=[-1.0, n_rows], scaleanchor="x", autorange=False),
+        yaxis=dict(visible=False, range=[bottom, n_rows], scaleanchor="x", autorange=False),
     ) | dict(margin=dict(l=5, r=5, t=40, b=5)))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
@@ -89,9 +92,15 @@ def layer_axis(labels: list[str], crowded: int = 6, most: int = 16) -> dict:
     every = 1 if len(labels) <= most else next(
         k for k in (2, 5, 10, 20, 50, 100) if -(-len(labels) // k) <= 8)
     last = len(labels) - 1
-    # every k-th layer, but none so near the output that the two labels run together
-    keep = [i for i in range(len(labels)) if i in (0, last)
-            or ((i + 1) % every == 0 and last - i >= every / 2)]
+    # the first, every k-th (2, 4, ... or 5, 10, ...) and the output, none nearer another
+    # than the stride: with k = 2, "1" beside "2" or "10" beside "out" would run together
+    apart = every if every <= 2 else every - 1
+    keep = [0]
+    for i in [*range(every - 1, last, every), last]:
+        if i == last and last - keep[-1] < apart and keep[-1]:
+            keep.pop()  # the output's label wins over a layer's just before it
+        if i - keep[-1] >= apart or i == last:
+            keep.append(i)
     short = [labels[i].removeprefix("layer ").replace("output", "out") for i in keep]
     return dict(tickangle=0, tickmode="array", tickvals=[labels[i] for i in keep],
                 ticktext=short)
@@ -147,16 +156,34 @@ def _at_least(node, size):
             _at_least(item, size)
 
 
+_TAG = re.compile(r"<[^>]*>")
+_SPACE_OUTSIDE_TAGS = re.compile(r" (?![^<]*>)")
+
+
+def _shown(text: str) -> int:
+    """The characters of Plotly's text a reader sees: its tags (<span style=...>) are not."""
+    return len(_TAG.sub("", text))
+
+
 def _wrap(text: str, most: int) -> str:
-    """Break a one-line note into lines of at most ``most`` characters, at spaces."""
+    """Break a one-line note into lines of at most ``most`` characters shown, at spaces
+    outside its tags."""
     lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > most:
+    for word in _SPACE_OUTSIDE_TAGS.split(text):
+        if line and _shown(line) + 1 + _shown(word) > most:
             lines.append(line)
             line = word
         else:
             line = f"{line} {word}" if line else word
     return "<br>".join([*lines, line])
+
+
+def log_dtick(span: float, plot_px: float, font: float = PROJECTOR_FONT) -> int:
+    """Decades between the labels of a log axis ``span`` decades long on ``plot_px``
+    pixels: every decade while they fit, a power of ten with its exponent standing about
+    two lines of text high."""
+    fit = max(2, int(plot_px // (2.2 * font)))
+    return max(1, math.ceil(span / (fit - 1)))
 
 
 def axis_is_log(axis) -> bool:
@@ -179,15 +206,16 @@ def projected(fig: go.Figure, height: int | None = None, wrap: int = 38,
         title["font"] = {**title.get("font", {}), "size": PROJECTOR_TITLE}
     for note in layout.get("annotations", []):
         text = note.get("text", "")
-        if len(text) > wrap and "<br>" not in text:
+        if _shown(text) > wrap and "<br>" not in text:
             note["text"] = _wrap(text, wrap)
-    for key, axis in layout.items():  # on a log axis spanning decades, only its powers of ten
-        span = axis.get("range") if key.startswith("yaxis") and isinstance(axis, dict) else None
-        if axis_is_log(axis) and span and span[1] - span[0] >= 2:
-            axis["dtick"] = 1
     margin = layout.get("margin", {})
-    layout["margin"] = {**margin, "l": margin.get("l", 65) + 20, "b": margin.get("b", 40) + 15,
-                        "t": margin.get("t", 40) + 14}
+    layout["margin"] = margin = {**margin, "l": margin.get("l", 65) + 20,
+                                 "b": margin.get("b", 40) + 15, "t": margin.get("t", 40) + 14}
     if height:
         layout["height"] = height
+    plot_px = layout.get("height", 300) - margin["t"] - margin["b"]
+    for key, axis in layout.items():  # on a log axis spanning decades, only powers of ten
+        span = axis.get("range") if key.startswith("yaxis") and isinstance(axis, dict) else None
+        if axis_is_log(axis) and span and span[1] - span[0] >= 2:
+            axis["dtick"] = log_dtick(span[1] - span[0], plot_px)
     return go.Figure(spec, _validate=False)

@@ -14,6 +14,11 @@ FIELD_TITLES = {
     "preact_std": "std of pre-activations per layer",
     "act_std": "std of activations per layer",
 }
+SHORT_TITLES = {  # for a projector: the same quantities in a few words
+    "grad_norm": "‖∂L/∂W‖ per layer, now",
+    "backprop_std": "Error ∂L/∂z per layer, now",
+    "update_ratio": "Update / weight per layer, now",
+}
 STATE_COLOURS = {"vanishing": style.VANISHING, "exploding": style.EXPLODING,
                  "ok": style.HEALTHY, "zero": style.VANISHING}
 
@@ -142,18 +147,19 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=F
                else "vs the output layer")
     key = style.note(f"blue: vanishing or 0 · green: healthy · red: exploding ({against})",
                      x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
-    extra = {}
+    extra, axis = {}, style.layer_axis(labels)
     if key_below:
         words = " · ".join(f"<span style='color:{STATE_COLOURS[s]}'>{s}</span>"
                            for s in ("vanishing", "ok", "exploding"))
         key = key | dict(text=words.replace(">ok<", ">healthy<"), x=0.5, xanchor="center",
                          y=0, yanchor="top", yshift=-36)
         extra = dict(margin=dict(l=65, r=15, t=40, b=70))
+        axis = style.layer_axis(labels, crowded=0, most=8)  # a narrow panel of large text
     return style.figure(traces, style.layout(
         f"Now: {FIELD_TITLES.get(field, field)}", height, showlegend=False, annotations=[key],
         shapes=edges, yaxis=dict(type="log", exponentformat="power",
                                  range=[np.log10(bottom), np.log10(top)]),
-        xaxis=style.layer_axis(labels)) | extra)
+        xaxis=axis) | extra)
 
 
 def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=280):

@@ -4,7 +4,10 @@ Plotly's property validation is on here (the app skips it for speed), so a missp
 property fails these tests.
 """
 
+import re
+
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from core import diagnosis, telemetry, theory
@@ -315,3 +318,31 @@ def test_a_lone_first_point_is_drawn_as_a_marker_and_then_as_lines(he_run):
     assert [t.mode for t in training.loss_figure(steps).data] == ["lines", "lines"]
     lines = training.gradflow_lines(layers[layers.step == 0], "grad_norm", depth=3)
     assert {t.mode for t in lines.data} == {"markers"}
+
+
+def test_wrapping_a_note_for_the_projector_never_breaks_inside_a_tag():
+    """The gradient bars' key is coloured words in <span style='...'> tags: a break at the
+    space inside a tag left Plotly showing the tag as text."""
+    latest = Trainer(validate(init="random_normal", init_params={"stddev": 0.01}, depth=10,
+                              width=32)).frames()[0].query("step == 0 and member == 0")
+    fig = style.projected(training.gradflow_bars(latest, "backprop_std", 10, key_below=True))
+    for note in fig.layout.annotations:
+        for line in note.text.split("<br>"):
+            assert line.count("<") == line.count(">")  # every tag whole on its line
+            assert re.fullmatch(r"([^<]|<span style='color:#[0-9A-Fa-f]{6}'>|</span>)*", line)
+    assert style._wrap("<span style='color:#123456'>vanishing</span> · ok", 12) == (
+        "<span style='color:#123456'>vanishing</span> ·<br>ok")
+
+
+@pytest.mark.parametrize("decades", [2, 5, 9, 17, 40])
+def test_a_projected_log_axis_has_no_more_labels_than_fit(decades):
+    """Powers of ten at 18 px with an exponent stand about 40 px high: on a 300 px tall
+    plot at most 7 of them, whatever the span."""
+    fig = go.Figure(layout=dict(height=430, yaxis=dict(type="log", range=[-decades, 0])))
+    out = style.projected(fig, height=430)
+    margin = out.layout.margin
+    plot_px = 430 - margin.t - margin.b
+    labels = decades // out.layout.yaxis.dtick + 1
+    assert labels * 2.2 * style.PROJECTOR_FONT <= plot_px + 2.2 * style.PROJECTOR_FONT
+    assert out.layout.yaxis.dtick == 1 or (decades // (out.layout.yaxis.dtick - 1) + 1) * (
+        2.2 * style.PROJECTOR_FONT) > plot_px  # and no sparser than it must be

@@ -173,9 +173,10 @@ export default function ({ parentElement, data }) {
   if (!div.wriDetach) attach(div, spec.key);
   if (spec.keep === undefined) {
     // A fixed box that contains its own layout: Plotly measures text as it draws, and each
-    // measurement would otherwise lay out the whole page again.
+    // measurement would otherwise lay out the whole page again. (Not its paint: a watched
+    // chart's label sits on its outline, partly outside the box.)
     div.style.height = (spec.layout.height || 300) + "px";
-    div.style.contain = "strict";
+    div.style.contain = "size layout style";
     offer(div, spec);
   }
   return () => div.wriDetach && div.wriDetach();
