@@ -125,6 +125,31 @@ def train_config(args) -> config.RunConfig:
     return config.validate(raw)
 
 
+SEEDS = ("data_seed", "init_seed", "train_seed")
+
+
+def command(cfg: config.RunConfig, steps: int, out: str = "run.json") -> str:
+    """The ``python -m core train`` line that trains ``cfg`` for ``steps`` steps: every
+    setting that differs from the defaults, the seeds always (train_config reads it back
+    to ``cfg`` exactly, tests/unit/test_cli.py)."""
+    def text(value):
+        return repr(value) if isinstance(value, float) else str(value)
+
+    words = ["python -m core train"]
+    for name in TRAIN_FLAGS:
+        value = steps if name == "steps" else getattr(cfg, name)
+        if name in ("steps", *SEEDS) or value != config.DEFAULTS[name]:
+            words.append(f"{_flag(name)} {text(value)}")
+    for flag, params in (("--init-param", cfg.init_params),
+                         ("--bias-init-param", cfg.bias_init_params)):
+        words += [f"{flag} {key}={text(value)}" for key, value in params.items()]
+    for layer, (name, params) in cfg.layer_inits.items():
+        words.append(f"--layer-init {layer}={name}")
+        words += [f"--layer-init-param {layer}:{key}={text(value)}"
+                  for key, value in params.items()]
+    return " ".join([*words, f"--out {out}"])
+
+
 def _finite(x):
     if isinstance(x, float | np.floating):
         return float(x) if math.isfinite(x) else None

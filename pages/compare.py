@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import compare as comparing
 from serving.limits import LIMITS
-from ui import compare, live, live_chart, view, widgets
+from ui import compare, live, live_chart, snapshot, view, widgets
 from ui.compare import PREFIX
 from viz.compare import colour
 
@@ -109,11 +109,13 @@ with running:
     live.mount(presenter, live_part, show)
 
 with st.expander("Export and share"):
-    c1, c2 = st.columns(2)
-    c1.download_button("Final losses per seed (CSV)", presenter.finals_csv(),
+    c1, c2, c3 = st.columns(3)
+    with c3:
+        snapshot.button("compare", "cmp_snapshot")
+    c1.download_button("Final losses per seed (CSV)", presenter.finals_csv,
                        "compare_final.csv", "text/csv", key="cmpbtn_dl_final",
                        on_click="ignore")
-    c2.download_button("Loss curves (CSV)", presenter.curves_csv(), "compare_curves.csv",
+    c2.download_button("Loss curves (CSV)", presenter.curves_csv, "compare_curves.csv",
                        "text/csv", key="cmpbtn_dl_curves", on_click="ignore")
     st.caption("Share link: reproduces this comparison exactly (seeds included).")
     st.code(compare.share_link(presenter), language=None)

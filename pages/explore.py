@@ -3,7 +3,7 @@
 import streamlit as st
 
 from serving.limits import LIMITS
-from ui import explore, live, live_chart, view, widgets
+from ui import explore, live, live_chart, snapshot, view, widgets
 from ui.explore import FLOW_FIELDS, PANELS, PREFIX
 
 live_chart.preload()
@@ -48,6 +48,7 @@ if problem:
     st.error(f"Setting not applied: {problem}")
 if lesson and not present:
     st.info(f"**Lesson: {lesson.title}.** {lesson_text}\n\n**Look for:** {look_for}")
+explore.ask(presenter)
 if not present:
     widgets.transport(presenter, "expbtn_", reset_help)
 
@@ -154,8 +155,21 @@ if "theory" in panels:
                "fail (constant weights, identical units).")
 
 with st.expander("Export and share"):
+    name = f"explore-{lesson.key}" if lesson else "explore"
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        snapshot.button(name, "exp_snapshot")
+    # Built when pressed (a callable), on the download's own thread: not on every run.
+    c2.download_button("Lesson report (HTML)", presenter.report, f"{name}-report.html",
+                       "text/html", key="expbtn_dl_report", on_click="ignore",
+                       icon=":material/article:",
+                       help="this view as one HTML file that opens offline: interactive "
+                            "figures, the lesson and its checks, the settings and the "
+                            "command line that trains the same run")
+    c3.download_button("Weights now (JSON)", presenter.weights_json, f"{name}-weights.json",
+                       "application/json", key="expbtn_dl_weights", on_click="ignore")
     c1, c2 = st.columns(2)
-    c1.download_button("Telemetry (CSV)", presenter.telemetry_csv(), "telemetry.csv",
+    c1.download_button("Telemetry (CSV)", presenter.telemetry_csv, "telemetry.csv",
                        "text/csv", key="expbtn_dl_csv", on_click="ignore")
     c2.download_button("Configuration (JSON)", explore.config_json(presenter), "config.json",
                        "application/json", key="expbtn_dl_json", on_click="ignore")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.lessons import LESSONS
+from core.questions import QUESTIONS
 from ui import query
 
 st.title("Lessons: the classic failures and fixes of initialisation")
@@ -16,6 +17,14 @@ for i, lesson in enumerate(LESSONS, 1):
         text, look_for = lesson.told()
         st.markdown(text)
         st.markdown(f"**Look for:** {look_for}")
-        if st.button("Open in Explore", key=f"open_{lesson.key}", type="primary"):
+        left, right = st.columns(2)
+        if left.button("Open in Explore", key=f"open_{lesson.key}", type="primary",
+                       width="stretch"):
             link = query.ExploreLink(lesson.config, lesson.key)
+            st.switch_page("pages/explore.py", query_params=query.explore_query(link))
+        question = QUESTIONS.get(lesson.key)
+        if question and right.button("Open with its question first", key=f"ask_{lesson.key}",
+                                     width="stretch", icon=":material/quiz:",
+                                     help=f"predict, then run: “{question.prompt}”"):
+            link = query.ExploreLink(lesson.config, lesson.key, ask=True)
             st.switch_page("pages/explore.py", query_params=query.explore_query(link))

@@ -1,5 +1,7 @@
 """Sweep: a grid over two settings, each cell trained from several seeds: where does it train?"""
 
+import functools
+
 import streamlit as st
 
 from core import sweep as sweeping
@@ -69,10 +71,10 @@ def results():
                "error signal by the layer's input, which shrinks the other way; the error "
                "signal shows the fading plainly. Right: the share of seeds that trained.")
     d1, d2 = st.columns(2)
-    d1.download_button("Every seed (CSV)", presenter.seeds_csv(), "sweep_seeds.csv",
+    d1.download_button("Every seed (CSV)", presenter.seeds_csv, "sweep_seeds.csv",
                        "text/csv", key="swpbtn_dl_seeds", on_click="ignore")
-    d2.download_button("Every cell (CSV)", presenter.cells_csv(threshold), "sweep_cells.csv",
-                       "text/csv", key="swpbtn_dl_cells", on_click="ignore")
+    d2.download_button("Every cell (CSV)", functools.partial(presenter.cells_csv, threshold),
+                       "sweep_cells.csv", "text/csv", key="swpbtn_dl_cells", on_click="ignore")
 
 
 def progress():

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
 
-from core import budget, config, diagnosis, lessons, theory
+from core import budget, cli, config, diagnosis, lessons, questions, theory
 from core.config import RunConfig
 from core.run import LiveRun
 from core.telemetry import Field, Metric
 from serving.limits import CAPS
 from ui import query, session, view, widgets
 from ui.presenter import Chart, LivePresenter, for_the_room
-from viz import boundary, distributions, network, style, training
+from viz import boundary, distributions, network, report, style, training
 
 PREFIX = "exp_"
 PANELS = query.EXPLORE_PANELS
@@ -31,7 +32,7 @@ BAND_SEEDS = 8  # init seeds behind the theory panel's finite-width band
 # The presenter view's first screen: the unit thumbnails, the gradient bars, the loss.
 KEY_CHARTS = ("network", "flow_bars", "loss")
 KEY_HEIGHT = 430
-KEY_TITLES = {"network": "The units", "flow_bars": "‖∂L/∂W‖ per layer, now", "loss": "Loss"}
+KEY_TITLES = {"network": "The units", "loss": "Loss"}  # flow_bars: its quantity's
 FLOW_FIELDS = {"grad_norm": "weight gradient", "backprop_std": "back-propagated error",
                "update_ratio": "update / weight"}
 
@@ -54,6 +55,7 @@ class ExplorePresenter(LivePresenter):
         self.options = Options()
         self.snapshot = None  # (run generation, refresh number, snapshot) for three charts
         self.link = link
+        self.picks: dict[str, int] = {}  # lesson -> the answer committed to its question
         self.use(link.config)
 
     # ------------------------------------------------------------ what the page sets
@@ -85,9 +87,28 @@ class ExplorePresenter(LivePresenter):
     def lesson(self) -> lessons.Lesson | None:
         return lessons.BY_KEY.get(self.link.lesson or "")
 
+    @property
+    def question(self) -> questions.Question | None:
+        """The open lesson's question, when the address asks it (predict, then run)."""
+        return questions.QUESTIONS.get(self.link.lesson) if self.link.ask else None
+
+    def commit(self, picked: int) -> None:
+        self.picks[self.link.lesson] = picked
+
+    def graded(self) -> tuple[str, str] | None:
+        """The run's verdict on the committed answer, or None before one is committed."""
+        picked = self.picks.get(self.link.lesson) if self.question else None
+        if picked is None:
+            return None
+        with np.errstate(all="ignore"):
+            return questions.grade(self.question, self.run.trainer, picked)
+
     # ------------------------------------------------------------ the live charts
 
     def charts(self) -> dict[str, Chart]:
+        return self._for_the_room(self._charts_plain())
+
+    def _charts_plain(self) -> dict[str, Chart]:
         trainer, o = self.run.trainer, self.options
         depth, width = trainer.depth, trainer.config.width
         layer_frame, step_frame = trainer.frames()
@@ -122,13 +143,16 @@ class ExplorePresenter(LivePresenter):
                 "similarity": Chart("symmetry", SLOW, lambda: self._similarity(layer),
                                     (layer,)),
             })
-        return self._for_the_room(charts)
+        return charts
 
     def _for_the_room(self, charts: dict[str, Chart]) -> dict[str, Chart]:
         """In the presenter view, every chart legible from the back of a room and the key
         three tall, under short titles; the lesson's charts to watch marked in either
         view."""
         watch = set(self.lesson.watch) if self.lesson else set()
+        verdict = self.graded()
+        if verdict and verdict[0] != "not yet":  # the evidence for the student's answer
+            watch.add(self.question.evidence)
         present = self.options.present
         if present:
             trainer, field = self.run.trainer, self.options.field
@@ -141,8 +165,9 @@ class ExplorePresenter(LivePresenter):
         out = {}
         for key, c in charts.items():
             if present:
-                c = for_the_room(c, KEY_HEIGHT if key in KEY_CHARTS else None,
-                                 KEY_TITLES.get(key))
+                title = (training.SHORT_TITLES[self.options.field] if key == "flow_bars"
+                         else KEY_TITLES.get(key))
+                c = for_the_room(c, KEY_HEIGHT if key in KEY_CHARTS else None, title)
             out[key] = replace(c, inputs=(*c.inputs, key in watch), highlight=key in watch)
         return out
 
@@ -218,6 +243,13 @@ class ExplorePresenter(LivePresenter):
             icon = {"yes": ":material/check_circle:", "not yet": ":material/hourglass_top:",
                     "no": ":material/cancel:"}[verdict]
             parts.append(["markdown", f"{icon} **Live check ({verdict}):** {message}", None])
+        graded = self.graded()
+        if graded:
+            verdict, message = graded
+            kind, icon = {"not yet": ("info", ":material/hourglass_top:"),
+                          "right": ("success", ":material/check_circle:"),
+                          "wrong": ("warning", ":material/lightbulb:")}[verdict]
+            parts.append([kind, f"**Your prediction ({verdict}):** {message}", icon])
         return {"head": head, "notes": parts}
 
     # ------------------------------------------------------------ drawn once per run
@@ -227,18 +259,18 @@ class ExplorePresenter(LivePresenter):
         drawn once per run (it depends on step 0 alone), outside the live part, so it
         costs nothing while training plays."""
         run = self.run
-        trainer = run.trainer
-
-        def build():
-            layer_frame, _ = trainer.frames()
-            step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
-            return self._projected(distributions.theory_figure(
-                theory.at_init(trainer), step0.sort_values("layer"), trainer.depth,
-                band=theory.seed_band(run.config, BAND_SEEDS)))
-
         watched = bool(self.lesson and "theory" in self.lesson.watch)
-        return self.board.frame("theory", build, highlight=watched,
+        return self.board.frame("theory", lambda: self._projected(self._theory_figure()),
+                                highlight=watched,
                                 inputs=(id(run), run.generation, self.options.present, watched))
+
+    def _theory_figure(self):
+        trainer = self.run.trainer
+        layer_frame, _ = trainer.frames()
+        step0 = layer_frame[(layer_frame["step"] == 0) & (layer_frame["member"] == 0)]
+        return distributions.theory_figure(
+            theory.at_init(trainer), step0.sort_values("layer"), trainer.depth,
+            band=theory.seed_band(self.run.config, BAND_SEEDS))
 
     def weights_frame(self, layer: int) -> str | None:
         """The first weights of ``layer`` against its initializer's density."""
@@ -259,10 +291,50 @@ class ExplorePresenter(LivePresenter):
 
     # ------------------------------------------------------------ export
 
+    def report(self) -> str:
+        """The lesson report (viz/report.py): what the page shows now, as one HTML file
+        that opens offline. Built when its button is pressed, on the download's thread."""
+        trainer, cfg, lesson = self.run.trainer, self.config, self.lesson
+        with np.errstate(all="ignore"):
+            parts = self.status_parts()
+            self.prepare(set(self.charts()))
+            built = [c.build() for c in self._charts_plain().values() if c.panel in self.shown]
+            if "theory" in self.shown:
+                built.append(self._theory_figure())
+        figures = {fig.layout.title.text or f"figure {i}": fig for i, fig in enumerate(built, 1)}
+        words = ([f"**{lesson.title}.** {lesson.told()[0]}",
+                  f"**Look for:** {lesson.told()[1]}"] if lesson else [])
+        words += [content for place in ("head", "notes") for kind, content, _ in parts[place]
+                  if kind != "caption"]
+        if self.question and self.link.lesson in self.picks:
+            words.insert(2, f"**Predict, then run:** {self.question.prompt}")
+        title = lesson.title if lesson else (
+            f"{cfg.depth} × {cfg.width} {cfg.activation} network, {cfg.init}")
+        return report.lesson_report(title, [_plain(w) for w in words], figures, cfg.as_dict(),
+                                    cli.command(cfg, trainer.step))
+
+    def weights_json(self) -> str:
+        """Member 0's weights and biases now, layer by layer (null where not finite)."""
+        trainer = self.run.trainer
+        layers = [{"layer": k + 1, "W": _finite_lists(W[0]), "b": _finite_lists(b[0])}
+                  for k, (W, b) in enumerate(zip(trainer.Ws, trainer.bs, strict=True))]
+        return json.dumps({"config": self.config.as_dict(), "step": trainer.step,
+                           "layers": layers}, allow_nan=False)
+
     def telemetry_csv(self) -> str:
         layer_frame, step_frame = self.run.trainer.frames()
         csv = layer_frame.merge(step_frame, on=["member", "step"]).drop(columns="member")
         return csv.to_csv(index=False)
+
+
+def _plain(markdown: str) -> str:
+    """A status part's markdown without its :material/...: icons, which need the app's
+    icon font."""
+    return re.sub(r":material/[a-z_]+:\s*", "", markdown)
+
+
+def _finite_lists(a: np.ndarray) -> list:
+    return np.where(np.isfinite(a), a, None).tolist()
 
 
 @functools.lru_cache(maxsize=64)  # a few hundred thousand draws: once per initializer
@@ -329,6 +401,27 @@ def apply(presenter: ExplorePresenter, raw: dict) -> str | None:
         return None
     except ValueError as err:
         return str(err)
+
+
+def ask(presenter: ExplorePresenter) -> None:
+    """The lesson's question, when the address asks it: pick an answer and commit to it
+    before Play; the run grades it under the status line (ExplorePresenter.graded)."""
+    question = presenter.question
+    if question is None:
+        return
+    picked = presenter.picks.get(presenter.link.lesson)
+    with st.container(border=True):
+        st.markdown(f":material/quiz: **Predict, then run.** {question.prompt}")
+        if picked is not None:
+            st.markdown(f"Your answer: **{question.choices[picked]}**. The run grades it "
+                        "under the status line.")
+            return
+        choice = st.radio("your answer", range(len(question.choices)), index=None,
+                          format_func=question.choices.__getitem__, horizontal=True,
+                          key=f"{PREFIX}ask_{presenter.link.lesson}",
+                          label_visibility="collapsed")
+        st.button("Commit my answer", disabled=choice is None, on_click=presenter.commit,
+                  args=(choice,), key="expbtn_commit", icon=":material/how_to_vote:")
 
 
 def shortcuts(presenter: ExplorePresenter) -> dict:

@@ -189,6 +189,7 @@ class ExploreLink:
     config: RunConfig = config.DEFAULT
     lesson: str | None = None
     panels: tuple[str, ...] = EXPLORE_PANELS
+    ask: bool = False  # the lesson's question first: predict, then run (core/questions.py)
 
 
 def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:
@@ -208,11 +209,18 @@ def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:
             errors.append(f"panels: {', '.join(map(repr, unknown))} unknown; allowed: "
                           f"{', '.join(EXPLORE_PANELS)}")
         panels = tuple(p for p in EXPLORE_PANELS if p in named)
+    ask = query.pop("ask", "0")
+    if ask not in ("0", "1"):
+        errors.append(f"ask: {ask[:40]!r} is not valid; allowed: 0 or 1 (1: the lesson's "
+                      "question before Play)")
+    elif ask == "1" and not lesson_key:
+        errors.append("ask=1 asks a lesson's question, and the link opens no lesson")
     # A lesson's link starts from the lesson's network: a bare ?lesson=key (typed, or a
     # teacher's short link) opens it as the Lessons page does; other entries change it.
     base = LESSONS[lesson_key].config if lesson_key else config.DEFAULT
     cfg, run_errors = decode_run(query, base)
-    return ExploreLink(cfg, lesson_key, panels), errors + run_errors
+    return ExploreLink(cfg, lesson_key, panels, ask == "1" and bool(lesson_key)), (
+        errors + run_errors)
 
 
 def explore_query(link: ExploreLink) -> dict[str, str]:
@@ -223,6 +231,8 @@ def explore_query(link: ExploreLink) -> dict[str, str]:
                             else config.DEFAULT))
     if link.panels != EXPLORE_PANELS:
         query["panels"] = ",".join(link.panels)
+    if link.ask:
+        query["ask"] = "1"
     return query
 
 

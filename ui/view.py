@@ -55,7 +55,7 @@ def toggle() -> None:
         st.button("Presenter view", icon=":material/slideshow:", on_click=_set, args=(True,),
                   key="viewbtn_present",
                   help="large panels for a projector; keys: space Play/Pause, s Step, "
-                       "r Reset, n new initial weights")
+                       "r Reset, n new initial weights, p the screen as a PNG")
 
 
 def header(title: str, presenter, key_prefix: str, reset_help: str = "") -> None:

@@ -257,3 +257,18 @@ def test_constant_picked_in_explore_starts_at_a_value_that_is_not_zeros():
     keras = run_app({"init": "constant"})  # a link without a value: Keras's 0
     assert run_of(keras).config.init_params == {"value": 0.0}
     assert at.session_state["exp_init:constant.value"] == 0.5
+
+
+def test_a_lessons_question_is_committed_before_play_and_graded_by_the_run():
+    at = run_app({"lesson": "he_relu_30", "ask": "1"})
+    assert not at.exception
+    assert at.button(key="expbtn_commit").disabled  # nothing picked yet
+    at.radio(key="exp_ask_he_relu_30").set_value(0).run()  # "yes": it will learn
+    at.button(key="expbtn_commit").click().run()
+    assert not at.exception and "Your answer: **yes**" in " ".join(m.value for m in at.markdown)
+    assert "Your prediction (not yet)" in status_text(at, "info")
+    for _ in range(30):
+        at.button(key="expbtn_step10").click().run()
+    assert step_of(at) == 300
+    assert "Your prediction (right)" in status_text(at, "success")
+    assert at.query_params["ask"] == "1" and at.query_params["lesson"] == "he_relu_30"

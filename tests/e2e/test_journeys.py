@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import screenshot, settled
@@ -190,3 +191,65 @@ def test_the_presenter_view_of_compare_shows_play_and_the_losses_first(browser,
         screenshot(page, "presenter-view-compare-1280x720")
     finally:
         context.close()
+
+
+def test_the_p_key_saves_the_screen_as_one_png_for_a_slide(browser, streamlit_server, tmp_path):
+    """The presenter view's first screen, charts and words, as one PNG at twice the pixels:
+    the gradient bars are in it where they are on screen, in their own colours."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        open_page(page, f"{streamlit_server}/?lesson=too_small&present=1")
+        bars = page.locator('.wri-live-chart[data-key="flow_bars"]')
+        expect(bars.locator(".main-svg").first).to_be_visible(timeout=60_000)
+        main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+        chart = bars.bounding_box()
+        with page.expect_download(timeout=60_000) as download:
+            page.keyboard.press("p")
+        assert re.fullmatch(r"explore-too_small-[\d-]+\.png", download.value.suggested_filename)
+        path = tmp_path / "view.png"
+        download.value.save_as(path)
+        image = Image.open(path).convert("RGB")
+        assert image.size == (round(2 * main["width"]), round(2 * (720 - main["y"])))
+        left, top = 2 * (chart["x"] - main["x"]), 2 * (chart["y"] - main["y"])
+        inside = image.crop((left, top, left + 2 * chart["width"], top + 2 * chart["height"]))
+        colours = {c for _, c in inside.getcolors(maxcolors=1 << 20)}
+        assert (0x56, 0xB4, 0xE9) in colours  # the vanishing layers' blue
+        assert (0x00, 0x9E, 0x73) in colours  # the healthy green of the top layers
+        no_error(page)
+    finally:
+        context.close()
+
+
+def test_the_lesson_report_opens_offline_with_its_figures(browser, streamlit_server, tmp_path):
+    """Export → Lesson report: one HTML file; opened with the network cut off, every
+    figure in it is drawn."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        open_page(page, f"{streamlit_server}/?lesson=xavier_relu_30")
+        page.get_by_role("button", name="Step ×10").click()
+        wait_for_step(page, 10)
+        page.get_by_text("Export and share").click()
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("button", name="Lesson report (HTML)").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert path.name == "explore-xavier_relu_30-report.html"
+        no_error(page)
+    finally:
+        context.close()
+    offline = browser.new_context(offline=True)
+    report = offline.new_page()
+    try:
+        report.goto(path.as_uri())
+        charts = report.locator("div.chart")
+        assert charts.count() >= 8
+        expect(report.locator("div.chart .main-svg").first).to_be_visible(timeout=30_000)
+        drawn = report.evaluate("[...document.querySelectorAll('div.chart')]"
+                                ".filter(d => d.querySelector('.main-svg')).length")
+        assert drawn == charts.count()
+        assert "Xavier on a 30-layer ReLU net" in report.locator("h1").inner_text()
+        assert "python -m core train" in report.locator("code").inner_text()
+    finally:
+        offline.close()

@@ -268,3 +268,21 @@ def test_top_help_lists_commands():
     assert proc.returncode == 0
     for command in ("train", "gradcheck", "inits"):
         assert command in proc.stdout
+
+
+@pytest.mark.parametrize("cfg", [
+    config.DEFAULT,
+    config.validate(init="random_normal", init_params={"stddev": 0.01}, depth=10, width=32,
+                    activation="tanh", lr=0.1, init_seed=7, bias_init="constant",
+                    bias_init_params={"value": 0.1}),
+    config.validate(depth=3, layer_inits={2: ("orthogonal", {"gain": 1.5})}, lr=1 / 3,
+                    dataset="spiral", loss="softmax_ce"),
+])
+def test_the_command_line_a_report_quotes_trains_the_same_run(cfg):
+    import shlex
+    line = cli.command(cfg, 250)
+    words = shlex.split(line)
+    assert words[:4] == ["python", "-m", "core", "train"]
+    args = cli._parser().parse_args(words[3:])
+    assert cli.train_config(args) == cfg.replace(steps=250)
+    assert args.out == "run.json"

@@ -58,14 +58,20 @@ def test_no_python_file_carries_javascript():
         assert not re.search(JAVASCRIPT, text), path
 
 
-def test_the_vendored_bundle_is_the_npm_package_it_names():
+@pytest.mark.parametrize("name, file, vendored", [
+    ("plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", "plotly-cartesian.min.js"),
+    ("modern-screenshot", "dist/index.js", "modern-screenshot.min.js"),
+])
+def test_each_vendored_library_is_the_npm_package_it_names(name, file, vendored):
+    """static/ holds what `npm run vendor` copies from the versions package.json pins."""
     _npm_installed()
-    package = NODE_MODULES / "plotly.js-cartesian-dist-min"
+    package = NODE_MODULES / name
     version = json.loads((package / "package.json").read_text())["version"]
     lock = json.loads((REPO_ROOT / "package-lock.json").read_text())
-    assert lock["packages"]["node_modules/plotly.js-cartesian-dist-min"]["version"] == version
-    assert (package / "plotly-cartesian.min.js").read_bytes() == (
-        STATIC / "plotly-cartesian.min.js").read_bytes()
+    assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    pinned = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"][name]
+    assert pinned == version
+    assert (package / file).read_bytes() == (STATIC / vendored).read_bytes()
 
 
 def test_the_vendored_bundle_is_the_plotly_packages_version():

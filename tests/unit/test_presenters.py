@@ -14,6 +14,7 @@ from tests.app.busy import every_slot_taken
 from ui import query
 from ui.compare import ComparePresenter
 from ui.explore import PANELS, SLOW, ExplorePresenter
+from viz import training
 
 SMALL = config.validate(depth=4, width=16)
 HEAVY = ("network", "boundary", "histograms", "flow_lines", "flow_heat", "symmetry")
@@ -168,3 +169,45 @@ def test_compare_draws_its_five_charts_and_its_column_statuses():
     p.playing = True
     assert json.loads(p.poll({"cmpfig_loss"}))["charts"].keys() == {"cmpfig_loss"}
     assert p.run.step > 0
+
+
+@pytest.mark.parametrize("field", ["grad_norm", "backprop_std", "update_ratio"])
+def test_the_projected_gradient_bars_are_titled_with_the_quantity_they_show(field):
+    from ui.explore import Options
+    p = explore(BY_KEY["too_small"].config, "too_small")
+    p.show(PANELS, 1, Options(field=field, present=True))
+    bars = json.loads(p.refresh().charts["flow_bars"])
+    assert bars["layout"]["title"]["text"] == training.SHORT_TITLES[field]
+
+
+def test_the_lesson_report_holds_what_the_page_shows_and_the_command_that_trains_it_again():
+    import html
+    import shlex
+
+    from core import cli
+    p = explore(BY_KEY["too_small"].config, "too_small")
+    p.refresh()
+    p.step(7)
+    doc = p.report()
+    assert html.escape(BY_KEY["too_small"].told()[0]) in doc
+    assert "Live check" in doc and "Step 7" in doc
+    figures = re.findall(r'<script type="application/json" id="data\d+">(.*?)</script>', doc,
+                         re.S)
+    assert len(figures) == len(re.findall(r'<div id="fig\d+" class="chart">', doc)) >= 8
+    for spec in figures:  # each a whole figure, its template written in
+        fig = json.loads(spec.replace("<\\/", "</"))
+        assert fig["data"] and isinstance(fig["layout"].get("template", {}), dict)
+    assert "Plotly.newPlot" in doc and "plotly.js" in doc[:3_000_000]
+    line = html.unescape(re.search(r"<code>(.*?)</code>", doc, re.S).group(1))
+    args = cli._parser().parse_args(shlex.split(line)[3:])
+    assert cli.train_config(args) == p.config.replace(steps=7)
+
+
+def test_the_weights_download_is_the_networks_weights_now():
+    p = explore()
+    p.step(3)
+    doc = json.loads(p.weights_json())
+    assert doc["step"] == 3 and len(doc["layers"]) == p.config.depth + 1
+    for k, layer in enumerate(doc["layers"]):
+        assert layer["W"] == p.run.trainer.Ws[k][0].tolist()
+        assert layer["b"] == p.run.trainer.bs[k][0].tolist()

@@ -73,7 +73,16 @@ def test_an_explore_link_carries_lesson_settings_and_panels():
     assert codec.explore({**q, "present": "1"}) == (link, [])  # the view's, not the page's
 
 
+def test_a_lesson_link_can_ask_the_lessons_question_first():
+    link = ExploreLink(LESSONS["too_small"].config, "too_small", ask=True)
+    q = codec.explore_query(link)
+    assert q == {"lesson": "too_small", "ask": "1"}
+    assert codec.explore(q) == (link, [])
+
+
 EXPLORE_BAD = [
+    ({"ask": "yes", "lesson": "zeros"}, ["ask", "'yes'", "0 or 1"]),
+    ({"ask": "1"}, ["ask=1", "no lesson"]),
     ({"lesson": "nope"}, ["lesson", "'nope'", "too_small"]),
     ({"lesson": "x" * 300}, ["lesson", "…"]),
     ({"panels": "loss,frogs"}, ["panels", "'frogs'", "gradient flow"]),

@@ -2,7 +2,7 @@
 //
 // The status comes in places ("head" above the key charts, "notes" under them), each a box
 // of this component. A place's parts are lists [kind, content, extra]: markdown with an icon
-// ("markdown", "caption", "info", "warning", "error"), a coloured square before markdown
+// ("markdown", "caption", "info", "success", "warning", "error"), a coloured square before markdown
 // ("swatch"), columns of parts ("columns") and a table ("table"). This is the one place
 // that draws them, whether the page's runs send them or the feed does.
 //
@@ -20,10 +20,11 @@ const KINDS = {
   markdown: "",
   caption: "font-size:0.875rem;opacity:0.6;",
   info: tint("blue", "rgba(28,131,225,0.1)", "rgb(0,66,128)"),
+  success: tint("green", "rgba(33,195,84,0.1)", "rgb(23,114,51)"),
   warning: tint("yellow", "rgba(255,227,18,0.1)", "rgb(146,108,5)"),
   error: tint("red", "rgba(255,43,43,0.09)", "rgb(125,53,59)"),
 };
-const ALERTS = new Set(["info", "warning", "error"]);
+const ALERTS = new Set(["info", "success", "warning", "error"]);
 const BOX = "padding:1rem;border-radius:0.5rem;";
 const CELL = "padding:0.25rem 0.5rem;border-bottom:1px solid var(--st-border-color,#e6e6e6);";
 
