@@ -21,3 +21,13 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver per test process: its sync API refuses a second one while the
+    first runs, and the browser tests and the replica tests may share a worker."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p

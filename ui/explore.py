@@ -211,7 +211,12 @@ class ExplorePresenter(LivePresenter):
         tr, te = met[Metric.train_loss], met[Metric.test_loss]
         tra, tea = met[Metric.train_acc], met[Metric.test_acc]
         acc = "" if np.isnan(tra) else f" · accuracy train **{tra:.1%}** test **{tea:.1%}**"
-        at = "" if shown_step == step else f" (at step {shown_step}, the last finite)"
+        if shown_step == step:
+            at = ""
+        elif shown_at < len(record) - 1:  # newer records hold a loss that overflowed
+            at = f" (at step {shown_step}, the last finite)"
+        else:  # steps between records (recorded every few steps) keep the newest record's
+            at = f" (measured at step {shown_step})"
         head.append(["markdown", f"**Step {step}** · loss train **{style.loss_text(tr)}** "
                      f"test **{style.loss_text(te)}**{acc}{at}", None])
         depth, width = trainer.depth, trainer.config.width

@@ -167,18 +167,15 @@ def replicas():
 
 
 @pytest.fixture(scope="module")
-def chromium(replicas):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(), headless=True,
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
-        )  # fmt: skip
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(replicas, playwright_driver):
+    browser = playwright_driver.chromium.launch(
+        executable_path=chromium_path(), headless=True,
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
+    )  # fmt: skip
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def ports_of(urls: list[str]) -> list[int]:

@@ -28,7 +28,7 @@ def streamlit_server():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright_driver):
     path = chromium_path()
     if not os.access(path, os.X_OK):
         message = f"headless Chromium not found at {path}"
@@ -36,12 +36,10 @@ def browser():
             pytest.fail(f"{message}, and E2E_REQUIRED=1: install Debian's chromium", pytrace=False)
         pytest.skip(f"{message}; browser tests skipped (CI installs it)")
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=path, headless=True,
+                                                args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -211,3 +211,14 @@ def test_the_weights_download_is_the_networks_weights_now():
     for k, layer in enumerate(doc["layers"]):
         assert layer["W"] == p.run.trainer.Ws[k][0].tolist()
         assert layer["b"] == p.run.trainer.bs[k][0].tolist()
+
+
+def test_a_step_between_records_is_not_called_the_last_finite_one():
+    """A long run records every few steps; the status then names the step its numbers come
+    from without claiming that anything overflowed."""
+    p = explore()
+    p.run.trainer.record_every = 4
+    p.run.trainer.run(6)
+    line = p.status_parts()["head"][0][1]
+    assert "**Step 6**" in line and "(measured at step 4)" in line
+    assert "last finite" not in line

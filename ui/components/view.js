@@ -14,16 +14,19 @@ function typing(target) {
 }
 
 // One listener for the page, whatever the number of runs that mount the component: each
-// run hands it the newest way to report.
+// run hands it the newest way to report. A key pressed while a rerun swaps one run for the
+// next waits for the next (briefly: an old key must not act on a page opened later).
+const PENDING_MS = 3000;
 let report = null;
+let pending = null;
 function onKey(event) {
   const action = KEYS[event.key];
-  if (!report || !action || event.ctrlKey || event.metaKey || event.altKey ||
-      typing(event.target)) {
+  if (!action || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
     return;
   }
   event.preventDefault();  // space would scroll the page
-  report(action);
+  if (report) report(action);
+  else pending = { action, at: Date.now() };
 }
 
 export default function ({ data, setStateValue, setTriggerValue }) {
@@ -35,10 +38,11 @@ export default function ({ data, setStateValue, setTriggerValue }) {
   } else if (kept !== spec.tab) {
     setStateValue("claim", kept);  // a reload: ask for the state this tab had
   }
-  if (!report) document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onKey);  // the same listener is added once
   report = (action) => setTriggerValue("key", action);
+  if (pending && Date.now() - pending.at < PENDING_MS) report(pending.action);
+  pending = null;
   return () => {
-    document.removeEventListener("keydown", onKey);
     report = null;
     document.body.classList.remove("wri-present");
   };
