@@ -115,6 +115,6 @@ def slice_figure(result: dict, height: int = 420, show_others: bool = True):
     lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
     return style.figure(traces, style.layout(
         title, height, showlegend=False, annotations=notes,
-        margin=dict(l=70, r=15, t=60, b=55),
         xaxis=dict(title=titles[0], range=[lo, hi], constrain="domain", zeroline=False),
-        yaxis=dict(title=titles[1], range=[lo, hi], scaleanchor="x", zeroline=False)))
+        yaxis=dict(title=titles[1], range=[lo, hi], scaleanchor="x", zeroline=False))
+        | dict(margin=dict(l=70, r=15, t=60, b=55)))

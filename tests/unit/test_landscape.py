@@ -246,14 +246,21 @@ def test_cli_slice_json(capsys, tmp_path):
     assert abs(doc["directions"]["slope_d2"]) <= 1e-12
 
 
-def test_cli_writes_non_finite_losses_as_null(capsys, tmp_path):
+def test_cli_writes_non_finite_losses_as_null(capsys, tmp_path, monkeypatch):
+    assert landscape._json([1.0, np.nan, [np.inf, -np.inf, 2]]) == [1.0, None, [None, None, 2.0]]
+    real = landscape.line
+
+    def overflowing(trainer, *args, **kwargs):
+        out = real(trainer, *args, **kwargs)
+        out["train_loss"][-3:] = [np.inf, np.nan, -np.inf]
+        return out
+
+    monkeypatch.setattr(landscape, "line", overflowing)
     out = tmp_path / "line.json"
-    code, _, err = run_main(capsys, "landscape", "--init", "random_normal", "--init-param",
-                            "stddev=60", "--activation", "relu", "--dataset", "plane",
-                            "--depth", "8", "--width", "64", "--steps", "0", "--out", str(out))
+    code, _, err = run_main(capsys, "landscape", "--steps", "2", "--depth", "1", "--out",
+                            str(out))
     assert code == 0, err
-    doc = strict_json(out)
-    assert None in doc["train_loss"] or all(v is not None for v in doc["train_loss"])
+    assert strict_json(out)["train_loss"][-3:] == [None, None, None]
 
 
 def test_cli_summary_without_out(capsys):
