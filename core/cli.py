@@ -68,6 +68,12 @@ def _parser():
                                "0: no band)")
     theory_parser.add_argument("--out", metavar="FILE", help="FILE.json; without it a short "
                                "table is printed")
+    land = sub.add_parser("landscape", help="the loss from the first weights to now, or a slice",
+                          description="Train, then write the loss on the line from the first "
+                          "weights to the trained ones (line) or on a 2-D slice around them.")
+    _run_flags(land)
+    land.add_argument("--kind", default="line", help="line (default) or slice")
+    land.add_argument("--out", metavar="FILE", help="FILE.json; without it a summary is printed")
     return parser
 
 
@@ -315,11 +321,18 @@ def _theory(args):
     return 0
 
 
+def _landscape(args):
+    from core import landscape
+
+    print(landscape.run_command(train_config(args), args.kind, args.out))
+    return 0
+
+
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         return {"train": _train, "gradcheck": _gradcheck, "inits": _inits,
-                "theory": _theory}[args.command](args)
+                "theory": _theory, "landscape": _landscape}[args.command](args)
     except (UsageError, ValueError) as err:
         print(f"python -m core: error: {err}", file=sys.stderr)
         print("run 'python -m core --help' (or 'python -m core COMMAND --help') for usage",
