@@ -26,7 +26,7 @@ import numpy as np
 from core import activations
 
 MAX_INPUTS = 256
-MAX_WORK = 2**31  # multiply-adds of one spectrum: about a second on one core
+MAX_WORK = 2**31  # multiply-adds of one spectrum: a few tenths of a second
 FLOOR = 1e-30  # a singular value below it (a ReLU that is off: exactly 0) counts as FLOOR
 EPS = np.finfo(np.float64).eps
 
