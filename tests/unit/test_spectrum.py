@@ -175,3 +175,59 @@ def test_summary_statistics():
     assert s["zero_frac"] == pytest.approx(1 / 6) and s["max_min_ratio"] == np.inf
     assert s["q05"] >= np.log10(spectrum.FLOOR) and s["median"] == 0.0
     assert s["mean_sq"] == pytest.approx((0.0625 + 1 + 1 + 2.25 + 16) / 6)
+
+
+# ---------------------------------------------------------------------- the figure
+
+
+@pytest.fixture
+def validate_figures(monkeypatch):
+    from viz import style
+
+    monkeypatch.setattr(style, "VALIDATE", True)
+
+
+def test_figure_bins_are_log_spaced_and_hold_every_drawable_value(validate_figures):
+    from viz import spectrum as vs
+
+    Ws, bs = _net("random_normal", 20, 32, 0, stddev=1 / np.sqrt(32))
+    sv = spectrum.singular_values(Ws, bs, _inputs(4), "linear")
+    fig = vs.spectrum_figure(sv, 20, "random_normal", "linear")
+    hist, iso = fig.data
+    edges = np.asarray(hist.x)
+    assert len(edges) == vs.BINS + 1
+    np.testing.assert_allclose(np.diff(np.log10(edges)), np.diff(np.log10(edges))[0])
+    shown, hidden = vs.drawable(sv)
+    assert np.asarray(hist.y)[:-1].sum() == pytest.approx(shown.size / sv.size)
+    assert edges[0] <= shown.min() and shown.max() <= edges[-1]
+    assert hidden == sv.size - shown.size and f"{hidden} of {sv.size}" in hist.name
+    assert list(iso.x) == [1.0, 1.0] and "isometry" in iso.name
+    assert fig.layout.xaxis.type == "log"
+    assert list(fig.layout.xaxis.range) == [np.log10(edges[0]), np.log10(edges[-1])]
+    assert "depth 20" in fig.layout.title.text and "random_normal" in fig.layout.title.text
+
+
+def test_figure_isometric_spectrum_sits_in_the_bin_of_1_with_a_reference(validate_figures):
+    from viz import spectrum as vs
+    from viz import style
+
+    ones = np.ones(64)
+    spread = np.geomspace(1e-4, 10, 64)
+    fig = vs.spectrum_figure(ones, 20, "orthogonal", "linear", reference=spread)
+    now, ref, iso = fig.data
+    assert np.asarray(now.y).max() == 1.0 and now.fill == "tozeroy" and ref.fill is None
+    edges = np.asarray(now.x)
+    assert edges[np.argmax(now.y)] <= 1 < edges[np.argmax(now.y) + 1]
+    assert np.asarray(ref.y)[:-1].sum() == pytest.approx(1.0)
+    assert "100 % within ×2" in now.name and "at init" in ref.name
+    assert max(iso.y) > 1.0
+    big = style.projected(fig)
+    assert big.layout.font.size >= style.PROJECTOR_FONT
+    assert big.layout.title.font.size >= style.PROJECTOR_TITLE
+
+
+def test_figure_without_a_jacobian_says_so(validate_figures):
+    from viz import spectrum as vs
+
+    fig = vs.spectrum_figure(np.empty(0), 0, "glorot_uniform")
+    assert not fig.data and "depth 0" in fig.layout.annotations[0].text
