@@ -119,8 +119,10 @@ def summary(sv) -> dict:
     - ``q05``, ``q25``, ``median``, ``q75``, ``q95``: quantiles of log10 σ;
     - ``spread``: q95 - q05, decades between the 5 % and 95 % quantiles (0 = isometric);
     - ``within_2``: the fraction of σ in [1/2, 2] (1 = isometric);
-    - ``max_min_ratio``: max σ / min σ (inf when the smallest is 0), ``mean_sq``: mean σ²
-      (1 when the mean squared gain is 1, isometric or not).
+    - ``max_min_ratio``: max σ / min σ (inf when the smallest is 0). With ``zero_frac`` > 0
+      the smallest σ are rounding noise (an SVD's absolute error is about n·eps·max σ), and
+      the ratio says only "beyond about 1/(n·eps)", not how far;
+    - ``mean_sq``: mean σ² (1 when the mean squared gain is 1, isometric or not).
 
     Empty spectrum (depth 0): count 0 and every statistic None.
     """
