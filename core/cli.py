@@ -74,6 +74,13 @@ def _parser():
     _run_flags(land)
     land.add_argument("--kind", default="line", help="line (default) or slice")
     land.add_argument("--out", metavar="FILE", help="FILE.json; without it a summary is printed")
+    spectrum_parser = sub.add_parser(
+        "spectrum", help="singular values of the Jacobian dh_L/dh_1 over a batch",
+        description="Train --steps steps (default 0 here), then write every singular value of "
+        "the Jacobian of the top hidden layer with respect to the first, over the next batch.")
+    _run_flags(spectrum_parser)
+    spectrum_parser.add_argument("--out", metavar="FILE", help="FILE.json; without it a "
+                                 "summary is printed")
     return parser
 
 
@@ -328,11 +335,26 @@ def _landscape(args):
     return 0
 
 
+def _spectrum(args):
+    from core import spectrum
+
+    cfg = train_config(args)
+    if args.out and not args.out.endswith(".json"):
+        raise ValueError(f"out: {args.out!r} must end in .json")
+    doc = spectrum.spectrum_document(cfg, cfg.steps if args.steps is not None else 0)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(doc, f, allow_nan=False)
+    print(spectrum.summary_text(doc) + (f"\nwrote {args.out}" if args.out else ""))
+    return 0
+
+
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         return {"train": _train, "gradcheck": _gradcheck, "inits": _inits,
-                "theory": _theory, "landscape": _landscape}[args.command](args)
+                "theory": _theory, "landscape": _landscape,
+                "spectrum": _spectrum}[args.command](args)
     except (UsageError, ValueError) as err:
         print(f"python -m core: error: {err}", file=sys.stderr)
         print("run 'python -m core --help' (or 'python -m core COMMAND --help') for usage",
