@@ -49,6 +49,9 @@ SPAN = 1.0  # the slice covers a, b ∈ [−SPAN, SPAN]
 # Bytes of forward-pass buffers (pre-activations, activations, logits, parameter rows) one
 # chunk of members may hold: a slice of 441 networks is evaluated a chunk at a time.
 MEMORY_CAP = 64 * 2**20
+# Multiply-adds one slice on demand may take (about a second of NumPy on one core): a larger
+# network gets fewer points per side (grid_for).
+SLICE_WORK = 2e9
 # A filter of θ shorter than this is a zero filter (zeros init, plus rounding noise).
 ZERO_FILTER = 1e-8
 SYMMETRY_RTOL = 1e-9  # θ is in S when ‖θ − P_S θ‖ ≤ this · ‖θ‖ (telemetry's DISTINCT_RTOL)
@@ -268,6 +271,14 @@ def axis_title(kind: str, k: int) -> str:
 
 
 # ------------------------------------------------------------------ the slice
+
+
+def grid_for(weights: int, samples: int, work: float = SLICE_WORK, most: int = GRID) -> int:
+    """Points per side of a slice that costs at most ``work`` multiply-adds, each point the
+    loss of a network of ``weights`` parameters on ``samples`` points: the largest odd
+    number up to ``most``, and never fewer than 5."""
+    n = min(most, max(5, int(math.sqrt(work / max(1, weights * samples)))))
+    return n if n % 2 else n - 1
 
 
 def grid_axis(n: int = GRID, span: float = SPAN) -> np.ndarray:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core import network
+from core import landscape, network, spectrum
 from core.config import RunConfig, validate
 from core.telemetry import Field, Metric
 from core.trainer import Trainer
@@ -235,12 +235,19 @@ def facts_he(t):
     return {"lo": lo, "hi": hi, "xavier": round(fall, 1 - int(math.floor(math.log10(fall))))}
 
 
+def gaussian_twin(cfg: RunConfig) -> RunConfig:
+    """The same network with Gaussian weights of the orthogonal ones' variance, 1/width."""
+    return cfg.replace(init="random_normal", init_params={"stddev": cfg.width ** -0.5})
+
+
 def facts_orthogonal(t):
     lo, hi, _ = _scale(t.config)
-    width = t.config.width
-    g_lo, g_hi, _ = _scale(t.config.replace(init="random_normal",
-                                            init_params={"stddev": width ** -0.5}))
-    return {"lo": lo, "hi": hi, "g_lo": g_lo, "g_hi": g_hi}
+    g_lo, g_hi, _ = _scale(gaussian_twin(t.config))
+    sv = spectrum.trainer_singular_values(t)
+    gauss = spectrum.summary(spectrum.trainer_singular_values(Trainer(gaussian_twin(t.config))))
+    return {"lo": lo, "hi": hi, "g_lo": g_lo, "g_hi": g_hi,
+            "off": float(np.max(np.abs(sv - 1))), "g_q25": 10 ** gauss["q25"],
+            "g_q75": 10 ** gauss["q75"], "g_within": gauss["within_2"]}
 
 
 def facts_sigmoid_top(t, most=3000, every=50):
@@ -260,6 +267,19 @@ def facts_start(t):
     return {"loss0": _loss(t.record.metrics[0][0])}
 
 
+def symmetric_slice(t) -> dict:
+    """The loss landscape panel's slice around the weights now, as Explore draws it."""
+    return landscape.slice_2d(t, seed=t.config.train_seed)
+
+
+def facts_zeros(t):
+    """How far the loss dips along the symmetry-breaking direction of the slice (a = 0):
+    lower loss lies off the symmetric weights, and the slope towards it is 0."""
+    s = symmetric_slice(t)
+    loss = np.asarray(s["loss"])
+    return {"dip": float(loss[:, len(loss) // 2].min())}
+
+
 # ---------------------------------------------------------------- the lessons
 
 
@@ -276,6 +296,7 @@ class Lesson:
     min_width: int = 1  # units per layer (symmetry needs two units to be copies of each other)
     watch: tuple[str, ...] = ()  # the charts to watch (Explore's chart keys)
     view: dict = field(default_factory=dict)  # Explore's settings it opens with: flow_field, speed
+    panels: tuple[str, ...] = ()  # Explore's panels it opens beyond the usual ones
 
     def told(self) -> tuple[str, str]:
         """(text, look for) with the numbers of the lesson's own run."""
@@ -298,8 +319,11 @@ LESSONS = [
            "gradient, but every unit of a layer gets the same one, and they stay copies. "
            "The lesson is symmetry; zero gradients are how it shows when f(0) = 0.",
            "The gradient bars read 0 in every hidden layer and the loss line stays flat at "
-           "0.6931; the symmetry meter shows 1 distinct unit per layer, spread exactly 0.",
-           check_zeros, watch=("flow_bars", "loss")),
+           "0.6931; the symmetry meter shows 1 distinct unit per layer, spread exactly 0. "
+           "Draw the loss landscape: farther out along the symmetry-breaking direction the "
+           "loss falls to {dip:.3f}, below ln 2, yet the slope at the weights that way is "
+           "exactly 0, so gradient descent never sets off.",
+           check_zeros, facts_zeros, watch=("flow_bars", "loss"), panels=("landscape",)),
     Lesson("constant", "Constant weights: identical units forever",
            _net("tanh", "constant", 4, 8, init_params={"value": 0.3}, dataset="circle",
                 batch_size=0, lr=0.1),
@@ -399,8 +423,12 @@ LESSONS = [
            "(std 1/√32) spread them from {g_lo:.3f} to {g_hi:.3f}.",
            "The pre-activation scale is the same in every layer (the theory panel's "
            "markers sit on one level); compare with random_normal of std 1/√32 to see it "
-           "drift.",
-           check_orthogonal, facts_orthogonal, min_depth=2, watch=("theory",)),
+           "drift. The isometry panel shows it holds in every direction, not only on "
+           "average: every singular value of ∂h_L/∂h_1 is 1 (to {off:.0e}); with the "
+           "Gaussian weights the middle half of them lies between {g_q25:.0e} and "
+           "{g_q75:.1g}, and only {g_within:.0%} within a factor 2 of 1.",
+           check_orthogonal, facts_orthogonal, min_depth=2, watch=("theory", "spectrum"),
+           panels=("isometry",)),
     Lesson("restarts", "Random restarts: same settings, different results",
            _net("relu", "glorot_uniform", 2, 4, dataset="xor", batch_size=16, lr=0.05),
            "A small network's fate depends on its random start: some seeds find the XOR "

@@ -27,14 +27,16 @@ from core import activations
 
 MAX_INPUTS = 256
 MAX_WORK = 2**31  # multiply-adds of one spectrum: a few tenths of a second
+LIVE_WORK = 2**26  # one spectrum of a live chart, redrawn while training plays: milliseconds
+LIVE_INPUTS = 64
 FLOOR = 1e-30  # a singular value below it (a ReLU that is off: exactly 0) counts as FLOOR
 EPS = np.finfo(np.float64).eps
 
 
-def inputs_cap(depth: int, width: int) -> int:
-    """How many inputs one spectrum uses: ⌊MAX_WORK / (depth·width³)⌋, within 1..MAX_INPUTS."""
+def inputs_cap(depth: int, width: int, work: int = MAX_WORK, most: int = MAX_INPUTS) -> int:
+    """How many inputs one spectrum uses: ⌊work / (depth·width³)⌋, within 1..most."""
     per_input = max(depth, 1) * max(width, 1) ** 3
-    return int(min(MAX_INPUTS, max(1, MAX_WORK // per_input)))
+    return int(min(most, max(1, work // per_input)))
 
 
 def _activation(activation):

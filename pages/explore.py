@@ -84,6 +84,18 @@ def live_part(refresh):
                     "Glorot & Bengio's picture: activations piled at ±1 (tanh) or 0/1 "
                     "(sigmoid) are saturated and pass almost no gradient back; ReLU units "
                     "with zero slope on every example are dead.")
+    if "isometry" in panels and depth:
+        widgets.row([3, 2], chart("spectrum"), lambda: st.markdown(
+            "**Dynamical isometry.** How much the hidden layers stretch or squash a small "
+            "change of layer 1 on its way to the top layer, in every direction: the "
+            "singular values σ of the Jacobian ∂h_L/∂h_1, one set per input of the batch. "
+            "All σ = 1 (the dotted line) is a perfect relay; every σ far below 1 is a "
+            "direction the error cannot travel back along."),
+            "Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017: orthogonal weights in "
+            "a linear net keep every σ at exactly 1 at any depth; Gaussian weights of the "
+            "same variance spread them over decades; tanh near its critical line stays "
+            "close to 1, ReLU cannot (its off units give σ = 0). Dashed: the first weights "
+            "on the same inputs.")
     if "symmetry" in panels and depth:
         def similarity():
             widgets.layer_picker("layer", depth, PREFIX + "sim_layer")
@@ -153,6 +165,31 @@ if "theory" in panels:
                "the shaded band is the range over 8 init seeds, how far one network of this "
                "width may sit from the line. They part ways where the argument's assumptions "
                "fail (constant weights, identical units).")
+
+if "landscape" in panels:
+    drawn = presenter.landscape_drawn()
+    st.button("Draw the loss from the first weights" if drawn is None else "Draw it again now",
+              on_click=presenter.draw_landscape, key="expbtn_landscape",
+              icon=":material/landscape:",
+              help="the loss along the straight line from the first weights to the weights "
+                   "now, and on a slice around them; a second or so of work")
+    if drawn is None:
+        st.caption("The loss landscape is drawn when asked, at the step the run is at.")
+    else:
+        line, plane = presenter.landscape_frames()
+        left, right = st.columns(2)
+        with left:
+            live_chart.place(board, "landscape_line", line)
+        with right:
+            live_chart.place(board, "landscape_slice", plane)
+        st.caption(f"Drawn at step {drawn[0]['step']}. Left: the loss of the network "
+                   "(1 − α)·first weights + α·weights now (Goodfellow, Vinyals & Saxe 2015); "
+                   "a smooth fall from α = 0 to 1 means training took a simple path. Right: "
+                   "the loss around the weights now along two directions scaled to each "
+                   "unit's weights (Li et al. 2018). Under zeros or a constant the "
+                   "directions are one that keeps the units copies and one that breaks "
+                   "the symmetry: the slope along the second is exactly 0, so gradient "
+                   "descent never leaves the copies.")
 
 with st.expander("Export and share"):
     name = f"explore-{lesson.key}" if lesson else "explore"

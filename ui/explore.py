@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from core import budget, cli, config, diagnosis, lessons, questions, theory
+from core import budget, cli, config, diagnosis, landscape, lessons, questions, spectrum, theory
 from core.config import RunConfig
 from core.run import LiveRun
 from core.telemetry import Field, Metric
@@ -20,6 +20,8 @@ from serving.limits import CAPS
 from ui import query, session, view, widgets
 from ui.presenter import Chart, LivePresenter, for_the_room
 from viz import boundary, distributions, network, report, style, training
+from viz import landscape as landscape_figures
+from viz import spectrum as spectrum_figures
 
 PREFIX = "exp_"
 PANELS = query.EXPLORE_PANELS
@@ -56,6 +58,7 @@ class ExplorePresenter(LivePresenter):
         self.snapshot = None  # (run generation, refresh number, snapshot) for three charts
         self.link = link
         self.picks: dict[str, int] = {}  # lesson -> the answer committed to its question
+        self.drawn_landscape = None  # (run, generation, line, slice) when last asked
         self.use(link.config)
 
     # ------------------------------------------------------------ what the page sets
@@ -142,6 +145,7 @@ class ExplorePresenter(LivePresenter):
                                   lambda: training.symmetry_figure(layer_frame, width, depth)),
                 "similarity": Chart("symmetry", SLOW, lambda: self._similarity(layer),
                                     (layer,)),
+                "spectrum": Chart("isometry", SLOW, self._spectrum),
             })
         return charts
 
@@ -195,6 +199,24 @@ class ExplorePresenter(LivePresenter):
         trainer = self.run.trainer
         sim = diagnosis.unit_similarity(trainer.Ws[layer - 1][0], trainer.bs[layer - 1][0])
         return training.similarity_figure(sim[:32, :32], layer)
+
+    def _singular_values(self, Ws, bs, X):
+        trainer = self.run.trainer
+        cap = spectrum.inputs_cap(trainer.depth, trainer.config.width, spectrum.LIVE_WORK,
+                                  spectrum.LIVE_INPUTS)
+        with np.errstate(all="ignore"):
+            return spectrum.singular_values([W[0] for W in Ws], [b[0] for b in bs], X,
+                                            trainer.config.activation, cap)
+
+    def _spectrum(self):
+        """The end-to-end Jacobian's singular values now, over the inputs of the next
+        batch, against those of the first weights on the same inputs."""
+        run, cfg = self.run, self.config
+        X = spectrum.current_batch(run.trainer)
+        return spectrum_figures.spectrum_figure(
+            self._singular_values(run.trainer.Ws, run.trainer.bs, X), run.trainer.depth,
+            cfg.init, cfg.activation,
+            reference=self._singular_values(run.initial_Ws, run.initial_bs, X))
 
     # ------------------------------------------------------------ the status line
 
@@ -290,6 +312,36 @@ class ExplorePresenter(LivePresenter):
 
         return self.board.frame("weights", build,
                                 inputs=(id(run), run.generation, layer, self.options.present))
+
+    # ------------------------------------------------------------ drawn when asked
+
+    def draw_landscape(self) -> None:
+        """The loss from the first weights (core/landscape.py) at the step the run is at:
+        along the line θ0 → θ and on a filter-normalised slice around θ. Computed when the
+        button asks (a second or so), kept until the run changes."""
+        cfg = self.config
+        with self.lock, np.errstate(all="ignore"):
+            trainer = self.run.trainer
+            n = landscape.grid_for(budget.weight_count(cfg), cfg.n_samples)
+            self.drawn_landscape = (id(self.run), self.run.generation, landscape.line(trainer),
+                                    landscape.slice_2d(trainer, n=n, seed=cfg.train_seed))
+
+    def landscape_drawn(self) -> tuple[dict, dict] | None:
+        """(line, slice) drawn for the run on screen, or None."""
+        drawn = self.drawn_landscape
+        if drawn is None or drawn[:2] != (id(self.run), self.run.generation):
+            return None
+        return drawn[2], drawn[3]
+
+    def landscape_frames(self) -> tuple[str | None, str | None]:
+        """The two landscape charts: new frames when drawn again, else None (kept)."""
+        line, plane = self.landscape_drawn()
+        watched = bool(self.lesson and "landscape" in self.lesson.watch)
+        inputs = (id(line), self.options.present, watched)
+        return (self.board.frame("landscape_line", lambda: self._projected(
+                    landscape_figures.line_figure(line)), inputs=inputs, highlight=watched),
+                self.board.frame("landscape_slice", lambda: self._projected(
+                    landscape_figures.slice_figure(plane)), inputs=inputs, highlight=watched))
 
     def _projected(self, fig):
         return style.projected(fig) if self.options.present else fig

@@ -179,7 +179,17 @@ def _view_errors(query) -> list[str]:
 # ---------------------------------------------------------------- Explore
 
 EXPLORE_PANELS = ("network", "boundary", "loss", "gradient flow", "distributions",
-                  "symmetry", "theory")
+                  "symmetry", "theory", "isometry", "landscape")
+# Shown unless an address or a lesson says otherwise. The instruments drawn on demand are
+# opened by the lessons that need them (Lesson.panels) or from the Panels list.
+DEFAULT_PANELS = EXPLORE_PANELS[:7]
+
+
+def default_panels(lesson_key: str | None) -> tuple[str, ...]:
+    """The panels an address without ``panels=`` shows: the usual ones, and the
+    instruments its lesson opens."""
+    extra = LESSONS[lesson_key].panels if lesson_key else ()
+    return tuple(p for p in EXPLORE_PANELS if p in DEFAULT_PANELS or p in extra)
 
 
 @dataclass(frozen=True)
@@ -188,7 +198,7 @@ class ExploreLink:
 
     config: RunConfig = config.DEFAULT
     lesson: str | None = None
-    panels: tuple[str, ...] = EXPLORE_PANELS
+    panels: tuple[str, ...] = DEFAULT_PANELS
     ask: bool = False  # the lesson's question first: predict, then run (core/questions.py)
 
 
@@ -201,7 +211,7 @@ def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:
         errors.append(f"URL parameter lesson={shown!r} is not a lesson; the lessons are "
                       + ", ".join(LESSONS))
         lesson_key = None
-    panels = EXPLORE_PANELS
+    panels = default_panels(lesson_key)
     if "panels" in query:
         named = [p for p in query.pop("panels").split(",") if p]
         unknown = [p for p in named if p not in EXPLORE_PANELS]
@@ -229,7 +239,7 @@ def explore_query(link: ExploreLink) -> dict[str, str]:
         query["lesson"] = link.lesson
     query.update(encode_run(link.config, LESSONS[link.lesson].config if link.lesson
                             else config.DEFAULT))
-    if link.panels != EXPLORE_PANELS:
+    if link.panels != default_panels(link.lesson):
         query["panels"] = ",".join(link.panels)
     if link.ask:
         query["ask"] = "1"

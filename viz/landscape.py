@@ -34,6 +34,17 @@ def _at(alphas, alpha):
     return int(hits[0]) if hits.size else None
 
 
+def _flat_range(values) -> dict:
+    """A loss that does not change along the line (zeros init: ln 2 everywhere) gets a
+    range of ±5% around it, where Plotly would zoom into rounding noise."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size or np.ptp(v) > 1e-9 * max(1.0, float(np.abs(v).max())):
+        return {}
+    pad = 0.05 * max(abs(float(v.mean())), 1e-3)
+    return {"range": [float(v.mean()) - pad, float(v.mean()) + pad]}
+
+
 def line_figure(result: dict, height: int = 320):
     """Training (and test) loss along θ(α) = (1 − α)·θ0 + α·θ, with the first weights
     (α = 0) and the weights now (α = 1) marked; log y when the loss spans DECADES decades."""
@@ -64,6 +75,8 @@ def line_figure(result: dict, height: int = 320):
     yaxis = dict(title="loss", type="log" if log_y else "linear")
     if log_y:
         yaxis["exponentformat"] = "power"
+    else:
+        yaxis.update(_flat_range(np.r_[train, test]))
     step = result.get("step")
     title = "Loss on the line from the first weights" + (f" to step {step}" if step else "")
     return style.figure(traces, style.layout(

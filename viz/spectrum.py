@@ -40,7 +40,11 @@ def log_edges(spectra, bins: int = BINS) -> np.ndarray:
     lo, hi = math.floor(values.min() * 10) / 10, math.ceil(values.max() * 10) / 10
     if hi - lo < 0.2:  # isometric: a narrow window around 1, not a single spike bin
         lo, hi = lo - 0.1, hi + 0.1
-    return 10 ** np.linspace(lo, hi, bins + 1)
+    edges = np.linspace(lo, hi, bins + 1)
+    width = (hi - lo) / bins
+    if np.abs(edges).min() < width / 4:  # no edge at σ = 1: σ = 1 ± rounding fills one bin
+        edges = np.linspace(lo - width / 2, hi + width / 2, bins + 2)
+    return 10 ** edges
 
 
 def fractions(sv, edges) -> np.ndarray:

@@ -272,3 +272,23 @@ def test_a_lessons_question_is_committed_before_play_and_graded_by_the_run():
     assert step_of(at) == 300
     assert "Your prediction (right)" in status_text(at, "success")
     assert at.query_params["ask"] == "1" and at.query_params["lesson"] == "he_relu_30"
+
+
+def test_the_zeros_lesson_draws_its_loss_landscape_when_asked():
+    at = run_app({"lesson": "zeros"})
+    assert "landscape_line" not in live_specs(at)
+    at.button(key="expbtn_step10").click().run()
+    at.button(key="expbtn_landscape").click().run()
+    assert not at.exception and not at.error
+    specs = live_specs(at)
+    assert specs["landscape_slice"]["layout"]["yaxis"]["title"]["text"].startswith(
+        "symmetry-breaking")
+    assert any("Drawn at step 10." in c.value for c in at.caption)
+    assert "panels" not in at.query_params  # the lesson's own panels: a short link
+
+
+def test_the_orthogonal_lesson_shows_every_singular_value_at_one():
+    at = run_app({"lesson": "orthogonal_linear"})
+    assert not at.exception
+    names = [t.get("name", "") for t in live_specs(at)["spectrum"]["data"]]
+    assert any(n.startswith("now: 100 % within ×2 of 1") for n in names)

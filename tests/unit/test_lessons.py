@@ -51,6 +51,23 @@ def test_zero_weights_keep_the_loss_at_ln2_exactly():
     assert (t.record.layers[-1][0][:-1, Field.grad_norm] == 0).all()
 
 
+def test_zero_weights_sit_where_lower_loss_lies_off_the_copies_and_no_slope_leads_there():
+    """What the zeros lesson says of its landscape slice, at every step it shows: farther
+    out along the symmetry-breaking direction the loss falls below ln 2, and the slope
+    that way is exactly 0."""
+    t = Trainer(BY_KEY["zeros"].config)
+    for steps in (0, 100):
+        t.run(steps)
+        s = lessons.symmetric_slice(t)
+        assert s["directions"]["d2"] == "symmetry_breaking"
+        assert s["directions"]["slope_d2"] == 0
+        column = np.asarray(s["loss"])[:, len(s["loss"]) // 2]
+        centre = len(column) // 2
+        assert column[centre] == pytest.approx(LN2, abs=1e-12)
+        assert column.min() < LN2 - 1e-3
+        assert round(column.min(), 3) == round(lessons.facts_zeros(t)["dip"], 3)
+
+
 def test_too_small_shrinks_the_signal_by_sigma_root_n_a_layer():
     """tanh is the identity near 0, so each layer multiplies the std by 0.01·√32 ≈ 0.0566;
     one layer's factor has a relative spread of about 1/√(2·32) = 0.125, the geometric
@@ -103,3 +120,17 @@ def test_too_small_weights_keep_the_loss_at_ln2_for_thousands_of_steps():
     t = Trainer(BY_KEY["too_small"].config, record_every=500).run(2000)
     losses = np.array([m[0][Metric.train_loss] for m in t.record.metrics])
     assert np.abs(losses - LN2).max() < 1e-3
+
+
+def test_orthogonal_weights_are_isometric_in_every_direction_and_gaussian_ones_are_not():
+    """The orthogonal lesson's isometry claim: every singular value of ∂h_L/∂h_1 is 1 to
+    rounding; the Gaussian twin's middle half spans decades (products of 19 Gaussian
+    matrices: the log σ spread grows like √depth), on several seeds."""
+    from core import spectrum
+
+    t = Trainer(BY_KEY["orthogonal_linear"].config)
+    assert np.abs(spectrum.trainer_singular_values(t) - 1).max() < 1e-9
+    for seed in range(3):
+        twin = lessons.gaussian_twin(t.config.replace(init_seed=seed))
+        s = spectrum.summary(spectrum.trainer_singular_values(Trainer(twin)))
+        assert s["q75"] - s["q25"] > 3 and s["within_2"] < 0.25

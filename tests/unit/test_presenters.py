@@ -34,7 +34,8 @@ def test_a_whole_run_of_the_page_draws_every_chart_of_the_shown_panels():
     p = explore()
     r = p.refresh()
     assert set(r.charts) == {"network", "boundary", "loss", "flow_bars", "flow_lines",
-                             "flow_heat", "histograms", "saturation", "symmetry", "similarity"}
+                             "flow_heat", "histograms", "saturation", "symmetry", "similarity",
+                             "spectrum"}
     p.shown = ("loss",)
     assert set(p.refresh().charts) == {"loss"}
 
@@ -222,3 +223,33 @@ def test_a_step_between_records_is_not_called_the_last_finite_one():
     line = p.status_parts()["head"][0][1]
     assert "**Step 6**" in line and "(measured at step 4)" in line
     assert "last finite" not in line
+
+
+def test_the_isometry_panel_draws_the_jacobian_spectrum_now_and_at_init():
+    p = explore(config.validate(depth=4, width=8, activation="linear", init="orthogonal"))
+    fig = json.loads(p.refresh().charts["spectrum"])
+    names = [t.get("name", "") for t in fig["data"]]
+    assert any(n.startswith("now: 100 % within ×2") for n in names)
+    assert any(n.startswith("at init: 100 %") for n in names)
+
+
+def test_the_landscape_is_drawn_when_asked_and_forgotten_when_the_run_changes():
+    p = explore(BY_KEY["zeros"].config)
+    assert p.landscape_drawn() is None
+    p.step(5)
+    p.draw_landscape()
+    line, plane = p.landscape_drawn()
+    assert line["step"] == plane["step"] == 5
+    assert plane["directions"]["slope_d2"] == 0
+    first, second = p.landscape_frames()
+    assert "initial weights" in first and "symmetry-breaking" in second
+    p.reset()
+    assert p.landscape_drawn() is None
+
+
+def test_a_lesson_opens_its_instruments_and_its_link_stays_short():
+    link, errors = query.explore({"lesson": "zeros"})
+    assert not errors and "landscape" in link.panels and "isometry" not in link.panels
+    assert "panels" not in query.explore_query(link)
+    plain, _ = query.explore({})
+    assert "landscape" not in plain.panels and plain.panels == query.DEFAULT_PANELS

@@ -346,3 +346,22 @@ def test_a_projected_log_axis_has_no_more_labels_than_fit(decades):
     assert labels * 2.2 * style.PROJECTOR_FONT <= plot_px + 2.2 * style.PROJECTOR_FONT
     assert out.layout.yaxis.dtick == 1 or (decades // (out.layout.yaxis.dtick - 1) + 1) * (
         2.2 * style.PROJECTOR_FONT) > plot_px  # and no sparser than it must be
+
+
+def test_an_isometric_spectrum_fills_one_bin_at_one():
+    from viz import spectrum as spectrum_figures
+
+    sv = 1 + np.array([-2e-16, 0, 2e-16, -1e-16] * 8)
+    edges = spectrum_figures.log_edges([sv])
+    assert np.count_nonzero(spectrum_figures.fractions(sv, edges)) == 1
+
+
+def test_a_flat_loss_line_is_drawn_around_its_value_not_its_rounding():
+    from viz import landscape as landscape_figures
+
+    alphas = np.linspace(-0.25, 1.25, 61)
+    flat = np.full(61, np.log(2)) + np.r_[0, 1e-17 * np.ones(60)]
+    fig = landscape_figures.line_figure({"alphas": alphas, "train_loss": flat,
+                                         "test_loss": flat, "step": 3})
+    low, high = fig.layout.yaxis.range
+    assert low < np.log(2) < high and high - low == pytest.approx(0.1 * np.log(2))
