@@ -1,0 +1,360 @@
+"""The order–chaos phase diagram of a deep random network (Poole et al. 2016; Schoenholz et
+al. 2017, *Deep Information Propagation*).
+
+A wide network whose weights have Var(W) = σ_w²/fan_in and whose biases have Var(b) = σ_b²
+carries, layer after layer, a pre-activation variance q and, between two inputs, a
+correlation c. For z, z₁, z₂ independent standard normals and u₁, u₂ ~ N(0, q*) with
+correlation c:
+
+    q ↦ σ_w²·E[φ(√q z)²] + σ_b²                     its fixed point q*
+    χ₁ = σ_w²·E[φ'(√q* z)²]                          < 1 ordered, > 1 chaotic
+    c ↦ (σ_w²·E[φ(u₁)φ(u₂)] + σ_b²) / q*             its stable fixed point c*
+    ξ_c = -1 / ln(σ_w²·E[φ'(u₁)φ'(u₂)] at c*)         correlations fade over ξ_c layers
+    ξ_q = -1 / ln(σ_w²·d/dq E[φ(√q z)²] at q*)        the variance settles over ξ_q layers
+
+On the ordered side c* = 1 and ξ_c = -1/ln χ₁; ξ_c diverges on the critical line χ₁ = 1,
+and a network trains when its depth is below about 6·ξ_c (Schoenholz et al., Fig. 5).
+
+Every expectation is exact to quadrature precision: one-variable ones from
+``core.activations`` (closed forms for the piecewise-linear activations, quadrature split at
+the kink otherwise), two-variable ones by the same trick the papers use, u_i = √q(√c·z +
+√(1-c)·y_i): then E[φ(u₁)φ(u₂)] = E_z[(E_y φ)²] and E[φ'(u₁)φ'(u₂)] = E_z[(E_y φ')²], a
+Gaussian smoothing (``gaussian_smoothing``) inside a one-variable expectation. (A plain 2-D
+Gauss–Hermite rule was measured off by 1e-3 for tanh at q = 5: tanh turns within a small
+part of σ there, which a global polynomial rule does not resolve.)
+
+Unbounded activations (ReLU and kin) have no finite q* above their critical line: q* is
+inf there, and the quantities that need it are NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core import activations, initializers
+from core.activations import gaussian_moments, gaussian_nodes, gaussian_smoothing
+
+# φ(a·z) = a·φ(z) for a > 0: every one-variable expectation scales with q, so q* and the
+# critical line have closed forms.
+HOMOGENEOUS = ("linear", "relu", "leaky_relu")
+Q_TINY = 1e-24  # q* = 0 is evaluated as this: the limit from above, both sides of a kink
+Q_GRID = np.concatenate([[0.0], np.logspace(-8, 8, 161)])  # where fixed points are sought
+C_EDGE = 1e-7  # the correlation map is searched for a fixed point in [0, 1 - C_EDGE]
+ITERATIONS = 60  # bisection steps: a bracket of Q_GRID shrinks below 1e-15 relative
+DEPTH_FACTOR = 6.0  # trainable depth ≈ 6·ξ_c (Schoenholz et al. 2017)
+WEIGHT_VAR_RANGE = (0.05, 4.0)
+BIAS_VAR_RANGE = (0.0, 0.3)
+BIAS_VAR_MAX = 100.0  # the command line's bound on a bias variance
+
+
+def _act(activation) -> activations.Activation:
+    return activation if isinstance(activation, activations.Activation) else (
+        activations.get(activation))
+
+
+def _homogeneous(act) -> bool:
+    return act.name in HOMOGENEOUS
+
+
+def moments(act, q):
+    """(E[φ(√q z)²], E[φ'(√q z)²]), q = 0 read as its limit Q_TINY."""
+    _, e2, d2 = gaussian_moments(act, np.maximum(np.asarray(q, float), Q_TINY))
+    return np.asarray(e2, float), np.asarray(d2, float)
+
+
+def moment_slope(act, q):
+    """d/dq E[φ(√q z)²] = E[φ(u)²·(u²/q - 1)] / (2q), u ~ N(0, q) (the derivative of the
+    Gaussian density in its variance: no φ'' needed)."""
+    q = np.maximum(np.asarray(q, float), Q_TINY)
+    u, w = gaussian_nodes(0.0, q)
+    f2 = act.f(u) ** 2
+    return np.sum(w * f2 * (u * u / q[..., None] - 1.0), -1) / (2 * q)
+
+
+def _bisect(h, lo, hi, h_lo):
+    """The root of h in [lo, hi] (arrays), given h(lo) >= 0 > h(hi); lo where h(lo) = 0."""
+    exact = h_lo == 0
+    for _ in range(ITERATIONS):
+        mid = 0.5 * (lo + hi)
+        up = h(mid) >= 0
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    return np.where(exact, lo, 0.5 * (lo + hi))
+
+
+def _first_crossing(values):
+    """Per row of ``values`` (..., K): the first k with values[k] >= 0 > values[k + 1], and
+    whether there is one."""
+    cross = (values[..., :-1] >= 0) & (values[..., 1:] < 0)
+    return np.argmax(cross, -1), cross.any(-1)
+
+
+# ---------------------------------------------------------------------- the variance map
+
+
+def q_map(activation, q, weight_var, bias_var):
+    """q ↦ σ_w²·E[φ(√q z)²] + σ_b²."""
+    return weight_var * moments(_act(activation), q)[0] + bias_var
+
+
+def q_fixed_point(activation, weight_var, bias_var):
+    """q*, the stable fixed point of q_map reached from any q > 0 (arrays broadcast).
+
+    Homogeneous φ: q* = σ_b² / (1 - σ_w²κ), κ = E[φ(z)²], finite only below σ_w²κ = 1 (inf
+    above it, and NaN on it at σ_b² = 0, where every q is a fixed point). Otherwise the first
+    downward crossing of q_map(q) - q on Q_GRID, refined by bisection; inf if q_map(q) > q
+    up to 1e8."""
+    act = _act(activation)
+    w, b = np.broadcast_arrays(np.asarray(weight_var, float), np.asarray(bias_var, float))
+    if _homogeneous(act):
+        slope = w * moments(act, 1.0)[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(slope < 1, b / (1 - slope), np.inf)
+        return np.where((slope == 1) & (b == 0), np.nan, q)
+    e2 = moments(act, Q_GRID)[0]
+    h_grid = w[..., None] * e2 + b[..., None] - Q_GRID
+    k, found = _first_crossing(h_grid)
+    lo, hi = Q_GRID[k], Q_GRID[k + 1]
+    h_lo = np.take_along_axis(h_grid, k[..., None], -1)[..., 0]
+    q = _bisect(lambda q: w * moments(act, q)[0] + b - q, lo, hi, h_lo)
+    return np.where(found, q, np.inf)
+
+
+def chi1(activation, weight_var, bias_var, q_star=None):
+    """χ₁ = σ_w²·E[φ'(√q* z)²]: the growth of a small perturbation per layer (NaN where q*
+    is infinite, unless φ is homogeneous and χ₁ does not depend on q)."""
+    act = _act(activation)
+    q = q_fixed_point(act, weight_var, bias_var) if q_star is None else q_star
+    if _homogeneous(act):
+        return np.asarray(weight_var, float) * moments(act, 1.0)[1] + 0 * np.nan_to_num(q)
+    finite = np.isfinite(q)
+    return np.where(finite, weight_var * moments(act, np.where(finite, q, 1.0))[1], np.nan)
+
+
+# ---------------------------------------------------------------------- the correlation map
+
+
+def pair_moments(activation, q, c):
+    """(E[φ(u₁)φ(u₂)], E[φ'(u₁)φ'(u₂)]) for u₁, u₂ ~ N(0, q) with correlation c in [0, 1]:
+    E_z[(E_y φ(√q(√c z + √(1-c) y)))²] and the same for φ' (coarse rules, about 1e-7)."""
+    act = _act(activation)
+    q, c = np.broadcast_arrays(np.asarray(q, float), np.clip(np.asarray(c, float), 0, 1))
+    z, w = gaussian_nodes(0.0, q * c, coarse=True)
+    g, gd = gaussian_smoothing(act, (q * (1 - c))[..., None], z, coarse=True)
+    return np.sum(w * g * g, -1), np.sum(w * gd * gd, -1)
+
+
+def c_map(activation, c, weight_var, bias_var, q_star):
+    """c ↦ (σ_w²·E[φ(u₁)φ(u₂)] + σ_b²) / q*."""
+    return (weight_var * pair_moments(activation, q_star, c)[0] + bias_var) / q_star
+
+
+def c_fixed_point(activation, weight_var, bias_var, q_star, chi):
+    """c*: 1 on the ordered side (χ₁ <= 1); on the chaotic side the fixed point of c_map
+    below 1, by bisection on [0, 1 - C_EDGE] (1 where the map is too close to critical to
+    tell them apart); NaN where q* is 0, infinite or undefined."""
+    act = _act(activation)
+    w, b, q, chi = np.broadcast_arrays(*(np.asarray(v, float) for v in
+                                         (weight_var, bias_var, q_star, chi)))
+    out = np.where(chi <= 1, 1.0, np.nan)
+    rows = np.flatnonzero(((chi > 1) & np.isfinite(q) & (q > 0)).ravel())
+    if rows.size:
+        w_, b_, q_ = (v.ravel()[rows] for v in (w, b, q))
+
+        def h(c):
+            return c_map(act, c, w_, b_, q_) - c
+
+        lo, hi = np.zeros(rows.size), np.full(rows.size, 1 - C_EDGE)
+        h_lo, h_hi = h(lo), h(hi)
+        c = _bisect(h, lo, hi, h_lo)
+        out.ravel()[rows] = np.where(h_hi >= 0, 1.0, c)
+    return out
+
+
+# ---------------------------------------------------------------------- depth scales
+
+
+def _depth(rate):
+    """-1/ln(rate): inf at rate >= 1, NaN where rate is."""
+    rate = np.asarray(rate, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rate >= 1, np.inf, -1.0 / np.log(np.where(rate > 0, rate, np.nan)))
+
+
+def mean_field(activation, weight_var, bias_var) -> dict:
+    """Every mean-field quantity at (σ_w², σ_b²) (arrays broadcast): q_star, chi1, c_star,
+    chi_c (σ_w²·E[φ'(u₁)φ'(u₂)] at c*), xi_c, xi_q."""
+    act = _act(activation)
+    w, b = np.broadcast_arrays(np.asarray(weight_var, float), np.asarray(bias_var, float))
+    q = q_fixed_point(act, w, b)
+    chi = chi1(act, w, b, q)
+    c = c_fixed_point(act, w, b, q, chi)
+    chi_c = np.array(chi, float)
+    inner = np.isfinite(c) & (c < 1)
+    if inner.any():
+        chi_c[inner] = w[inner] * pair_moments(act, q[inner], c[inner])[1]
+    chi_c = np.where(np.isnan(c), np.nan, chi_c)
+    finite = np.isfinite(q)
+    if _homogeneous(act):
+        slope = w * moments(act, 1.0)[0]
+    else:
+        slope = w * moment_slope(act, np.where(finite, q, 1.0))
+    slope = np.where(finite, slope, np.nan)
+    return {"q_star": q, "chi1": chi, "c_star": c, "chi_c": chi_c, "xi_c": _depth(chi_c),
+            "xi_q": _depth(slope)}
+
+
+# ---------------------------------------------------------------------- the critical line
+
+
+def critical_weight_var(activation, bias_var):
+    """σ_w² where χ₁ = 1, per σ_b² (NaN where there is none for q* up to 1e8).
+
+    Homogeneous φ: 1/E[φ'(z)²] for every σ_b² (ReLU 2, linear 1). Otherwise the line is
+    parametrised by q* itself: σ_w²(q) = 1/E[φ'²](q) makes χ₁ = 1, and q = q_map(q) then
+    needs σ_b²(q) = q - σ_w²(q)·E[φ²](q); the first q with σ_b²(q) = σ_b² is found on
+    Q_GRID and refined by bisection."""
+    act = _act(activation)
+    b = np.asarray(bias_var, float)
+    if _homogeneous(act):
+        return np.full(b.shape, 1.0 / float(moments(act, 1.0)[1]))
+
+    def bias_at(q):
+        e2, d2 = moments(act, q)
+        return q - e2 / d2
+
+    grid = bias_at(Q_GRID)
+    h_grid = b[..., None] - grid  # >= 0 below the root, < 0 above: σ_b²(q) rises through b
+    k, found = _first_crossing(h_grid)
+    h_lo = np.take_along_axis(h_grid, k[..., None], -1)[..., 0]
+    q = _bisect(lambda q: b - bias_at(q), Q_GRID[k], Q_GRID[k + 1], h_lo)
+    return np.where(found, 1.0 / moments(act, q)[1], np.nan)
+
+
+# ---------------------------------------------------------------------- the plane
+
+
+@dataclass(frozen=True)
+class Plane:
+    """The mean-field quantities over a grid: arrays (len(bias_var), len(weight_var))."""
+
+    activation: str
+    weight_var: np.ndarray
+    bias_var: np.ndarray
+    q_star: np.ndarray
+    chi1: np.ndarray
+    c_star: np.ndarray
+    xi_c: np.ndarray
+    xi_q: np.ndarray
+
+
+def plane(activation, weight_var=None, bias_var=None, points: int = 41) -> Plane:
+    """mean_field over the grid weight_var × bias_var (``points`` evenly spaced over
+    WEIGHT_VAR_RANGE and BIAS_VAR_RANGE when not given)."""
+    act = _act(activation)
+    wv = np.linspace(*WEIGHT_VAR_RANGE, points) if weight_var is None else np.asarray(
+        weight_var, float)
+    bv = np.linspace(*BIAS_VAR_RANGE, points) if bias_var is None else np.asarray(
+        bias_var, float)
+    W, B = np.meshgrid(wv, bv)
+    m = mean_field(act, W, B)
+    return Plane(act.name, wv, bv, m["q_star"], m["chi1"], m["c_star"], m["xi_c"], m["xi_q"])
+
+
+# ---------------------------------------------------------------------- you are here
+# (mean, variance) of one entry of a (fan_in, fan_out) array drawn by each initializer, from
+# its formula: fans as Keras computes them, p the checked parameters.
+
+
+def _scaling(p, fans):
+    return 0.0, p["scale"] / initializers._fan(fans, p["mode"])
+
+
+def _sparse(p, fans, shape):
+    kept = 1 - math.ceil(p["sparsity"] * shape[-1]) / shape[-1]
+    return 0.0, p["std"] ** 2 * kept
+
+
+def _orthogonal(p, fans, shape):
+    # Orthonormal columns (or rows) of length max(rows, cols): E[w²] = 1/max.
+    return 0.0, p["gain"] ** 2 / max(math.prod(shape[:-1]), shape[-1])
+
+
+def _uniform(low, high):
+    return (low + high) / 2, (high - low) ** 2 / 12
+
+
+def _named_scaling(scale, mode):
+    return lambda p, fans, shape: (0.0, scale / initializers._fan(fans, mode))
+
+
+def _kaiming(p, fans, shape):
+    gain = initializers.calculate_gain(p["nonlinearity"], p["a"])
+    return 0.0, gain**2 / initializers._fan(fans, p["mode"])
+
+
+INIT_MOMENTS = {
+    "zeros": lambda p, fans, shape: (0.0, 0.0),
+    "ones": lambda p, fans, shape: (1.0, 0.0),
+    "constant": lambda p, fans, shape: (p["value"], 0.0),
+    "random_normal": lambda p, fans, shape: (p["mean"], p["stddev"] ** 2),
+    "random_uniform": lambda p, fans, shape: _uniform(p["minval"], p["maxval"]),
+    # redrawn beyond ±2 std: the variance of N(0, 1) on [-2, 2] is TRUNCATED_STD²
+    "truncated_normal": lambda p, fans, shape: (
+        p["mean"], (p["stddev"] * initializers.TRUNCATED_STD) ** 2),
+    "variance_scaling": lambda p, fans, shape: _scaling(p, fans),
+    "orthogonal": _orthogonal,
+    # one orthogonal matrix (square) or its rectangular cut: read like orthogonal's gain²
+    "identity": _orthogonal,
+    "glorot_uniform": _named_scaling(1.0, "fan_avg"),
+    "glorot_normal": _named_scaling(1.0, "fan_avg"),
+    "he_uniform": _named_scaling(2.0, "fan_in"),
+    "he_normal": _named_scaling(2.0, "fan_in"),
+    "lecun_uniform": _named_scaling(1.0, "fan_in"),
+    "lecun_normal": _named_scaling(1.0, "fan_in"),
+    "kaiming_uniform": _kaiming,
+    "kaiming_normal": _kaiming,
+    "xavier_uniform": lambda p, fans, shape: (0.0, p["gain"] ** 2 / initializers._fan(
+        fans, "fan_avg")),
+    "xavier_normal": lambda p, fans, shape: (0.0, p["gain"] ** 2 / initializers._fan(
+        fans, "fan_avg")),
+    "torch_default": lambda p, fans, shape: (0.0, 1.0 / (3 * fans[0])),
+    "sparse": _sparse,
+    "uniform_0.3": lambda p, fans, shape: _uniform(-0.3, 0.3),
+    "uniform_0_1": lambda p, fans, shape: _uniform(0.0, 1.0),
+    "uniform_1": lambda p, fans, shape: _uniform(-1.0, 1.0),
+    "glorot_standard": lambda p, fans, shape: (0.0, 1.0 / (3 * fans[0])),
+    # before its data-dependent rescaling, which the plane cannot know
+    "lsuv": lambda p, fans, shape: (0.0, 1.0 / max(shape[0], shape[-1])),
+}
+
+
+def init_moments(name: str, params, shape, fans=None) -> tuple[float, float]:
+    """(mean, variance) of one entry that initializer ``name`` draws for an array of
+    ``shape`` (``fans``: its layer's, for a bias drawn with them), exactly from its formula."""
+    p = initializers.check_params(name, dict(params))
+    shape = tuple(int(s) for s in shape)
+    fans = initializers.compute_fans(shape) if fans is None else tuple(fans)
+    mean, var = INIT_MOMENTS[name](p, fans, shape)
+    return float(mean), float(var)
+
+
+def you_are_here(cfg) -> tuple[float, float]:
+    """(σ_w², σ_b²) of a RunConfig's network: σ_w² = fan_in·Var(W)·init_scale² averaged
+    over the hidden-to-hidden layers 2..depth (layer 1 when depth is 1: its fan-in is the
+    input's), σ_b² = Var(b) of the same layers' biases (drawn without init_scale, as the
+    network does). Zero-mean weights are what the theory assumes."""
+    layers = list(range(2, cfg.depth + 1)) or [1]
+    n_in = 2  # every data set is 2-D
+    w_vars, b_vars = [], []
+    for layer in layers:
+        fan_in = cfg.width if layer > 1 else n_in
+        name, params = cfg.layer_init(layer)
+        w_vars.append(fan_in * init_moments(name, params, (fan_in, cfg.width))[1]
+                      * cfg.init_scale**2)
+        b_name, b_params = cfg.layer_bias_init(layer)
+        fans = (fan_in, cfg.width) if b_name == "torch_default" else None
+        b_vars.append(init_moments(b_name, b_params, (cfg.width,), fans)[1])
+    return float(np.mean(w_vars)), float(np.mean(b_vars))
