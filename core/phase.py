@@ -42,8 +42,11 @@ from core.activations import gaussian_moments, gaussian_nodes, gaussian_smoothin
 HOMOGENEOUS = ("linear", "relu", "leaky_relu")
 Q_TINY = 1e-24  # q* = 0 is evaluated as this: the limit from above, both sides of a kink
 Q_GRID = np.concatenate([[0.0], np.logspace(-8, 8, 161)])  # where fixed points are sought
+C_TOLERANCE = 1e-10  # c* to this: ξ_c's contours need far less
 C_EDGE = 1e-7  # the correlation map is searched for a fixed point in [0, 1 - C_EDGE]
-ITERATIONS = 60  # bisection steps: a bracket of Q_GRID shrinks below 1e-15 relative
+ITERATIONS = 100  # at most, of the root finder (it stops at TOLERANCE, in about ten)
+HALVINGS = 4
+TOLERANCE = 1e-13  # relative width of the bracket left around a root
 DEPTH_FACTOR = 6.0  # trainable depth ≈ 6·ξ_c (Schoenholz et al. 2017)
 WEIGHT_VAR_RANGE = (0.05, 4.0)
 BIAS_VAR_RANGE = (0.0, 0.3)
@@ -74,14 +77,51 @@ def moment_slope(act, q):
     return np.sum(w * f2 * (u * u / q[..., None] - 1.0), -1) / (2 * q)
 
 
-def _bisect(h, lo, hi, h_lo):
-    """The root of h in [lo, hi] (arrays), given h(lo) >= 0 > h(hi); lo where h(lo) = 0."""
-    exact = h_lo == 0
-    for _ in range(ITERATIONS):
-        mid = 0.5 * (lo + hi)
-        up = h(mid) >= 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-    return np.where(exact, lo, 0.5 * (lo + hi))
+def _solve(h, lo, hi, h_lo, h_hi, floor=0.0, tol=None):
+    """The root of h in [lo, hi] (1-D arrays), given h(lo) >= 0 > h(hi): lo where h(lo) = 0.
+
+    HALVINGS bisection steps (an end where h is nearly 0, like the correlation map's at
+    c = 1, would otherwise pull false position to it), then the Illinois method (false
+    position, halving the value kept at an end that stays put twice): superlinear, and the
+    bracket always holds the root. ``h(x, rows)`` evaluates at x for those rows only, so
+    converged rows cost nothing more. Stops where the bracket is narrower than
+    tol·max(|x|, floor) (tol: TOLERANCE), or x moved by less."""
+    lo, hi, h_lo, h_hi = (np.array(v, float) for v in (lo, hi, h_lo, h_hi))
+    x = np.where(h_lo == 0, lo, np.nan)
+    rows = np.flatnonzero(h_lo != 0)
+    kept = np.zeros(lo.shape, int)  # +1: lo stayed last time, -1: hi stayed
+    for step_no in range(ITERATIONS):
+        if not rows.size:
+            break
+        a, b, fa, fb = lo[rows], hi[rows], h_lo[rows], h_hi[rows]
+        t = np.clip(fa / (fa - fb), 0.0, 1.0) if step_no >= HALVINGS else 0.5
+        xr = a + t * (b - a)
+        fx = h(xr, rows)
+        up = fx >= 0  # the root is above xr
+        lo[rows], h_lo[rows] = np.where(up, xr, a), np.where(up, fx, fa)
+        hi[rows], h_hi[rows] = np.where(up, b, xr), np.where(up, fb, fx)
+        stay = np.where(up, -1, 1)
+        again = kept[rows] == stay
+        h_hi[rows] = np.where(again & up, 0.5 * h_hi[rows], h_hi[rows])
+        h_lo[rows] = np.where(again & ~up, 0.5 * h_lo[rows], h_lo[rows])
+        kept[rows] = stay
+        with np.errstate(invalid="ignore"):
+            step = np.abs(xr - x[rows])
+        x[rows] = xr
+        scale = (tol or TOLERANCE) * np.maximum(np.abs(xr), floor)
+        done = (fx == 0) | (step <= scale) | (hi[rows] - lo[rows] <= scale)
+        rows = rows[~done]
+    return x
+
+
+def _grid_root(h, h_grid, grid, missing):
+    """Per row: the first downward root of h on ``grid``, h_grid (N, K) its values there,
+    refined by _solve (``h(x, rows)`` for 1-D x); ``missing`` where there is none."""
+    k, found = _first_crossing(h_grid)
+    at = np.arange(len(k))
+    x = _solve(h, grid[k], grid[k + 1], h_grid[at, k], h_grid[at, k + 1])
+    zero = h_grid[:, 0] == 0  # a root at the grid's start: flat noise after it is no root
+    return np.where(zero, grid[0], np.where(found, x, missing))
 
 
 def _first_crossing(values):
@@ -104,7 +144,7 @@ def q_fixed_point(activation, weight_var, bias_var):
 
     Homogeneous φ: q* = σ_b² / (1 - σ_w²κ), κ = E[φ(z)²], finite only below σ_w²κ = 1 (inf
     above it, and NaN on it at σ_b² = 0, where every q is a fixed point). Otherwise the first
-    downward crossing of q_map(q) - q on Q_GRID, refined by bisection; inf if q_map(q) > q
+    downward crossing of q_map(q) - q on Q_GRID, refined (_solve); inf if q_map(q) > q
     up to 1e8."""
     act = _act(activation)
     w, b = np.broadcast_arrays(np.asarray(weight_var, float), np.asarray(bias_var, float))
@@ -113,13 +153,13 @@ def q_fixed_point(activation, weight_var, bias_var):
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.where(slope < 1, b / (1 - slope), np.inf)
         return np.where((slope == 1) & (b == 0), np.nan, q)
-    e2 = moments(act, Q_GRID)[0]
-    h_grid = w[..., None] * e2 + b[..., None] - Q_GRID
-    k, found = _first_crossing(h_grid)
-    lo, hi = Q_GRID[k], Q_GRID[k + 1]
-    h_lo = np.take_along_axis(h_grid, k[..., None], -1)[..., 0]
-    q = _bisect(lambda q: w * moments(act, q)[0] + b - q, lo, hi, h_lo)
-    return np.where(found, q, np.inf)
+    w_, b_ = w.ravel(), b.ravel()
+
+    def h(q, rows):
+        return w_[rows] * moments(act, q)[0] + b_[rows] - q
+
+    h_grid = w_[:, None] * moments(act, Q_GRID)[0] + b_[:, None] - Q_GRID
+    return _grid_root(h, h_grid, Q_GRID, np.inf).reshape(w.shape)
 
 
 def chi1(activation, weight_var, bias_var, q_star=None):
@@ -153,7 +193,7 @@ def c_map(activation, c, weight_var, bias_var, q_star):
 
 def c_fixed_point(activation, weight_var, bias_var, q_star, chi):
     """c*: 1 on the ordered side (χ₁ <= 1); on the chaotic side the fixed point of c_map
-    below 1, by bisection on [0, 1 - C_EDGE] (1 where the map is too close to critical to
+    below 1, sought on [0, 1 - C_EDGE] (1 where the map is too close to critical to
     tell them apart); NaN where q* is 0, infinite or undefined."""
     act = _act(activation)
     w, b, q, chi = np.broadcast_arrays(*(np.asarray(v, float) for v in
@@ -163,12 +203,13 @@ def c_fixed_point(activation, weight_var, bias_var, q_star, chi):
     if rows.size:
         w_, b_, q_ = (v.ravel()[rows] for v in (w, b, q))
 
-        def h(c):
-            return c_map(act, c, w_, b_, q_) - c
+        def h(c, at=slice(None)):
+            return c_map(act, c, w_[at], b_[at], q_[at]) - c
 
         lo, hi = np.zeros(rows.size), np.full(rows.size, 1 - C_EDGE)
         h_lo, h_hi = h(lo), h(hi)
-        c = _bisect(h, lo, hi, h_lo)
+        c = _solve(h, lo, hi, h_lo, np.minimum(h_hi, -1e-300), floor=1.0,
+                   tol=C_TOLERANCE)
         out.ravel()[rows] = np.where(h_hi >= 0, 1.0, c)
     return out
 
@@ -215,7 +256,7 @@ def critical_weight_var(activation, bias_var):
     Homogeneous φ: 1/E[φ'(z)²] for every σ_b² (ReLU 2, linear 1). Otherwise the line is
     parametrised by q* itself: σ_w²(q) = 1/E[φ'²](q) makes χ₁ = 1, and q = q_map(q) then
     needs σ_b²(q) = q - σ_w²(q)·E[φ²](q); the first q with σ_b²(q) = σ_b² is found on
-    Q_GRID and refined by bisection."""
+    Q_GRID and refined (_solve)."""
     act = _act(activation)
     b = np.asarray(bias_var, float)
     if _homogeneous(act):
@@ -225,12 +266,15 @@ def critical_weight_var(activation, bias_var):
         e2, d2 = moments(act, q)
         return q - e2 / d2
 
-    grid = bias_at(Q_GRID)
-    h_grid = b[..., None] - grid  # >= 0 below the root, < 0 above: σ_b²(q) rises through b
-    k, found = _first_crossing(h_grid)
-    h_lo = np.take_along_axis(h_grid, k[..., None], -1)[..., 0]
-    q = _bisect(lambda q: b - bias_at(q), Q_GRID[k], Q_GRID[k + 1], h_lo)
-    return np.where(found, 1.0 / moments(act, q)[1], np.nan)
+    # At q = 0 the limit -φ(0)²/E[φ'²] exactly (0 for odd φ): near 0 σ_b²(q) is flat to
+    # rounding (tanh: O(q³)), and the root σ_b² = 0 would be found anywhere below 1e-8.
+    grid = np.concatenate([[-float(act.f(np.zeros(1))[0]) ** 2 / moments(act, 0.0)[1]],
+                           bias_at(Q_GRID[1:])])
+    b_ = b.ravel()
+    h_grid = b_[:, None] - grid  # >= 0 below the root, < 0 above: σ_b²(q) rises through b
+    q = _grid_root(lambda q, rows: b_[rows] - bias_at(q), h_grid, Q_GRID, np.nan)
+    return np.where(np.isfinite(q), 1.0 / moments(act, np.nan_to_num(q))[1], np.nan
+                    ).reshape(b.shape)
 
 
 # ---------------------------------------------------------------------- the plane
