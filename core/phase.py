@@ -47,6 +47,9 @@ C_EDGE = 1e-7  # the correlation map is searched for a fixed point in [0, 1 - C_
 ITERATIONS = 100  # at most, of the root finder (it stops at TOLERANCE, in about ten)
 HALVINGS = 4
 TOLERANCE = 1e-13  # relative width of the bracket left around a root
+# χ₁ this close to 1 is the critical line itself: at σ_b² = 0 tanh's q* creeps to 0 as
+# q³, so the solver leaves χ₁ = 1 - 1e-15 where the theory says exactly 1.
+CRITICAL_BAND = 1e-9
 DEPTH_FACTOR = 6.0  # trainable depth ≈ 6·ξ_c (Schoenholz et al. 2017)
 WEIGHT_VAR_RANGE = (0.05, 4.0)
 BIAS_VAR_RANGE = (0.0, 0.3)
@@ -218,10 +221,10 @@ def c_fixed_point(activation, weight_var, bias_var, q_star, chi):
 
 
 def _depth(rate):
-    """-1/ln(rate): inf at rate >= 1, NaN where rate is."""
+    """-1/ln(rate): inf at rate >= 1 - CRITICAL_BAND, NaN where rate is."""
     rate = np.asarray(rate, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(rate >= 1, np.inf, -1.0 / np.log(np.where(rate > 0, rate, np.nan)))
+        return np.where(rate >= 1 - CRITICAL_BAND, np.inf, -1.0 / np.log(np.where(rate > 0, rate, np.nan)))
 
 
 def mean_field(activation, weight_var, bias_var) -> dict:
@@ -402,3 +405,68 @@ def you_are_here(cfg) -> tuple[float, float]:
         fans = (fan_in, cfg.width) if b_name == "torch_default" else None
         b_vars.append(init_moments(b_name, b_params, (cfg.width,), fans)[1])
     return float(np.mean(w_vars)), float(np.mean(b_vars))
+
+
+# ---------------------------------------------------------------------- the document
+
+DEFAULT_BIAS_VARS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+def parse_bias_var(text: str) -> float:
+    """A bias variance from the command line: a number from 0 to BIAS_VAR_MAX."""
+    allowed = f"allowed: a number from 0 to {BIAS_VAR_MAX:g}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"bias-var: {text!r} is not a number; {allowed}") from None
+    if not (math.isfinite(value) and 0 <= value <= BIAS_VAR_MAX):
+        raise ValueError(f"bias-var: {text!r} is out of range; {allowed}")
+    return value + 0.0
+
+
+def _json(values):
+    """A list (of lists) of floats with inf and NaN as None: JSON has neither."""
+    arr = np.asarray(values, float)
+    return np.where(np.isfinite(arr), arr, None).tolist()
+
+
+def _phase_name(chi) -> str:
+    if not np.isfinite(chi):
+        return "undefined"
+    if abs(chi - 1) <= CRITICAL_BAND:
+        return "critical"
+    return "ordered" if chi < 1 else "chaotic"
+
+
+def point(activation, weight_var: float, bias_var: float) -> dict:
+    """Every quantity of one point as plain floats (None where infinite or undefined: the
+    phase, ordered, critical, chaotic or undefined, tells which), and the trainable depth
+    DEPTH_FACTOR·ξ_c."""
+    m = mean_field(activation, weight_var, bias_var)
+    out = {"weight_var": float(weight_var), "bias_var": float(bias_var)}
+    out.update({k: _json(v) for k, v in m.items()})
+    out["phase"] = _phase_name(float(m["chi1"]))
+    out["trainable_depth"] = _json(DEPTH_FACTOR * m["xi_c"])
+    return out
+
+
+def phase_document(cfg, bias_vars=DEFAULT_BIAS_VARS, points: int = 31) -> dict:
+    """``python -m core phase``: for cfg's activation the critical line at ``bias_vars``,
+    the point of cfg's own network (you_are_here) and, unless ``points`` is 0, the plane's
+    ξ_c, ξ_q and χ₁ on a points × points grid (rows: bias_var, columns: weight_var)."""
+    act = cfg.activation
+    bias_vars = [float(b) for b in bias_vars]
+    line = critical_weight_var(act, np.array(bias_vars))
+    doc = {
+        "activation": act,
+        "depth_factor": DEPTH_FACTOR,
+        "critical": [{"bias_var": b, "weight_var": _json(w)}
+                     for b, w in zip(bias_vars, line, strict=True)],
+        "network": {**point(act, *you_are_here(cfg)), "depth": cfg.depth, "init": cfg.init,
+                    "init_scale": cfg.init_scale},
+    }
+    if points:
+        p = plane(act, points=points)
+        doc["grid"] = {"weight_var": _json(p.weight_var), "bias_var": _json(p.bias_var),
+                       "xi_c": _json(p.xi_c), "xi_q": _json(p.xi_q), "chi1": _json(p.chi1)}
+    return doc
