@@ -224,7 +224,8 @@ def _depth(rate):
     """-1/ln(rate): inf at rate >= 1 - CRITICAL_BAND, NaN where rate is."""
     rate = np.asarray(rate, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(rate >= 1 - CRITICAL_BAND, np.inf, -1.0 / np.log(np.where(rate > 0, rate, np.nan)))
+        depth = -1.0 / np.log(np.where(rate > 0, rate, np.nan))
+    return np.where(rate >= 1 - CRITICAL_BAND, np.inf, depth)
 
 
 def mean_field(activation, weight_var, bias_var) -> dict:
