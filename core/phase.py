@@ -471,3 +471,43 @@ def phase_document(cfg, bias_vars=DEFAULT_BIAS_VARS, points: int = 31) -> dict:
         doc["grid"] = {"weight_var": _json(p.weight_var), "bias_var": _json(p.bias_var),
                        "xi_c": _json(p.xi_c), "xi_q": _json(p.xi_q), "chi1": _json(p.chi1)}
     return doc
+
+
+# ---------------------------------------------------------------------- on a sweep's map
+
+LINE_SAMPLES = 49
+LINE_DEPTH_CAP = 1e6  # an infinite trainable depth is drawn off the top of the map
+
+
+def category_position(values, v):
+    """Where ``v`` falls on a category axis of increasing ``values`` at positions 0, 1, …:
+    piecewise linear between them, extended linearly past either end."""
+    values, v = np.asarray(values, float), np.asarray(v, float)
+    idx = np.arange(len(values), dtype=float)
+    if len(values) == 1:
+        return np.zeros_like(v)
+    below = (v - values[0]) / (values[1] - values[0])
+    above = idx[-1] + (v - values[-1]) / (values[-1] - values[-2])
+    return np.where(v < values[0], below, np.where(v > values[-1], above,
+                                                   np.interp(v, values, idx)))
+
+
+def sweep_line(base, x, y, samples: int = LINE_SAMPLES) -> dict | None:
+    """The trainable depth DEPTH_FACTOR·ξ_c against init_scale, for a sweep whose axes are
+    init_scale and depth (either way round, each increasing; None otherwise): the network's
+    (σ_w², σ_b²) at each scale (you_are_here, at the sweep's largest depth), as positions
+    on the map's category axes. Keys: x, y (positions), init_scale, depth (6·ξ_c)."""
+    axes = {x.name: x, y.name: y}
+    if set(axes) != {"init_scale", "depth"}:
+        return None
+    scales, depths = (np.asarray(axes[k].values, float) for k in ("init_scale", "depth"))
+    if np.any(np.diff(scales) <= 0) or np.any(np.diff(depths) <= 0):
+        return None
+    deepest = base.replace(depth=int(depths.max()))
+    s = np.linspace(scales.min(), scales.max(), samples)
+    w, b = np.array([you_are_here(deepest.replace(init_scale=float(v))) for v in s]).T
+    depth = DEPTH_FACTOR * mean_field(base.activation, w, b)["xi_c"]
+    shown = np.minimum(np.nan_to_num(depth, nan=np.nan, posinf=LINE_DEPTH_CAP), LINE_DEPTH_CAP)
+    pos_s, pos_d = category_position(scales, s), category_position(depths, shown)
+    xs, ys = (pos_s, pos_d) if x.name == "init_scale" else (pos_d, pos_s)
+    return {"x": xs, "y": ys, "init_scale": s, "depth": depth}
