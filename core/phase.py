@@ -42,6 +42,7 @@ from core.activations import gaussian_moments, gaussian_nodes, gaussian_smoothin
 HOMOGENEOUS = ("linear", "relu", "leaky_relu")
 Q_TINY = 1e-24  # q* = 0 is evaluated as this: the limit from above, both sides of a kink
 Q_GRID = np.concatenate([[0.0], np.logspace(-8, 8, 161)])  # where fixed points are sought
+WEIGHT_GRID = np.logspace(-2, 3, 126)  # where the critical σ_w² is sought
 C_TOLERANCE = 1e-10  # c* to this: ξ_c's contours need far less
 C_EDGE = 1e-7  # the correlation map is searched for a fixed point in [0, 1 - C_EDGE]
 ITERATIONS = 100  # at most, of the root finder (it stops at TOLERANCE, in about ten)
@@ -254,18 +255,11 @@ def mean_field(activation, weight_var, bias_var) -> dict:
 # ---------------------------------------------------------------------- the critical line
 
 
-def critical_weight_var(activation, bias_var):
-    """σ_w² where χ₁ = 1, per σ_b² (NaN where there is none for q* up to 1e8).
-
-    Homogeneous φ: 1/E[φ'(z)²] for every σ_b² (ReLU 2, linear 1). Otherwise the line is
-    parametrised by q* itself: σ_w²(q) = 1/E[φ'²](q) makes χ₁ = 1, and q = q_map(q) then
-    needs σ_b²(q) = q - σ_w²(q)·E[φ²](q); the first q with σ_b²(q) = σ_b² is found on
-    Q_GRID and refined (_solve)."""
-    act = _act(activation)
-    b = np.asarray(bias_var, float)
-    if _homogeneous(act):
-        return np.full(b.shape, 1.0 / float(moments(act, 1.0)[1]))
-
+def _line_along_q(act, b_):
+    """The critical σ_w² per σ_b² (1-D) through q*: σ_w²(q) = 1/E[φ'²](q) makes χ₁ = 1, and
+    q = q_map(q) then needs σ_b²(q) = q - σ_w²(q)·E[φ²](q); the first q with σ_b²(q) = σ_b²,
+    on Q_GRID, refined. Exact at q* = 0 (tanh's σ_w² = 1), but blind to whether that q*
+    is the stable fixed point."""
     def bias_at(q):
         e2, d2 = moments(act, q)
         return q - e2 / d2
@@ -274,11 +268,38 @@ def critical_weight_var(activation, bias_var):
     # rounding (tanh: O(q³)), and the root σ_b² = 0 would be found anywhere below 1e-8.
     grid = np.concatenate([[-float(act.f(np.zeros(1))[0]) ** 2 / moments(act, 0.0)[1]],
                            bias_at(Q_GRID[1:])])
-    b_ = b.ravel()
     h_grid = b_[:, None] - grid  # >= 0 below the root, < 0 above: σ_b²(q) rises through b
     q = _grid_root(lambda q, rows: b_[rows] - bias_at(q), h_grid, Q_GRID, np.nan)
-    return np.where(np.isfinite(q), 1.0 / moments(act, np.nan_to_num(q))[1], np.nan
-                    ).reshape(b.shape)
+    return np.where(np.isfinite(q), 1.0 / moments(act, np.nan_to_num(q))[1], np.nan)
+
+
+def critical_weight_var(activation, bias_var):
+    """σ_w² where χ₁ = 1, per σ_b² (NaN where there is none for q* up to 1e8).
+
+    Homogeneous φ: 1/E[φ'(z)²] for every σ_b² (ReLU 2, linear 1). Otherwise _line_along_q,
+    kept where q_fixed_point agrees that χ₁ = 1 there; else the first σ_w²
+    on WEIGHT_GRID where χ₁ (at the stable q* that q_fixed_point finds) passes 1, refined
+    (_solve): along q*, GELU and swish land on fixed points of the q map that are unstable,
+    which no network reaches. NaN where χ₁ jumps over 1 (q* jumps between branches)."""
+    act = _act(activation)
+    b = np.asarray(bias_var, float)
+    if _homogeneous(act):
+        return np.full(b.shape, 1.0 / float(moments(act, 1.0)[1]))
+
+    b_ = b.ravel()
+
+    def h(w, rows):  # >= 0 below the line, < 0 above it
+        return 1.0 - chi1(act, w, b_[rows])
+
+    along_q = _line_along_q(act, b_)
+    stable = np.abs(chi1(act, np.nan_to_num(along_q, nan=1.0), b_) - 1) <= 1e-9
+    out = along_q.copy()
+    if not stable.all():
+        rows = np.flatnonzero(~stable)
+        h_grid = 1.0 - chi1(act, WEIGHT_GRID[None, :], b_[rows, None])
+        h_grid = np.where(np.isnan(h_grid), -1.0, h_grid)  # q* infinite: beyond the line
+        out[rows] = _grid_root(lambda w, at: h(w, rows[at]), h_grid, WEIGHT_GRID, np.nan)
+    return out.reshape(b.shape)
 
 
 # ---------------------------------------------------------------------- the plane
