@@ -68,6 +68,8 @@ def _homogeneous(act) -> bool:
 
 def moments(act, q):
     """(E[φ(√q z)²], E[φ'(√q z)²]), q = 0 read as its limit Q_TINY."""
+    if np.size(q) == 0:
+        return np.zeros(np.shape(q)), np.zeros(np.shape(q))
     _, e2, d2 = gaussian_moments(act, np.maximum(np.asarray(q, float), Q_TINY))
     return np.asarray(e2, float), np.asarray(d2, float)
 
