@@ -1,4 +1,4 @@
-"""``python -m core``: train, gradcheck, inits and theory from the command line.
+"""``python -m core``: train, gradcheck, inits, theory and phase from the command line.
 
 Every value is read as text and checked by ``core.config``, so a bad one exits with
 status 2 and a message naming the setting and its allowed range, never a traceback.
@@ -81,6 +81,19 @@ def _parser():
     _run_flags(spectrum_parser)
     spectrum_parser.add_argument("--out", metavar="FILE", help="FILE.json; without it a "
                                  "summary is printed")
+    phase_parser = sub.add_parser(
+        "phase", help="the order-chaos critical line of an activation (mean-field theory)",
+        description="The critical line chi1 = 1 in the (weight variance x fan_in, bias "
+        "variance) plane for --activation, the depth scales over the plane, and where the "
+        "network of the other flags sits on it.")
+    _run_flags(phase_parser)
+    phase_parser.add_argument("--bias-var", nargs="+", action="extend", default=[],
+                              metavar="V", help="bias variances of the critical points (0 to "
+                              "100; default 0 0.01 0.02 0.05 0.1 0.2 0.3)")
+    phase_parser.add_argument("--grid", default="31", metavar="V", help="points per axis of "
+                              "the depth-scale grid (0 to 81; 0: no grid)")
+    phase_parser.add_argument("--out", metavar="FILE", help="FILE.json; without it the "
+                              "critical line is printed")
     return parser
 
 
@@ -349,12 +362,38 @@ def _spectrum(args):
     return 0
 
 
+def _phase(args):
+    from core import phase
+
+    cfg = train_config(args)
+    bias_vars = [phase.parse_bias_var(t) for t in args.bias_var] or phase.DEFAULT_BIAS_VARS
+    points = _bounded_int("grid", args.grid, 0, 81)
+    if points == 1:
+        raise ValueError("grid: 1 is out of range; allowed: 0 (no grid) or 2 to 81")
+    if args.out and not args.out.endswith(".json"):
+        raise ValueError(f"out: {args.out!r} must end in .json")
+    doc = phase.phase_document(cfg, bias_vars, points)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(doc, f, allow_nan=False)
+        print(f"wrote {args.out}: {len(doc['critical'])} critical points")
+        return 0
+    print(f"critical line chi1 = 1 for {doc['activation']} (bias_var: weight_var)")
+    for c in doc["critical"]:
+        print(f"  {c['bias_var']:g}: " + ("none" if c["weight_var"] is None else
+                                          f"{c['weight_var']:.6g}"))
+    net = doc["network"]
+    print(f"this network: weight_var {net['weight_var']:.4g}, bias_var {net['bias_var']:.4g}, "
+          f"{net['phase']}, xi_c " + ("inf" if net["xi_c"] is None else f"{net['xi_c']:.4g}"))
+    return 0
+
+
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         return {"train": _train, "gradcheck": _gradcheck, "inits": _inits,
-                "theory": _theory, "landscape": _landscape,
-                "spectrum": _spectrum}[args.command](args)
+                "theory": _theory, "landscape": _landscape, "spectrum": _spectrum,
+                "phase": _phase}[args.command](args)
     except (UsageError, ValueError) as err:
         print(f"python -m core: error: {err}", file=sys.stderr)
         print("run 'python -m core --help' (or 'python -m core COMMAND --help') for usage",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from core import config, sweep
+from core import config, phase, sweep
 from serving.limits import CAPS
 from serving.slots import SLOTS
 from ui import query, session, widgets
@@ -33,10 +33,12 @@ class SweepPresenter:
         self.run: sweep.SweepRun | None = None
         self.running = False
         self.waiting = False  # the last slice found every training slot taken
+        self.line = None  # the theory's trainable depth over the map (phase.sweep_line)
 
     def start(self, spec: sweep.Spec) -> None:
         with self.lock:
             self.run = sweep.SweepRun(spec, CAPS)
+            self.line = phase.sweep_line(spec.base, spec.x, spec.y)
             self.running = True
 
     def cancel(self) -> None:
@@ -73,8 +75,9 @@ class SweepPresenter:
         frames = {}
         for value in ("final_train_loss", ratio, "trained_fraction"):
             key = f"swpfig_{value}"
+            line = self.line if value == "trained_fraction" else None
             figure = figures.sweep_heatmap(sweep.grid(summary, s, value), s.x.name,
-                                           s.x.labels, s.y.name, s.y.labels, value)
+                                           s.x.labels, s.y.name, s.y.labels, value, line=line)
             frames[key] = self.board.frame(key, lambda f=figure: f,
                                            inputs=(id(self.run), len(self.run.rows),
                                                    threshold, ratio))

@@ -298,9 +298,11 @@ def _text_colours(shown, lo, hi, dark_below):
 
 
 def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
-                  height: int = 380, title: str | None = None):
+                  height: int = 380, title: str | None = None, line: dict | None = None):
     """One summary value over the grid: rows are y values, columns x values. Ratios are drawn
-    as log10, white at 1, blue below (vanishing), red above (exploding)."""
+    as log10, white at 1, blue below (vanishing), red above (exploding). ``line``
+    (core.phase.sweep_line: positions on the category axes) draws the theory's trainable
+    depth 6·ξ_c over the map."""
     default_title, kind = HEATMAPS[value]
     z = np.asarray(z, dtype=float)
     text = _cell_text(z, kind)
@@ -341,7 +343,27 @@ def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
                        xaxis=dict(title=dict(text=x_name), type="category", automargin=True),
                        yaxis=dict(title=dict(text=y_name), type="category", automargin=True))
     lay["margin"] = dict(l=55, r=15, t=40, b=50)
-    return style.figure([trace], lay)
+    traces = [trace]
+    if line is not None:
+        traces.append(_depth_line(line))
+        # Linear twins of the category axes, cell k at k: the line runs between the cells.
+        for axis, n in (("xaxis2", z.shape[1]), ("yaxis2", z.shape[0])):
+            lay[axis] = dict(overlaying=axis[0], range=[-0.5, n - 0.5], visible=False)
+        lay["showlegend"] = True
+        lay["legend"] = dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right")
+    return style.figure(traces, lay)
+
+
+def _depth_line(line: dict) -> dict:
+    """The theory's trainable depth, 6·ξ_c, as a line over a sweep map."""
+    depth = np.asarray(line["depth"], float)
+    text = [f"init scale {s:.3g}: trainable to ~{d:.3g} layers" if np.isfinite(d) else
+            f"init scale {s:.3g}: critical (any depth)" for s, d in
+            zip(line["init_scale"], depth, strict=True)]
+    return dict(type="scatter", x=np.asarray(line["x"], float), y=np.asarray(line["y"], float),
+                xaxis="x2", yaxis="y2", mode="lines", name="theory: 6·ξ_c",
+                line=dict(color=style.THEORY, width=4, dash="dash"), hovertext=text,
+                hoverinfo="text")
 
 
 # How the final table shows each numeric column; the rest as they are.

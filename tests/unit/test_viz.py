@@ -365,3 +365,47 @@ def test_a_flat_loss_line_is_drawn_around_its_value_not_its_rounding():
                                          "test_loss": flat, "step": 3})
     low, high = fig.layout.yaxis.range
     assert low < np.log(2) < high and high - low == pytest.approx(0.1 * np.log(2))
+
+
+# ---------------------------------------------------------------- phase diagram
+
+
+def test_phase_diagram_data_critical_line_and_marker():
+    from core import phase as core_phase
+    from viz import phase as viz_phase
+
+    plane = core_phase.plane("tanh", weight_var=np.linspace(0.5, 3.0, 6),
+                             bias_var=np.linspace(0.0, 0.2, 3))
+    b = np.linspace(0.0, 0.2, 5)
+    w = core_phase.critical_weight_var("tanh", b)
+    here = core_phase.point("tanh", 1.69, 0.0)
+    fig = viz_phase.phase_diagram(plane, b, w, here=here)
+    contour, line, star = fig.data
+    assert contour.type == "contour"
+    np.testing.assert_allclose(np.asarray(contour.z, float), viz_phase.log_xi(plane.xi_c))
+    assert line.line.width >= 4 and np.allclose(line.x, w) and np.allclose(line.y, b)
+    assert star.x == (1.69,) and "you are here" in star.hovertext[0]
+    labels = {a.text for a in fig.layout.annotations}
+    assert labels == {"<b>ordered</b>", "<b>chaotic</b>"}
+    far = viz_phase.phase_diagram(plane, b, w, here=core_phase.point("tanh", 9.0, 0.0))
+    assert far.layout.xaxis.range[1] > 9.0  # a point off the grid is still shown
+
+
+def test_sweep_map_draws_the_trainable_depth_line():
+    from core import phase as core_phase
+    from core import sweep
+    from viz import compare
+
+    p = sweep.PRESETS["edge_of_chaos"]
+    line = core_phase.sweep_line(p.base, p.x, p.y)
+    z = np.full((len(p.y.values), len(p.x.values)), 0.5)
+    fig = compare.sweep_heatmap(z, "init_scale", p.x.labels, "depth", p.y.labels,
+                                "trained_fraction", line=line)
+    heat, theory_line = fig.data
+    assert theory_line.xaxis == "x2" and theory_line.yaxis == "y2"
+    np.testing.assert_allclose(theory_line.x, line["x"])
+    assert list(fig.layout.xaxis2.range) == [-0.5, len(p.x.values) - 0.5]
+    assert fig.layout.yaxis2.overlaying == "y"
+    plain = compare.sweep_heatmap(z, "init_scale", p.x.labels, "depth", p.y.labels,
+                                  "trained_fraction")
+    assert len(plain.data) == 1

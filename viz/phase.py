@@ -1,0 +1,102 @@
+"""The order–chaos phase diagram: the depth scale ξ_c over the (σ_w², σ_b²) plane, the
+critical line χ₁ = 1, and where a network sits (core.phase has the numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from viz import style
+
+XI_RANGE = (0.3, 1000.0)  # ξ_c drawn between these (log colour); beyond, the end colours
+XI_TICKS = (0.3, 1, 3, 10, 30, 100, 300, 1000)
+LINE = "#000000"
+HERE = style.EXPLODING
+
+
+def log_xi(xi):
+    """log10 ξ_c clipped to XI_RANGE (infinite ξ_c on the critical line: the top colour;
+    NaN, where q* is infinite, stays a gap)."""
+    xi = np.asarray(xi, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.clip(xi, *XI_RANGE))
+
+
+def _xi_text(xi) -> str:
+    return "∞" if np.isinf(xi) else "–" if np.isnan(xi) else f"{xi:.3g}"
+
+
+def _contour(plane) -> dict:
+    lo, hi = np.log10(XI_RANGE)
+    text = np.vectorize(_xi_text, otypes=[object])(plane.xi_c)
+    return dict(type="contour", x=plane.weight_var, y=plane.bias_var, z=log_xi(plane.xi_c),
+                zmin=lo, zmax=hi, colorscale="Viridis", text=text, name="ξ_c",
+                contours=dict(start=lo, end=hi, size=0.25, coloring="heatmap"),
+                line=dict(width=0.5, color="rgba(255,255,255,0.4)"),
+                colorbar=dict(thickness=12, title=dict(text="ξ_c (layers)", side="right"),
+                              tickvals=np.log10(XI_TICKS).tolist(),
+                              ticktext=[f"{t:g}" for t in XI_TICKS]),
+                hovertemplate="σ_w² %{x:.3g}, σ_b² %{y:.3g}<br>ξ_c %{text}<extra></extra>")
+
+
+def _critical(bias_var, weight_var) -> dict:
+    return dict(type="scatter", x=np.asarray(weight_var, float), y=np.asarray(bias_var, float),
+                mode="lines", name="critical line χ₁ = 1", line=dict(color=LINE, width=5),
+                hovertemplate="critical: σ_w² %{x:.4g} at σ_b² %{y:.3g}<extra></extra>")
+
+
+def _here(here: dict) -> dict:
+    text = (f"you are here: σ_w² {here['weight_var']:.3g}, σ_b² {here['bias_var']:.3g}"
+            f"<br>{here.get('phase', '')}, ξ_c {_xi_text(here.get('xi_c', np.nan))}")
+    return dict(type="scatter", x=[here["weight_var"]], y=[here["bias_var"]],
+                mode="markers+text", name="you are here", text=["you are here"],
+                textposition="top center", textfont=dict(size=15, color=HERE),
+                marker=dict(symbol="star", size=20, color=HERE, line=dict(width=2,
+                                                                          color="#FFFFFF")),
+                hovertext=[text], hoverinfo="text")
+
+
+def _phase_labels(plane, bias_var, weight_var) -> list[dict]:
+    """'ordered' and 'chaotic' on either side of the critical line, at mid height."""
+    x_lo, x_hi = float(plane.weight_var.min()), float(plane.weight_var.max())
+    y_mid = float(np.mean([plane.bias_var.min(), plane.bias_var.max()]))
+    line_w = np.asarray(weight_var, float)
+    ok = np.isfinite(line_w)
+    at = float(np.interp(y_mid, np.asarray(bias_var, float)[ok], line_w[ok])) if ok.any() \
+        else x_hi
+    notes = []
+    for label, lo, hi in (("ordered", x_lo, min(at, x_hi)), ("chaotic", max(at, x_lo), x_hi)):
+        if hi - lo > 0.08 * (x_hi - x_lo):
+            notes.append(dict(text=f"<b>{label}</b>", x=(lo + hi) / 2, y=y_mid,
+                              xref="x", yref="y", showarrow=False,
+                              font=dict(size=18, color="#FFFFFF")))
+    return notes
+
+
+def _span(values, extra=None) -> list[float]:
+    """An axis range over ``values``, stretched (5 % beyond) to show ``extra`` too."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if extra is not None and np.isfinite(extra) and not lo <= extra <= hi:
+        lo, hi = min(lo, extra), max(hi, extra)
+        pad = 0.05 * (hi - lo)
+        lo, hi = (lo - pad if extra == lo else lo), (hi + pad if extra == hi else hi)
+    return [lo, hi]
+
+
+def phase_diagram(plane, critical_bias_var, critical_weight_var, here: dict | None = None,
+                  height: int = 440, title: str | None = None):
+    """ξ_c over the plane (colour on a log scale, contour every quarter decade), the
+    critical line drawn bold, the phases named, and ``here`` (a core.phase.point dict) as a
+    star with its numbers on hover."""
+    traces = [_contour(plane), _critical(critical_bias_var, critical_weight_var)]
+    if here is not None:
+        traces.append(_here(here))
+    lay = style.layout(
+        title or f"Order and chaos: {plane.activation}, depth scale ξ_c", height,
+        annotations=_phase_labels(plane, critical_bias_var, critical_weight_var),
+        xaxis=dict(title=dict(text="σ_w² (weight variance × fan_in)"),
+                   range=_span(plane.weight_var, here and here["weight_var"])),
+        yaxis=dict(title=dict(text="σ_b² (bias variance)"),
+                   range=_span(plane.bias_var, here and here["bias_var"])))
+    lay["legend"] = dict(orientation="h", yanchor="top", y=-0.22)
+    lay["margin"] = dict(l=70, r=15, t=45, b=90)
+    return style.figure(traces, lay)
