@@ -12,6 +12,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core import lessons
 from serving import feed
+from ui import explore
 
 # pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
 # puts a fresh server in Streamlit's first multipage mode, which lists the files as pages and
@@ -20,8 +21,16 @@ from serving import feed
 # declare; tests/e2e/test_navigation.py opens deep links on a fresh server.
 PagesManager.uses_pages_directory = False
 
-# A lesson's text quotes its own run (the sigmoid one trains ~1000 steps for it): worked out
-# while the server starts, not when the first student opens the lessons.
-threading.Thread(target=lessons.warm, name="lesson texts", daemon=True).start()
+
+
+def warm():
+    """A lesson's text quotes its own run (the sigmoid one trains ~1000 steps for it), and
+    tanh's phase plane takes seconds: worked out while the server starts, not when the
+    first student opens them."""
+    lessons.warm()
+    explore.warm_planes()
+
+
+threading.Thread(target=warm, name="lesson texts", daemon=True).start()
 
 app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan)

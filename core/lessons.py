@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core import landscape, network, spectrum
+from core import landscape, network, phase, spectrum
 from core.config import RunConfig, validate
 from core.telemetry import Field, Metric
 from core.trainer import Trainer
@@ -263,6 +263,13 @@ def facts_sigmoid_top(t, most=3000, every=50):
             "loss": _loss(met)}
 
 
+def phase_facts(cfg: RunConfig) -> dict:
+    """Where the phase diagram puts a network (core/phase.py): its σ_w², χ₁ and ξ_c."""
+    here = phase.point(cfg.activation, *phase.you_are_here(cfg))
+    return {"w_var": here["weight_var"], "chi1": here["chi1"], "phase": here["phase"],
+            "xi_c": here["xi_c"] if here["xi_c"] is not None else math.inf}
+
+
 def facts_start(t):
     return {"loss0": _loss(t.record.metrics[0][0])}
 
@@ -349,9 +356,11 @@ LESSONS = [
            "thousands of steps.",
            "The gradient-flow chart shows the back-propagated error: its bars fall over "
            "{decades:.0f} decades from the top layer to layer 1. The loss stays flat at "
-           "0.6931.",
+           "0.6931. The phase diagram puts the network at σ_w² = {w_var:.2g}, deep in the "
+           "ordered phase (χ₁ = {chi1:.2g}): what tells two inputs apart (1 minus their "
+           "correlation) shrinks e-fold every ξ_c = {xi_c:.2f} layers.",
            check_vanishing, facts_too_small, min_depth=2, watch=("flow_bars", "flow_lines"),
-           view={"flow_field": "backprop_std"}),
+           view={"flow_field": "backprop_std"}, panels=("phase",)),
     Lesson("too_large_tanh", "Too large (tanh): units saturate",
            _net("tanh", "random_normal", 6, 64, init_params={"stddev": 1.0},
                 dataset="spiral", batch_size=32, lr=0.1),
@@ -364,9 +373,11 @@ LESSONS = [
            "{loss0:.2f}, far above ln 2 = 0.69) and learns slowly and noisily.",
            "The saturation bars stand high in every layer but the first, and the "
            "activation histograms pile up at −1 and +1. The loss starts high, rises, and "
-           "falls only slowly.",
+           "falls only slowly. The phase diagram puts the network at σ_w² = {w_var:.3g}, "
+           "far into the chaotic phase (χ₁ = {chi1:.2g}): two nearby inputs are driven "
+           "apart, their correlation falling e-fold towards 0 every ξ_c = {xi_c:.1f} layers.",
            check_saturating, facts_too_large_tanh, min_depth=2,
-           watch=("histograms", "saturation")),
+           watch=("histograms", "saturation"), panels=("phase",)),
     Lesson("too_large_relu", "Too large (ReLU): activations explode",
            _net("relu", "random_normal", 10, 64, init_params={"stddev": 1.0},
                 dataset="spiral", batch_size=32, lr=0.1),
@@ -391,8 +402,11 @@ LESSONS = [
            "al. 2015, figure 3).",
            "The theory panel's line falls by √2 per layer and the measurements follow it; "
            "the loss stays flat at 0.6931; the saturation panel's dead bar of the top "
-           "layer rises.",
-           check_stall, facts_stall, min_depth=2, watch=("theory", "loss")),
+           "layer rises. The phase diagram puts the network at σ_w² = {w_var:.3g}, in the "
+           "ordered phase: χ₁ = {chi1:.2g}, the factor a gradient's mean square takes at "
+           "each layer on its way down.",
+           check_stall, facts_stall, min_depth=2, watch=("theory", "loss"),
+           panels=("phase",)),
     Lesson("he_relu_30", "He on a 30-layer ReLU net: it trains",
            _net("relu", "he_normal", 30, 32, dataset="circle", batch_size=32, lr=0.01),
            "He's variance, 2/fan_in, makes up exactly for ReLU's halving: the signal keeps "
@@ -400,8 +414,10 @@ LESSONS = [
            "{hi:.2f} at step 0, where Xavier's falls {xavier:,.0f}-fold), gradients reach "
            "the first layer, and it trains.",
            "Level lines in the theory panel, gradient bars inside the healthy band in every "
-           "layer, and a falling loss.",
-           check_trains, facts_he, watch=("flow_bars", "loss")),
+           "layer, and a falling loss. The phase diagram puts the network at σ_w² = "
+           "{w_var:.3g}, on ReLU's critical line: χ₁ = {chi1:.3g}, a gradient's mean square "
+           "kept layer after layer.",
+           check_trains, facts_he, watch=("flow_bars", "loss"), panels=("phase",)),
     Lesson("glorot_bengio_sigmoid", "Glorot & Bengio: sigmoid's top layer saturates",
            _net("sigmoid", "glorot_standard", 4, 64, dataset="spiral", batch_size=10,
                 lr=0.5, loss="softmax_ce"),
@@ -446,6 +462,8 @@ def _told(key: str) -> tuple[str, str]:
     lesson = BY_KEY[key]
     with np.errstate(all="ignore"):
         facts = lesson.facts(Trainer(lesson.config))
+    if "phase" in lesson.panels:
+        facts.update(phase_facts(lesson.config))
     return lesson.text.format(**facts), lesson.look_for.format(**facts)
 
 

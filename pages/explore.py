@@ -166,6 +166,20 @@ if "theory" in panels:
                "width may sit from the line. They part ways where the argument's assumptions "
                "fail (constant weights, identical units).")
 
+if "phase" in panels:
+    here = presenter.here()
+    left, right = st.columns([3, 2])
+    with left:
+        live_chart.place(board, "phase", presenter.phase_frame())
+    with right:
+        st.markdown(explore.phase_text(presenter, here))
+    st.caption("Mean-field theory of wide random networks (Poole et al. 2016; Schoenholz et "
+               "al. 2017): weights of variance σ_w²/fan_in and biases of variance σ_b². "
+               "Left of the critical line (χ₁ < 1) signals and gradients fade with depth and "
+               "all inputs come to look alike; right of it they blow up and nearby inputs "
+               "come apart. A network trains to a depth of about 6·ξ_c, and ξ_c is infinite on "
+               "the line.")
+
 if "landscape" in panels:
     drawn = presenter.landscape_drawn()
     st.button("Draw the loss from the first weights" if drawn is None else "Draw it again now",

@@ -12,7 +12,18 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from core import budget, cli, config, diagnosis, landscape, lessons, questions, spectrum, theory
+from core import (
+    budget,
+    cli,
+    config,
+    diagnosis,
+    landscape,
+    lessons,
+    phase,
+    questions,
+    spectrum,
+    theory,
+)
 from core.config import RunConfig
 from core.run import LiveRun
 from core.telemetry import Field, Metric
@@ -21,6 +32,7 @@ from ui import query, session, view, widgets
 from ui.presenter import Chart, LivePresenter, for_the_room
 from viz import boundary, distributions, network, report, style, training
 from viz import landscape as landscape_figures
+from viz import phase as phase_figures
 from viz import spectrum as spectrum_figures
 
 PREFIX = "exp_"
@@ -313,6 +325,25 @@ class ExplorePresenter(LivePresenter):
         return self.board.frame("weights", build,
                                 inputs=(id(run), run.generation, layer, self.options.present))
 
+    def here(self) -> dict:
+        """Where the phase diagram puts this network (core.phase.point)."""
+        return phase.point(self.config.activation, *phase.you_are_here(self.config))
+
+    def phase_frame(self) -> str | None:
+        """The order-chaos phase diagram of the network's activation with this network on
+        it: drawn when the settings change, outside the live part."""
+        cfg, here = self.config, self.here()
+        watched = bool(self.lesson and "phase" in self.lesson.watch)
+
+        def build():
+            plane, line = planes(cfg.activation, *phase_span(here["weight_var"]))
+            return self._projected(phase_figures.phase_diagram(
+                plane, plane.bias_var, line, here if here["weight_var"] > 0 else None))
+
+        return self.board.frame("phase", build, highlight=watched, inputs=(
+            cfg.activation, here["weight_var"], here["bias_var"], self.options.present,
+            watched))
+
     # ------------------------------------------------------------ drawn when asked
 
     def draw_landscape(self) -> None:
@@ -392,6 +423,32 @@ def _plain(markdown: str) -> str:
 
 def _finite_lists(a: np.ndarray) -> list:
     return np.where(np.isfinite(a), a, None).tolist()
+
+
+def phase_span(weight_var: float) -> tuple[float, float]:
+    """The σ_w² range of a phase diagram that shows ``weight_var``: the usual 1/16 to 4,
+    widened to powers of 2 around a network outside it (few ranges, so few planes)."""
+    lo, hi = 1 / 16, 4.0
+    if weight_var > 0:
+        lo = min(lo, 2.0 ** np.floor(np.log2(weight_var / 1.5)))
+        hi = max(hi, 2.0 ** np.ceil(np.log2(weight_var * 1.5)))
+    return float(lo), float(hi)
+
+
+@functools.lru_cache(maxsize=16)  # seconds for a smooth activation: once per range
+def planes(activation: str, lo: float, hi: float) -> tuple[phase.Plane, np.ndarray]:
+    """The phase plane of ``activation`` over σ_w² from ``lo`` to ``hi`` (log-spaced) and
+    its critical σ_w² at each of its σ_b²."""
+    plane = phase.plane(activation, weight_var=np.geomspace(lo, hi, 31), points=31)
+    return plane, phase.critical_weight_var(activation, plane.bias_var)
+
+
+def warm_planes() -> None:
+    """The planes the lessons open, worked out as the server starts."""
+    for lesson in lessons.LESSONS:
+        if "phase" in lesson.panels:
+            cfg = lesson.config
+            planes(cfg.activation, *phase_span(phase.you_are_here(cfg)[0]))
 
 
 @functools.lru_cache(maxsize=64)  # a few hundred thousand draws: once per initializer
@@ -479,6 +536,32 @@ def ask(presenter: ExplorePresenter) -> None:
                           label_visibility="collapsed")
         st.button("Commit my answer", disabled=choice is None, on_click=presenter.commit,
                   args=(choice,), key="expbtn_commit", icon=":material/how_to_vote:")
+
+
+def phase_text(presenter: ExplorePresenter, here: dict) -> str:
+    """What the phase diagram's star says, in words and numbers."""
+    depth = presenter.config.depth
+    if here["weight_var"] == 0:
+        return (f"**You are here:** σ_w² = 0, σ_b² = {here['bias_var']:.3g}. These weights "
+                "are not random, and the phase diagram is a theory of random ones: here "
+                "symmetry, not the phase, decides what happens.")
+    where = {"ordered": "in the **ordered** phase (χ₁ < 1)",
+             "chaotic": "in the **chaotic** phase (χ₁ > 1)",
+             "critical": "**on the critical line** (χ₁ = 1)",
+             "undefined": "where the theory has no answer"}[here["phase"]]
+    text = (f"**You are here:** σ_w² = {here['weight_var']:.3g}, σ_b² = "
+            f"{here['bias_var']:.3g}, {where}")
+    if here["chi1"] is not None:
+        text += (f". Each layer multiplies a gradient's mean square by χ₁ = "
+                 f"{here['chi1']:.3g}")
+    trainable = here["trainable_depth"]
+    if here["phase"] == "undefined":
+        return text + "."
+    if here["phase"] == "critical" or trainable is None:
+        return text + f"; signals reach any depth, this network's {depth} included."
+    verdict = "deeper than" if depth > trainable else "within"
+    return (text + f"; depth scale ξ_c = {here['xi_c']:.3g} layers, so about "
+            f"{trainable:.3g} layers train: this network's {depth} is {verdict} that.")
 
 
 def shortcuts(presenter: ExplorePresenter) -> dict:

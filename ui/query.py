@@ -179,7 +179,7 @@ def _view_errors(query) -> list[str]:
 # ---------------------------------------------------------------- Explore
 
 EXPLORE_PANELS = ("network", "boundary", "loss", "gradient flow", "distributions",
-                  "symmetry", "theory", "isometry", "landscape")
+                  "symmetry", "theory", "isometry", "phase", "landscape")
 # Shown unless an address or a lesson says otherwise. The instruments drawn on demand are
 # opened by the lessons that need them (Lesson.panels) or from the Panels list.
 DEFAULT_PANELS = EXPLORE_PANELS[:7]

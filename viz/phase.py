@@ -44,19 +44,38 @@ def _critical(bias_var, weight_var) -> dict:
                 hovertemplate="critical: σ_w² %{x:.4g} at σ_b² %{y:.3g}<extra></extra>")
 
 
-def _here(here: dict) -> dict:
+def _number(value) -> float:
+    """A core.phase.point value: None there is infinite or undefined, as its phase says."""
+    return np.inf if value is None else float(value)
+
+
+def _here(here: dict, side: str = "right") -> dict:
     text = (f"you are here: σ_w² {here['weight_var']:.3g}, σ_b² {here['bias_var']:.3g}"
-            f"<br>{here.get('phase', '')}, ξ_c {_xi_text(here.get('xi_c', np.nan))}")
+            f"<br>{here.get('phase', '')}, ξ_c {_xi_text(_number(here.get('xi_c', np.nan)))}")
     return dict(type="scatter", x=[here["weight_var"]], y=[here["bias_var"]],
                 mode="markers+text", name="you are here", text=["you are here"],
-                textposition="top center", textfont=dict(size=15, color=HERE),
+                textposition=f"top {side}",  # away from the colour bar
+                textfont=dict(size=15, color=HERE),
+                cliponaxis=False,  # a star on the σ_b² = 0 edge is drawn whole
                 marker=dict(symbol="star", size=20, color=HERE, line=dict(width=2,
                                                                           color="#FFFFFF")),
                 hovertext=[text], hoverinfo="text")
 
 
+def log_axis(weight_var) -> bool:
+    """A σ_w² grid over more than a decade and a bit is drawn on a log axis."""
+    w = np.asarray(weight_var, float)
+    return bool(w.min() > 0 and w.max() / w.min() > 20)
+
+
 def _phase_labels(plane, bias_var, weight_var) -> list[dict]:
-    """'ordered' and 'chaotic' on either side of the critical line, at mid height."""
+    """'ordered' and 'chaotic' on either side of the critical line, at mid height (in the
+    axis's own units: log10 σ_w² on a log axis)."""
+    log_x = log_axis(plane.weight_var)
+
+    def x_of(w):
+        return float(np.log10(w)) if log_x else float(w)
+
     x_lo, x_hi = float(plane.weight_var.min()), float(plane.weight_var.max())
     y_mid = float(np.mean([plane.bias_var.min(), plane.bias_var.max()]))
     line_w = np.asarray(weight_var, float)
@@ -64,11 +83,15 @@ def _phase_labels(plane, bias_var, weight_var) -> list[dict]:
     at = float(np.interp(y_mid, np.asarray(bias_var, float)[ok], line_w[ok])) if ok.any() \
         else x_hi
     notes = []
+    x_lo, x_hi, at = x_of(x_lo), x_of(x_hi), x_of(at)
     for label, lo, hi in (("ordered", x_lo, min(at, x_hi)), ("chaotic", max(at, x_lo), x_hi)):
         if hi - lo > 0.08 * (x_hi - x_lo):
+            # Dark on a light box: legible on the colours and where there are none (ReLU's
+            # chaotic side has no finite q*, so no ξ_c to colour).
             notes.append(dict(text=f"<b>{label}</b>", x=(lo + hi) / 2, y=y_mid,
                               xref="x", yref="y", showarrow=False,
-                              font=dict(size=18, color="#FFFFFF")))
+                              bgcolor="rgba(255,255,255,0.8)", borderpad=3,
+                              font=dict(size=18, color="#222222")))
     return notes
 
 
@@ -88,13 +111,18 @@ def phase_diagram(plane, critical_bias_var, critical_weight_var, here: dict | No
     critical line drawn bold, the phases named, and ``here`` (a core.phase.point dict) as a
     star with its numbers on hover."""
     traces = [_contour(plane), _critical(critical_bias_var, critical_weight_var)]
+    x_range = _span(plane.weight_var, here and here["weight_var"])
+    xaxis = dict(title=dict(text="σ_w² (weight variance × fan_in)"), range=x_range)
+    if log_axis(plane.weight_var):
+        xaxis.update(type="log", range=np.log10(x_range).tolist())
     if here is not None:
-        traces.append(_here(here))
+        lo, hi = xaxis["range"]
+        x = np.log10(here["weight_var"]) if xaxis.get("type") == "log" else here["weight_var"]
+        traces.append(_here(here, "left" if x > (lo + hi) / 2 else "right"))
     lay = style.layout(
         title or f"Order and chaos: {plane.activation}, depth scale ξ_c", height,
         annotations=_phase_labels(plane, critical_bias_var, critical_weight_var),
-        xaxis=dict(title=dict(text="σ_w² (weight variance × fan_in)"),
-                   range=_span(plane.weight_var, here and here["weight_var"])),
+        xaxis=xaxis,
         yaxis=dict(title=dict(text="σ_b² (bias variance)"),
                    range=_span(plane.bias_var, here and here["bias_var"])))
     lay["legend"] = dict(orientation="h", yanchor="top", y=-0.22)

@@ -134,3 +134,27 @@ def test_orthogonal_weights_are_isometric_in_every_direction_and_gaussian_ones_a
         twin = lessons.gaussian_twin(t.config.replace(init_seed=seed))
         s = spectrum.summary(spectrum.trainer_singular_values(Trainer(twin)))
         assert s["q75"] - s["q25"] > 3 and s["within_2"] < 0.25
+
+
+@pytest.mark.parametrize("key, phase_name", [
+    ("too_small", "ordered"), ("too_large_tanh", "chaotic"), ("xavier_relu_30", "ordered"),
+    ("he_relu_30", "critical")])
+def test_a_lesson_that_opens_the_phase_diagram_names_the_phase_it_shows(key, phase_name):
+    facts = lessons.phase_facts(BY_KEY[key].config)
+    assert facts["phase"] == phase_name and phase_name in BY_KEY[key].told()[1]
+    if BY_KEY[key].config.activation == "relu":  # χ₁ = σ_w²/2 exactly for ReLU
+        assert facts["chi1"] == pytest.approx(facts["w_var"] / 2, rel=1e-12)
+
+
+def test_the_too_large_tanh_net_is_chaotic_as_measured():
+    """Two nearby inputs drift apart through the chaotic net: their correlation at the top
+    hidden layer is far below the input's, on several seeds (a measurement, not theory)."""
+    cfg = BY_KEY["too_large_tanh"].config
+    x = np.array([[0.5, 0.5], [0.52, 0.48]])
+    for seed in range(3):
+        t = Trainer(cfg.replace(init_seed=seed))
+        h = x
+        for W, b in zip(t.Ws[:-1], t.bs[:-1], strict=True):
+            h = np.tanh(h @ W[0] + b[0])
+        c = np.corrcoef(h)[0, 1]
+        assert c < 0.9

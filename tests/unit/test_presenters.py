@@ -253,3 +253,24 @@ def test_a_lesson_opens_its_instruments_and_its_link_stays_short():
     assert "panels" not in query.explore_query(link)
     plain, _ = query.explore({})
     assert "landscape" not in plain.panels and plain.panels == query.DEFAULT_PANELS
+
+
+@pytest.mark.parametrize("settings, said", [
+    ({"activation": "relu", "init": "he_normal", "depth": 30}, "on the critical line"),
+    ({"activation": "relu", "init": "glorot_normal", "depth": 30},
+     "this network's 30 is deeper than that"),
+    ({"activation": "tanh", "init": "random_normal", "init_params": {"stddev": 1.0}},
+     "in the **chaotic** phase"),
+    ({"activation": "tanh", "init": "zeros"}, "symmetry, not the phase, decides"),
+])
+def test_the_phase_diagram_places_the_network_and_says_where(settings, said):
+    from ui.explore import phase_text
+
+    p = explore(config.validate(**settings))
+    assert said in phase_text(p, p.here())
+    spec = json.loads(p.phase_frame())
+    star = [t for t in spec["data"] if t.get("name", "").startswith("you are here")]
+    if p.here()["weight_var"] == 0:  # not random: no point on a theory of random weights
+        assert not star
+    else:
+        assert star[0]["x"][0] == pytest.approx(p.here()["weight_var"])
