@@ -7,7 +7,7 @@ from viz.network import ramp_icon
 
 # The presenter view folds the sidebar away (ui/view.py): decided here, before any page runs.
 st.set_page_config(page_title="Why random init?", page_icon=ramp_icon(), layout="wide",
-                   initial_sidebar_state="collapsed" if view.presenting() else "expanded")
+                   initial_sidebar_state="collapsed" if view.presenting() else "auto")
 
 pages = {
     "explore": st.Page("pages/explore.py", title="Explore", icon=":material/biotech:",

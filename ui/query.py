@@ -198,8 +198,12 @@ class ExploreLink:
 
     config: RunConfig = config.DEFAULT
     lesson: str | None = None
-    panels: tuple[str, ...] = DEFAULT_PANELS
+    panels: tuple[str, ...] | None = None  # None: the usual ones and the lesson's own
     ask: bool = False  # the lesson's question first: predict, then run (core/questions.py)
+
+    def __post_init__(self):
+        if self.panels is None:
+            object.__setattr__(self, "panels", default_panels(self.lesson))
 
 
 def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:

@@ -102,9 +102,25 @@ def loss_figure(curves, band_name: str = "min to max", log_y: bool = False,
         yaxis=dict(title=dict(text=quantity), type="log" if log_y else "linear", tickformat=".3g",
                    **({"range": y_range} if y_range else {})))
     # Fixed-width entries: long labels measured in a fallback font would otherwise overlap.
-    lay["legend"] = dict(orientation="h", y=-0.2, entrywidth=230, entrywidthmode="pixels",
-                         font=dict(size=12))
+    # The figure grows by the legend's rows, so six columns keep the plot its height.
+    names = [t["name"] for t in traces if t.get("showlegend", True)]
+    entry, rows = legend_rows(names)
+    lay["height"] = height + LEGEND_ROW_PX * (rows - 1)
+    lay["legend"] = dict(orientation="h", y=-0.2, yanchor="top", entrywidth=entry,
+                         entrywidthmode="pixels", font=dict(size=12))
     return style.figure(traces, lay)
+
+
+LEGEND_ROW_PX = 26
+LEGEND_PX = 440  # a half-width chart's legend on a 1280 px screen with the sidebar open
+
+
+def legend_rows(names: list[str], char_px: float = 7.0) -> tuple[int, int]:
+    """(entry width in px, rows) of a horizontal legend of ``names``: entries as wide as the
+    longest name (at 12 px type) plus its line sample, as many a row as LEGEND_PX holds."""
+    entry = int(min(LEGEND_PX, max(110, 44 + char_px * max(map(len, names), default=0))))
+    per_row = max(1, LEGEND_PX // entry)
+    return entry, -(-len(names) // per_row)
 
 
 def _clip_diverging(curves, blowup: float = 100.0):
@@ -243,16 +259,18 @@ def final_box_figure(finals, field: str = "train_loss", log_y: bool = False,
         values = rows[field].to_numpy(dtype=float)
         ok = np.isfinite(values)
         traces.append(dict(
-            type="box", y=values[ok], name=_short_label(name, 22), boxpoints="all",
+            type="box", x=values[ok], name=name.replace("(", "<br>("), orientation="h",
+            boxpoints="all",
             jitter=0.35, pointpos=0, marker=dict(color=colour(column), size=5),
             line=dict(color=colour(column)), fillcolor=_rgba(colour(column), 0.15),
             customdata=rows["init_seed"].to_numpy()[ok],
-            hovertemplate=f"{name}<br>init seed %{{customdata}}<br>%{{y:.4f}}<extra></extra>"))
+            hovertemplate=f"{name}<br>init seed %{{customdata}}<br>%{{x:.4f}}<extra></extra>"))
     title = field.replace("_", " ")
+    # Lying down: each configuration's whole name reads on the left, however many columns.
     return style.figure(traces, style.layout(
         f"Final {title} of every seed", height, showlegend=False,
-        xaxis=dict(tickangle=-25, automargin=True),
-        yaxis=dict(title=dict(text=title), type="log" if log_y else "linear", tickformat=".3g")))
+        yaxis=dict(automargin=True, autorange="reversed"),
+        xaxis=dict(title=dict(text=title), type="log" if log_y else "linear", tickformat=".3g")))
 
 
 # ---------------------------------------------------------------- Sweep

@@ -116,9 +116,19 @@ def test_box_figure_leaves_out_diverged_seeds(run):
     finals.loc[(finals["column"] == 1) & (finals["seed"] == 0), "train_loss"] = np.nan
     fig = figures.final_box_figure(finals)
     boxes = of_type(fig, "box")
-    assert len(boxes) == 3 and [len(b.y) for b in boxes] == [3, 2, 3]
+    assert len(boxes) == 3 and [len(b.x) for b in boxes] == [3, 2, 3]
     assert [b.marker.color for b in boxes] == list(figures.CONFIG_COLOURS[:3])
-    assert figures.final_box_figure(finals, log_y=True).layout.yaxis.type == "log"
+    assert [b.name.replace("<br>", "") for b in boxes] == list(
+        finals.groupby("column")["label"].first())
+    assert figures.final_box_figure(finals, log_y=True).layout.xaxis.type == "log"
+
+
+def test_six_columns_grow_the_loss_chart_by_its_legend_rows_not_shrink_its_plot():
+    names = ["zeros", "random_normal(stddev=0.05)", "glorot_uniform", "he_normal",
+             "lecun_normal", "truncated_normal(stddev=0.05)"]
+    entry, rows = figures.legend_rows(names)
+    assert entry >= 7 * len(names[-1]) and rows == len(names) // (figures.LEGEND_PX // entry)
+    assert figures.legend_rows(["zeros", "he_normal"])[1] == 1
 
 
 # ------------------------------------------------------------------ sweep heatmaps

@@ -37,11 +37,15 @@ const icon = (name) => `<span style="font-family:'Material Symbols Rounded';font
 const inline = (md) => escape(md).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
   .replace(/:material\/([a-z_]+):/g, (_, n) => icon(n));
 
+// Side by side while each keeps 7.5rem (six fit a laptop's main column); on a phone they
+// wrap into rows instead of breaking every word.
 function columns(perColumn) {
-  return `<div style="display:grid;grid-template-columns:repeat(${perColumn.length},` +
-    "minmax(0,1fr));gap:1rem\">" + perColumn.map((parts) => "<div style=\"display:flex;" +
-    `flex-direction:column;gap:0.5rem;overflow-wrap:break-word">${html(parts)}</div>`)
-    .join("") + "</div>";
+  const grid = "display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,7.5rem)," +
+    "1fr));gap:1rem";
+  const column = "display:flex;flex-direction:column;gap:0.5rem;overflow-wrap:break-word";
+  return `<div style="${grid}">` +
+    perColumn.map((parts) => `<div style="${column}">${html(parts)}</div>`).join("") +
+    "</div>";
 }
 
 function table({ columns: heads, rows }) {
