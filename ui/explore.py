@@ -335,14 +335,15 @@ class ExplorePresenter(LivePresenter):
         cfg, here = self.config, self.here()
         watched = bool(self.lesson and "phase" in self.lesson.watch)
 
-        def build():
-            plane, line = planes(cfg.activation, *phase_span(here["weight_var"]))
-            return self._projected(phase_figures.phase_diagram(
-                plane, plane.bias_var, line, here if here["weight_var"] > 0 else None))
-
-        return self.board.frame("phase", build, highlight=watched, inputs=(
+        return self.board.frame("phase", lambda: self._projected(self._phase_figure(here)),
+                                highlight=watched, inputs=(
             cfg.activation, here["weight_var"], here["bias_var"], self.options.present,
             watched))
+
+    def _phase_figure(self, here: dict):
+        plane, line = planes(self.config.activation, *phase_span(here["weight_var"]))
+        return phase_figures.phase_diagram(plane, plane.bias_var, line,
+                                           here if here["weight_var"] > 0 else None)
 
     # ------------------------------------------------------------ drawn when asked
 
@@ -389,6 +390,12 @@ class ExplorePresenter(LivePresenter):
             built = [c.build() for c in self._charts_plain().values() if c.panel in self.shown]
             if "theory" in self.shown:
                 built.append(self._theory_figure())
+            if "phase" in self.shown:
+                built.append(self._phase_figure(self.here()))
+            drawn = self.landscape_drawn()
+            if "landscape" in self.shown and drawn:
+                built += [landscape_figures.line_figure(drawn[0]),
+                          landscape_figures.slice_figure(drawn[1])]
         figures = {fig.layout.title.text or f"figure {i}": fig for i, fig in enumerate(built, 1)}
         words = ([f"**{lesson.title}.** {lesson.told()[0]}",
                   f"**Look for:** {lesson.told()[1]}"] if lesson else [])

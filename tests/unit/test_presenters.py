@@ -274,3 +274,13 @@ def test_the_phase_diagram_places_the_network_and_says_where(settings, said):
         assert not star
     else:
         assert star[0]["x"][0] == pytest.approx(p.here()["weight_var"])
+
+
+def test_the_report_carries_the_instruments_on_screen():
+    p = explore(BY_KEY["zeros"].config, "zeros")
+    p.shown = (*PANELS,)
+    p.draw_landscape()
+    doc = p.report()
+    for title in ("Order and chaos", "Loss on the line from the first weights",
+                  "spectrum, depth 3"):
+        assert title in doc
