@@ -4,6 +4,12 @@ budget, and never more steps than the server allows per tick.
 A run here is anything with ``trainers`` (each with a ``record_every``), ``step``,
 ``run(n)``, ``finished`` and ``generation`` (counting its rebuilds): core.run.LiveRun and
 core.compare.Lockstep.
+
+The pace is a session's, not a request's nor a page's: every live feed of one browser tab
+shares one ``Pace`` (when its next refresh may start) and counts as one owner of the
+training slots, so parallel requests, or a tab's Explore and Compare feeds polled at once,
+train no more than one page playing normally does (issue 19; serving/feed.py lets one
+refresh per session be in flight).
 """
 
 from __future__ import annotations
@@ -18,6 +24,25 @@ from serving.slots import SLOTS, TrainingSlots
 RECORDS_PER_TICK = 4
 
 
+class Pace:
+    """One session's pace: the time (``time.monotonic()``) at which its next refresh may
+    start. Every live feed of the session shares it; it also stands for the session when
+    the training slots count who is training."""
+
+    __slots__ = ("due", "__weakref__")
+
+    def __init__(self):
+        self.due = 0.0
+
+    def wait_s(self) -> float:
+        """How long a refresh asked for now must wait for the session's tick."""
+        return max(0.0, self.due - time.monotonic())
+
+    def started(self, tick_s: float) -> None:
+        """A refresh starts now: the next one is due a tick later."""
+        self.due = time.monotonic() + tick_s
+
+
 class Pacer:
     """One live run's pace: its measured cost per step, and whether its last tick or Step
     found no free training slot (``waiting``, so the page can say why nothing moved)."""
@@ -30,16 +55,19 @@ class Pacer:
         self._sec_per_step: float | None = None
         self._of: tuple | None = None  # the run (and its generation) the estimate is of
 
-    def tick(self, run, steps: int, budget_s: float | None = None) -> int:
+    def tick(self, run, steps: int, budget_s: float | None = None, owner=None) -> int:
         """Train up to ``steps`` steps within about ``budget_s`` of work (default the
         server's tick budget; less while more runs train than there are slots:
         ``TrainingSlots.share``); returns steps done.
 
         The work happens only with a training slot, waited for up to one tick; without one
-        the tick does nothing and sets ``waiting``."""
+        the tick does nothing and sets ``waiting``. ``owner`` (default the run) is who the
+        slots count as training: the session's Pace, so a session counts once however many
+        feeds or requests it has."""
         if run.finished:
             return 0
-        with self.slots.hold(owner=run, wait=self.limits.tick_seconds) as granted:
+        with self.slots.hold(owner=run if owner is None else owner,
+                             wait=self.limits.tick_seconds) as granted:
             self.waiting = not granted
             if not granted:
                 return 0

@@ -292,3 +292,26 @@ def test_a_tick_raises_the_record_interval_to_a_few_records_a_tick():
 def test_the_server_shares_one_set_of_slots():
     assert isinstance(slots_module.SLOTS, TrainingSlots)
     assert slots_module.SLOTS.size == limits.LIMITS.max_training_sessions
+
+
+def test_the_slots_count_a_session_once_whatever_it_asks():
+    # Per session, not per request or per page: a tab's feeds share one owner (its Pace).
+    from serving.pacing import Pace
+
+    slots, tab, other = TrainingSlots(2), Pace(), Pace()
+    for owner in (tab, tab, tab, other):
+        with slots.hold(owner=owner):
+            pass
+    assert slots.training() == 2
+    pacer = Pacer(slots=slots, limits=Limits())
+    assert pacer.tick(LiveRun(config.DEFAULT), 2, budget_s=10.0, owner=tab) == 2
+    assert slots.training() == 2  # the run counts as its session
+
+
+def test_a_pace_waits_a_tick_from_the_start_of_the_last_refresh():
+    from serving.pacing import Pace
+
+    pace = Pace()
+    assert pace.wait_s() == 0.0
+    pace.started(60.0)
+    assert 59.0 < pace.wait_s() <= 60.0
