@@ -315,3 +315,26 @@ def test_a_pace_waits_a_tick_from_the_start_of_the_last_refresh():
     assert pace.wait_s() == 0.0
     pace.started(60.0)
     assert 59.0 < pace.wait_s() <= 60.0
+
+
+# ------------------------------------------------------------------ the cap on sessions
+
+def test_the_session_cap_defaults_to_students_per_core_and_is_checked():
+    assert Limits().max_sessions == limits.STUDENTS_PER_CORE * limits._cpus()
+    assert limits.read({"WRI_MAX_SESSIONS": "40"}).max_sessions == 40
+    for bad in ("0", "-3", "many", "2.5"):
+        with pytest.raises(LimitError, match=r"WRI_MAX_SESSIONS=.*allowed: a whole number"):
+            limits.read({"WRI_MAX_SESSIONS": bad})
+
+
+def test_past_the_cap_a_new_session_waits_until_a_live_one_goes():
+    from serving.admission import Admission
+
+    door, live = Admission(2), {"a", "b", "c"}
+    alive = live.__contains__
+    assert door.admit("a", alive) and door.admit("b", alive)
+    assert not door.admit("c", alive)  # full
+    assert door.admit("a", alive)  # an admitted session stays admitted, every run
+    live.discard("b")  # b's tab closed
+    assert door.admit("c", alive) and door.count(alive) == 2
+    assert not door.admit("d", alive)  # full again
