@@ -64,10 +64,10 @@ def feed_url(page) -> str:
 
 
 def stop_page_polling(page) -> None:
-    """The page stops asking its feed (its next answer ends the loop) but keeps its
-    session open: a light client polls in its place."""
-    page.evaluate("""() => document.querySelectorAll('.wri-status')
-                       .forEach(b => { if (b.wriSpec) b.wriSpec.playing = false; })""")
+    """The page stops asking its feed but keeps its session open: a light client polls
+    in its place. Its feed requests are refused inside the browser (the page says the
+    update failed and stops asking; a rerun that starts its loop again meets the same)."""
+    page.route("**/_wri/feed/**", lambda route: route.abort())
 
 
 class Poller:
