@@ -19,6 +19,12 @@ import time
 from serving.limits import LIMITS, Limits
 from serving.slots import SLOTS, TrainingSlots
 
+# A crowded server (more sessions playing than training slots) refreshes each of them less
+# often, with more steps per refresh, down to one refresh in this many seconds: a refresh's
+# fixed costs (its frames, the request) then buy more training. At 30 sessions on two
+# slots a refresh every 0.16 s trained 2 or 3 steps, and the frames took most of the CPU.
+CROWDED_TICK_S = 0.8
+
 # About four records per tick (twenty-odd points a second at five or six refreshes) draws
 # smooth curves; each record evaluates the whole data set, so more cost real steps.
 RECORDS_PER_TICK = 4
@@ -48,17 +54,27 @@ class Pacer:
     found no free training slot (``waiting``, so the page can say why nothing moved)."""
 
     def __init__(self, records_per_tick: int = RECORDS_PER_TICK,
-                 slots: TrainingSlots = SLOTS, limits: Limits = LIMITS):
+                 slots: TrainingSlots = SLOTS, limits: Limits = LIMITS,
+                 crowded_tick_s: float = CROWDED_TICK_S):
         self.records_per_tick = records_per_tick
+        self.crowded_tick_s = crowded_tick_s
         self.slots, self.limits = slots, limits
         self.waiting = False
         self._sec_per_step: float | None = None
         self._of: tuple | None = None  # the run (and its generation) the estimate is of
 
+    def stretch(self) -> float:
+        """How many ticks one refresh stands for: 1, or while more sessions play than there
+        are slots, that ratio, up to what keeps a refresh every ``crowded_tick_s``. The
+        session's next refresh is due that many ticks later, and this one trains that many
+        ticks' steps and share of the budget: the same training a second, fewer frames."""
+        most = max(1.0, self.crowded_tick_s / self.limits.tick_seconds)
+        return min(most, max(1.0, self.slots.training() / self.slots.size))
+
     def tick(self, run, steps: int, budget_s: float | None = None, owner=None) -> int:
         """Train up to ``steps`` steps within about ``budget_s`` of work (default the
         server's tick budget; less while more runs train than there are slots:
-        ``TrainingSlots.share``); returns steps done.
+        ``TrainingSlots.share``), both times ``stretch()``; returns steps done.
 
         The work happens only with a training slot, waited for up to one tick; without one
         the tick does nothing and sets ``waiting``. ``owner`` (default the run) is who the
@@ -71,8 +87,9 @@ class Pacer:
             self.waiting = not granted
             if not granted:
                 return 0
-            budget = self.slots.share(budget_s or self.limits.tick_budget_seconds)
-            return self._work(run, steps, budget)
+            stretch = self.stretch()
+            budget = self.slots.share(budget_s or self.limits.tick_budget_seconds) * stretch
+            return self._work(run, round(steps * stretch), budget)
 
     def advance(self, run, steps: int) -> int:
         """Exactly ``steps`` steps (the Step buttons), within a training slot as a tick is;

@@ -151,7 +151,8 @@ class LivePresenter:
         """The feed's answer: a refresh as JSON, or "done" once paused."""
         if not self.playing:  # paused since the request left the browser
             return json.dumps({"status": None, "charts": {}, "done": True})
-        self.pace.started(self.tick_s)
+        # a crowded server stretches the tick (serving/pacing.py Pacer.stretch)
+        self.pace.started(self.tick_s * self.pacer.stretch())
         r = self.refresh(visible, ticking=True, timer=True)
         if r.finished:
             self.playing = False

@@ -189,9 +189,9 @@ def test_many_threads_never_train_more_than_the_cap_at_once():
     assert peak[0] == 3 and slots.in_use == 0
 
 
-def pacer_and_slots(size=1, **limits_):
+def pacer_and_slots(size=1, crowded_tick_s=0.0, **limits_):
     slots = TrainingSlots(size)
-    return Pacer(slots=slots, limits=Limits(**limits_)), slots
+    return Pacer(slots=slots, limits=Limits(**limits_), crowded_tick_s=crowded_tick_s), slots
 
 
 def test_a_tick_without_a_slot_waits_and_trains_nothing():
@@ -338,3 +338,25 @@ def test_past_the_cap_a_new_session_waits_until_a_live_one_goes():
     live.discard("b")  # b's tab closed
     assert door.admit("c", alive) and door.count(alive) == 2
     assert not door.admit("d", alive)  # full again
+
+
+def test_a_crowded_server_refreshes_less_often_with_the_same_training(monkeypatch):
+    # 10 sessions on 2 slots: each refresh stands for 5 ticks (capped at crowded_tick_s),
+    # trains 5 ticks' steps within 5 ticks' share of the budget, and comes 5 ticks later.
+    monkeypatch.setattr(slots_module.time, "monotonic", lambda: 100.0)
+    pacer, slots = pacer_and_slots(size=2, crowded_tick_s=0.8, tick_seconds=0.16,
+                                   max_steps_per_tick=10_000)
+    run = LiveRun(config.DEFAULT)
+    assert pacer.stretch() == 1.0  # nobody else plays
+    classmates = [object() for _ in range(9)]
+    for classmate in classmates:
+        with slots.hold(owner=classmate):
+            pass
+    pacer._of, pacer._sec_per_step = (id(run), run.generation), 0.01
+    assert pacer.tick(run, 20, budget_s=1.0) == 100  # 5 x 20 steps, within 5 x 1/5 s
+    assert pacer.stretch() == pytest.approx(5.0)
+    more = [object() for _ in range(30)]
+    for classmate in more:
+        with slots.hold(owner=classmate):
+            pass
+    assert pacer.stretch() == pytest.approx(5.0)  # at most a refresh every 0.8 s
