@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from serving import feed
+from serving.pacing import Pacer
+from serving.slots import TrainingSlots
 from ui.presenter import Chart, LivePresenter
 
 
@@ -38,6 +40,9 @@ class Stub(LivePresenter):
 
     def __init__(self, parts=(), charts=None):
         super().__init__()
+        # slots of its own: the server's would count other tests' stubs as classmates
+        # playing, and stretch the tick (serving/pacing.py Pacer.stretch)
+        self.pacer = Pacer(self.records_per_tick, slots=TrainingSlots(2))
         self.run, self.shown, self.calls = Run(), ("p",), []
         self.parts, self.chart_specs = list(parts), charts or {}
 
