@@ -82,12 +82,12 @@ class Pacer:
         feeds or requests it has."""
         if run.finished:
             return 0
+        stretch = self.stretch()  # a crowded server's refresh waits up to its longer tick
         with self.slots.hold(owner=run if owner is None else owner,
-                             wait=self.limits.tick_seconds) as granted:
+                             wait=self.limits.tick_seconds * stretch) as granted:
             self.waiting = not granted
             if not granted:
                 return 0
-            stretch = self.stretch()
             budget = self.slots.share(budget_s or self.limits.tick_budget_seconds) * stretch
             return self._work(run, round(steps * stretch), budget)
 
