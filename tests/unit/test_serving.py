@@ -348,7 +348,7 @@ def test_a_crowded_server_refreshes_less_often_with_the_same_training(monkeypatc
                                    max_steps_per_tick=10_000)
     run = LiveRun(config.DEFAULT)
     assert pacer.stretch() == 1.0  # nobody else plays
-    classmates = [object() for _ in range(9)]
+    classmates = [object() for _ in range(10)]  # this one counted since its last tick
     for classmate in classmates:
         with slots.hold(owner=classmate):
             pass
