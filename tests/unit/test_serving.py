@@ -348,13 +348,14 @@ def test_a_crowded_server_refreshes_less_often_with_the_same_training(monkeypatc
                                    max_steps_per_tick=10_000)
     run = LiveRun(config.DEFAULT)
     assert pacer.stretch() == 1.0  # nobody else plays
-    classmates = [object() for _ in range(10)]  # this one counted since its last tick
+    classmates = [object() for _ in range(9)]
     for classmate in classmates:
         with slots.hold(owner=classmate):
             pass
     pacer._of, pacer._sec_per_step = (id(run), run.generation), 0.01
-    assert pacer.tick(run, 20, budget_s=1.0) == 100  # 5 x 20 steps, within 5 x 1/5 s
-    assert pacer.stretch() == pytest.approx(5.0)
+    # 9 others on 2 slots: 4.5 ticks' steps (90), within 4.5 ticks of a fifth of the budget
+    assert pacer.tick(run, 20, budget_s=1.0) == 90
+    assert pacer.stretch() == pytest.approx(5.0)  # now it counts too: 10 on 2 slots
     more = [object() for _ in range(30)]
     for classmate in more:
         with slots.hold(owner=classmate):
