@@ -40,7 +40,7 @@ def _cpus() -> int:
 
 # Sessions one core holds on the reference workload, each with at least one refresh and 25
 # training steps a second (bench/load.py --light; README "Running for a class").
-STUDENTS_PER_CORE = 15
+STUDENTS_PER_CORE = 5
 
 
 @dataclass(frozen=True)
