@@ -2,12 +2,15 @@
 
 import streamlit as st
 
-from ui import nav, view
+from ui import admission, nav, view
 from viz.network import ramp_icon
 
 # The presenter view folds the sidebar away (ui/view.py): decided here, before any page runs.
 st.set_page_config(page_title="Why random init?", page_icon=ramp_icon(), layout="wide",
                    initial_sidebar_state="collapsed" if view.presenting() else "auto")
+if not admission.admitted():  # past the server's cap on sessions: say so, run nothing else
+    admission.full_page()
+    st.stop()
 
 pages = {
     "explore": st.Page("pages/explore.py", title="Explore", icon=":material/biotech:",

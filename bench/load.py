@@ -11,8 +11,25 @@ browsers used (on one machine they compete).
 Target (issue 5), 2-core machine: 10 sessions, each >= 1 refresh per second, no errors,
 memory not growing after the first minute.
 
+``--light`` measures the server, not the browsers (issue 19): each session is opened by a
+Chromium page that presses Play and then stops asking; a plain HTTP thread per session
+polls its live feed in its place at the browser's cadence (the next request as soon as an
+answer comes, naming the charts the page has on screen), and draws nothing. ``--levels
+10 20 30`` plays 10 sessions, then 20, then 30 on the same server, and prints per level
+each session's refreshes and steps per second, the server's CPU (cores, and CPU seconds per
+refresh and per training step) and its memory; then the server's CPU with every session
+open and nobody asking (idle). Target: 30 sessions, each >= 1 refresh/s and >= 25 steps/s,
+no errors, memory flat after the first minute.
+
+``--churn 50`` opens and closes 50 sessions (each plays a few seconds) and prints the
+server's memory before and after, once Streamlit has dropped the closed sessions
+(server.disconnectedSessionTTL; ``--ttl`` shortens it for the run). Target: within 10% of
+where it started (after one session was opened and closed, so the app's modules count).
+
 Run:  .venv/bin/python bench/load.py [--sessions 10] [--seconds 180] [--browsers 1]
                                      [--screen laptop|tall] [--page explore|compare]
+      .venv/bin/python bench/load.py --light --levels 10 20 30 [--seconds 60]
+      .venv/bin/python bench/load.py --churn 50 [--ttl 20]
       (server limits apply as usual: WRI_* variables in the environment reach the server)
 """
 
@@ -31,6 +48,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from tests.e2e.clients import (  # noqa: E402
+    Poller,
+    feed_url,
+    open_playing,
+    stop_page_polling,
+)
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
 from tests.e2e.helpers import (  # noqa: E402
     REPO_ROOT,
@@ -260,6 +283,136 @@ def report(args, results, memory, cpu, before_mb):
           f"{'met' if ok else 'NOT met'}")
 
 
+def light_level(browser, url, pid, pollers, pages, n, seconds, screen):
+    """Grow to ``n`` light sessions, play them all for ``seconds``; the level's figures."""
+    while len(pages) < n:
+        page = open_playing(browser, url, WORKLOAD, SCREENS[screen])
+        address = feed_url(page)
+        stop_page_polling(page)
+        page.wait_for_timeout(500)  # the page's last request answered
+        pages.append(page)
+        pollers.append(Poller(address).__enter__())
+    time.sleep(3)  # every session past its first refreshes at this level
+    marks = [p.snapshot() for p in pollers]
+    cpu0, wall0 = cpu_seconds([pid]), time.monotonic()
+    errors0 = [len(p.errors) + sum(p.refused.values()) for p in pollers]
+    memory = [(0, rss_mb(pid))]
+    while (elapsed := time.monotonic() - wall0) < seconds:
+        time.sleep(min(SAMPLE_S, seconds - elapsed))
+        memory.append((round(time.monotonic() - wall0), rss_mb(pid)))
+    ends = [p.snapshot() for p in pollers]
+    cpu, wall = cpu_seconds([pid]) - cpu0, time.monotonic() - wall0
+    rows = []
+    for (t0, r0, s0), (t1, r1, s1) in zip(marks, ends, strict=True):
+        rows.append({"refresh": (r1 - r0) / (t1 - t0), "steps": (s1 - s0) / (t1 - t0)})
+    errors = sum(len(p.errors) + sum(p.refused.values()) for p in pollers) - sum(errors0)
+    refreshes = sum((r1 - r0) for (_, r0, _), (_, r1, _) in zip(marks, ends, strict=True))
+    steps = sum((s1 - s0) for (_, _, s0), (_, _, s1) in zip(marks, ends, strict=True))
+    return {"n": n, "rows": rows, "cpu": cpu / wall, "cpu_per_refresh": cpu / max(1, refreshes),
+            "cpu_per_step": cpu / max(1, steps), "errors": errors, "memory": memory,
+            "messages": sorted({e for p in pollers for e in p.errors})[:5]}
+
+
+def report_light(levels, idle, before_mb, args):
+    print(f"load --light: sessions opened by Chromium, then polled by one HTTP client each "
+          f"at the browser's cadence; {os.cpu_count()} CPUs, page {WORKLOAD}, screen "
+          f"{args.screen}, {args.seconds:.0f} s per level; server RSS before sessions "
+          f"{before_mb:.0f} MB")
+    given = {k: v for k, v in os.environ.items() if k.startswith(("WRI_", "STREAMLIT_"))}
+    print(f"server settings from the environment: {given or 'none (repository defaults)'}")
+    for lv in levels:
+        r = [row["refresh"] for row in lv["rows"]]
+        st = [row["steps"] for row in lv["rows"]]
+        print(f"\n{lv['n']} sessions: refresh/s min {min(r):.2f} median "
+              f"{statistics.median(r):.2f} max {max(r):.2f}; steps/s min {min(st):.0f} median "
+              f"{statistics.median(st):.0f} max {max(st):.0f} (summed {sum(st):.0f})")
+        mem = lv["memory"]
+        first = next((mb for t, mb in mem if t >= 60), mem[-1][1])
+        print(f"  server CPU {lv['cpu']:.2f} cores, {1000 * lv['cpu_per_refresh']:.1f} ms per "
+              f"refresh, {1000 * lv['cpu_per_step']:.2f} ms per step; errors "
+              f"{lv['errors']} {lv['messages'] or ''}")
+        print("  server RSS (MB): " + " ".join(f"{t}s:{mb:.0f}" for t, mb in mem)
+              + f"; after 1 min {first:.0f}, end {mem[-1][1]:.0f}")
+    print(f"\nidle: every session open, nobody asking: server CPU {idle:.3f} cores")
+    print("\n| sessions | refresh/s each (min / median) | steps/s each (min / median) | "
+          "server CPU (cores) | CPU ms / refresh | CPU ms / step | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for lv in levels:
+        r = [row["refresh"] for row in lv["rows"]]
+        st = [row["steps"] for row in lv["rows"]]
+        print(f"| {lv['n']} | {min(r):.2f} / {statistics.median(r):.2f} | {min(st):.0f} / "
+              f"{statistics.median(st):.0f} | {lv['cpu']:.2f} | "
+              f"{1000 * lv['cpu_per_refresh']:.1f} | {1000 * lv['cpu_per_step']:.2f} | "
+              f"{lv['errors']} |")
+    ok = [lv["n"] for lv in levels if lv["errors"] == 0
+          and min(row["refresh"] for row in lv["rows"]) >= 1
+          and min(row["steps"] for row in lv["rows"]) >= 25]
+    print(f"levels where every session gets >= 1 refresh/s and >= 25 steps/s, no errors: "
+          f"{ok or 'none'}")
+
+
+def run_light(args, browser, url, pid, before_mb):
+    pollers, pages, levels = [], [], []
+    try:
+        for n in args.levels:
+            levels.append(light_level(browser, url, pid, pollers, pages, n, args.seconds,
+                                      args.screen))
+            lv = levels[-1]
+            print(f"level {n}: median refresh/s "
+                  f"{statistics.median(r['refresh'] for r in lv['rows']):.2f}, "
+                  f"cpu {lv['cpu']:.2f}", flush=True)
+    finally:
+        for p in pollers:
+            p.__exit__(None, None, None)
+    time.sleep(2)  # the last answers sent
+    cpu0, wall0 = cpu_seconds([pid]), time.monotonic()
+    time.sleep(10)
+    idle = (cpu_seconds([pid]) - cpu0) / (time.monotonic() - wall0)
+    report_light(levels, idle, before_mb, args)
+
+
+def run_churn(args, browser, url, pid, before_mb):
+    """Open and close sessions; the server's memory once the closed ones are dropped."""
+    def one_session():
+        page = open_playing(browser, url, WORKLOAD, SCREENS[args.screen])
+        page.wait_for_timeout(2000)  # a couple of seconds of training and charts
+        page.context.close()
+
+    def settled_rss(label):
+        # Streamlit drops a closed tab's session after the TTL; the trim every 30 s gives
+        # the freed pages back (serving/feed.py).
+        time.sleep(args.ttl + feed_trim_s() + 5)
+        samples = [rss_mb(pid)]
+        for _ in range(3):
+            time.sleep(5)
+            samples.append(rss_mb(pid))
+        print(f"  {label}: RSS samples {' '.join(f'{m:.0f}' for m in samples)} MB", flush=True)
+        return samples[-1]
+
+    one_session()
+    start = settled_rss("after one session opened and closed (the start)")
+    peak, t0 = 0.0, time.monotonic()
+    for i in range(args.churn):
+        one_session()
+        peak = max(peak, rss_mb(pid))
+        if (i + 1) % 10 == 0:
+            print(f"  {i + 1} sessions opened and closed, RSS {rss_mb(pid):.0f} MB", flush=True)
+    opened_s = time.monotonic() - t0
+    end = settled_rss(f"after {args.churn} more opened and closed")
+    print(f"churn: {args.churn} sessions opened, played 2 s and closed in {opened_s:.0f} s; "
+          f"server RSS before any session {before_mb:.0f} MB, start {start:.0f}, peak "
+          f"{peak:.0f}, end {end:.0f} ({100 * (end - start) / start:+.1f}%); "
+          f"disconnectedSessionTTL {args.ttl:.0f} s")
+    print(f"target (within 10% of the start): "
+          f"{'met' if abs(end - start) <= 0.1 * start else 'NOT met'}")
+
+
+def feed_trim_s():
+    from serving.feed import TRIM_EVERY_S
+
+    return TRIM_EVERY_S
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10)
@@ -272,18 +425,40 @@ def main(argv=None):
                         help="each session's window: a laptop's, or tall enough for every panel")
     parser.add_argument("--page", choices=PAGES, default="explore",
                         help="the page every session plays (--panels is Explore's)")
+    parser.add_argument("--light", action="store_true",
+                        help="light clients: Chromium opens each session, HTTP polls it")
+    parser.add_argument("--levels", type=int, nargs="+", default=None,
+                        help="with --light: session counts to measure in turn (default "
+                             "--sessions)")
+    parser.add_argument("--churn", type=int, default=0,
+                        help="open and close this many sessions; memory before and after")
+    parser.add_argument("--ttl", type=float, default=120,
+                        help="with --churn: the server's disconnectedSessionTTL (seconds)")
     args = parser.parse_args(argv)
     if args.page != "explore" and args.panels is not None:
         parser.error("--panels: Explore's panels; only --page explore has them")
-    with server(SERVER_ENV) as (url, pid, log_path), sync_playwright() as p:
+    if (args.light or args.churn) and (args.page != "explore" or args.panels is not None):
+        parser.error("--light and --churn play Explore as it opens")
+    args.levels = sorted(args.levels or [args.sessions])
+    env = dict(SERVER_ENV)
+    if args.churn:
+        env["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(int(args.ttl))
+    if args.light and max(args.levels) > int(os.environ.get("WRI_MAX_SESSIONS", 10**6)):
+        parser.error("WRI_MAX_SESSIONS is below the largest level")
+    with server(env) as (url, pid, log_path), sync_playwright() as p:
         before_mb = rss_mb(pid)
         browsers = [p.chromium.launch(executable_path=chromium_path(), headless=True,
                                       args=CHROMIUM_ARGS) for _ in range(args.browsers)]
-        sessions = [Session(browsers[i % len(browsers)], url, i, args.panels, args.screen,
-                            PAGES[args.page])
-                    for i in range(args.sessions)]
-        results, memory, cpu = measure(sessions, args.seconds, pid, browser_pids(pid))
-        report(args, results, memory, cpu, before_mb)
+        if args.light:
+            run_light(args, browsers[0], url, pid, before_mb)
+        elif args.churn:
+            run_churn(args, browsers[0], url, pid, before_mb)
+        else:
+            sessions = [Session(browsers[i % len(browsers)], url, i, args.panels, args.screen,
+                                PAGES[args.page])
+                        for i in range(args.sessions)]
+            results, memory, cpu = measure(sessions, args.seconds, pid, browser_pids(pid))
+            report(args, results, memory, cpu, before_mb)
         print(f"server log: {log_path.relative_to(REPO_ROOT)}")
         for b in browsers:
             b.close()

@@ -7,6 +7,15 @@ Each registers itself and gets an unguessable token that only its own page is se
 session can neither see nor drive another's run. The registry holds feeds weakly: a feed
 lives in its session's state and goes when the session does.
 
+One refresh in flight per session (issue 19): the page sends its next request only when an
+answer has come, but a script can send many at once, and each used to train a tick of its
+own (16 threads took 2.2 times a session's rate). Now the first request of a session
+starts its refresh (after waiting for the session's tick), and a request for the same feed
+that arrives meanwhile shares that refresh's answer instead of training again; a request
+for another feed of the same session (its Compare page, say) waits until it is done. More
+than MAX_WAITING requests of one session at once are refused (429, with Retry-After): no
+page of ours sends more than one.
+
 Also here: the server's lifespan, which marks the route as mounted and hands freed memory
 back to the system every TRIM_EVERY_S seconds.
 """
@@ -22,6 +31,7 @@ from contextlib import asynccontextmanager
 
 ROUTE = "/_wri/feed/{token}"
 MAX_VISIBLE = 64  # chart keys one request may name: more is not a page of ours
+MAX_WAITING = 4  # requests of one session answered at once: a page of ours sends one
 TRIM_EVERY_S = 30.0
 _FEEDS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _MOUNTED = threading.Event()
@@ -29,6 +39,8 @@ _LOG = logging.getLogger(__name__)
 
 ENDED = "This page's session has ended: reload the page to go on."
 FAILED = "The live update failed on the server: press Pause, then Play, or reload the page."
+TOO_MANY = ("Too many live updates asked at once by this session: one page asks one at a "
+            "time; close the other copies of this page or scripts polling it.")
 
 
 def register(feed) -> str:
@@ -47,20 +59,84 @@ def mounted() -> bool:
     return _MOUNTED.is_set()
 
 
-async def _answer(request):
+class _Session:
+    """One session's live-feed requests: the refresh in flight (its feed and the task that
+    makes it) and how many requests are waiting for an answer."""
+
+    __slots__ = ("pending", "waiting", "__weakref__")
+
+    def __init__(self):
+        # (weak reference to the feed, asyncio.Task of the refresh's answer): weak, so that
+        # nothing here keeps a session's feed (and its pace, this entry's key) alive
+        self.pending: tuple | None = None
+        self.waiting = 0
+
+
+# A session's requests, by what stands for the session (a feed's ``pace``, shared by every
+# feed of one browser tab; or the feed itself), held weakly as the feeds are.
+_SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _session_of(feed) -> _Session:
+    key = getattr(feed, "pace", feed)
+    session = _SESSIONS.get(key)
+    if session is None:
+        session = _SESSIONS[key] = _Session()
+    return session
+
+
+async def _refresh(feed, visible) -> str:
     from starlette.concurrency import run_in_threadpool
+
+    await asyncio.sleep(feed.wait_s())  # on the event loop: a waiting session holds no thread
+    # training is CPU work: off the event loop, which serves every session
+    return await run_in_threadpool(feed.poll, visible)
+
+
+async def _shared_answer(feed, visible) -> str:
+    """The answer of the session's refresh in flight for ``feed``, or of a new one; after
+    the refresh of another feed of the same session, when one is in flight."""
+    session = _session_of(feed)
+    loop = asyncio.get_running_loop()
+    while True:
+        pending = session.pending
+        if pending is not None and pending[1].get_loop() is not loop:
+            pending = session.pending = None  # left by a loop that is gone (tests)
+        if pending is None:
+            task = asyncio.ensure_future(_refresh(feed, visible))
+            session.pending = (weakref.ref(feed), task)
+            task.add_done_callback(lambda t, s=session: _done(s, t))
+            pending = session.pending
+        if pending[0]() is feed:
+            # shielded: a request whose client went away does not cancel the others' answer
+            return await asyncio.shield(pending[1])
+        await asyncio.wait({pending[1]})  # another page of this session: after its refresh
+
+
+def _done(session: _Session, task) -> None:
+    if session.pending is not None and session.pending[1] is task:
+        session.pending = None
+
+
+async def _answer(request):
     from starlette.responses import JSONResponse, Response
 
     feed = _FEEDS.get(request.path_params["token"])
     if feed is None:
         return JSONResponse({"error": ENDED}, status_code=404)
     visible = set(request.query_params.get("visible", "").split(",")[:MAX_VISIBLE]) - {""}
-    await asyncio.sleep(feed.wait_s())  # on the event loop: a waiting session holds no thread
-    try:  # training is CPU work: off the event loop, which serves every session
-        body = await run_in_threadpool(feed.poll, visible)
+    session = _session_of(feed)
+    if session.waiting >= MAX_WAITING:
+        return JSONResponse({"error": TOO_MANY}, status_code=429,
+                            headers={"Retry-After": "1", "Cache-Control": "no-store"})
+    session.waiting += 1
+    try:
+        body = await _shared_answer(feed, visible)
     except Exception:
         _LOG.exception("the live feed failed")
         return JSONResponse({"error": FAILED}, status_code=500)
+    finally:
+        session.waiting -= 1
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 

@@ -38,6 +38,11 @@ def _cpus() -> int:
     return n
 
 
+# Sessions one core holds on the reference workload, each with at least one refresh and 25
+# training steps a second (bench/load.py --light; README "Running for a class").
+STUDENTS_PER_CORE = 5
+
+
 @dataclass(frozen=True)
 class Limits:
     max_depth_x_width: int = 2048
@@ -48,6 +53,7 @@ class Limits:
     tick_seconds: float = 0.16  # a timer that fires 6 times a second: 5 and more refreshes
     tick_budget_seconds: float = 0.1
     max_training_sessions: int = max(2, _cpus())
+    max_sessions: int = STUDENTS_PER_CORE * _cpus()
 
     @property
     def caps(self) -> budget.Caps:
@@ -79,6 +85,9 @@ SPEC = {
     "max_training_sessions": ("WRI_MAX_TRAINING_SESSIONS", 1, 10_000,
                               "sessions of one server process training at the same moment "
                               "(default: one per CPU, at least 2)"),
+    "max_sessions": ("WRI_MAX_SESSIONS", 1, 100_000,
+                     "open sessions (browser tabs) of one server process; a visitor past them "
+                     f"is told the server is full (default: {STUDENTS_PER_CORE} per CPU)"),
 }
 
 

@@ -28,13 +28,13 @@ class TrainingSlots:
         self._sem = threading.BoundedSemaphore(size)
         self._count_lock = threading.Lock()
         self.in_use = 0
-        self._last_seen: dict[int, float] = {}  # id of a run -> when it last took a slot
+        self._last_seen: dict[int, float] = {}  # id of an owner -> when it last took a slot
 
     @contextlib.contextmanager
     def hold(self, owner=None, wait: float = 0.0):
         """``with slots.hold() as granted:`` granted is False when every slot is taken
-        (still, after waiting up to ``wait`` seconds). ``owner`` (the run) is counted as
-        training, for ``share``."""
+        (still, after waiting up to ``wait`` seconds). ``owner`` (the session, or its run)
+        is counted as training, for ``share``: once, however often it asks."""
         granted = self._sem.acquire(timeout=wait) if wait > 0 else self._sem.acquire(
             blocking=False)
         if granted:
@@ -51,7 +51,7 @@ class TrainingSlots:
                 self._sem.release()
 
     def training(self) -> int:
-        """How many runs took a slot within the last ACTIVE_S seconds."""
+        """How many owners (sessions) took a slot within the last ACTIVE_S seconds."""
         now = time.monotonic()
         with self._count_lock:
             self._last_seen = {k: t for k, t in self._last_seen.items()

@@ -180,6 +180,7 @@ def enter() -> tuple[ComparePresenter, Visit]:
         visit.presenter = visit.presenter or ComparePresenter(link)
         visit.presenter.use(link.comparison)
     visit.presenter.link = link
+    visit.presenter.pace = session.tab().pace  # one pace per tab, whichever page plays
     visit.link_errors = errors
     c = link.comparison
     visit.shared, visit.own = c.shared, {}

@@ -507,6 +507,7 @@ def enter() -> tuple[ExplorePresenter, list[str]]:
         visit.presenter = visit.presenter or ExplorePresenter(link)
         visit.presenter.use(link.config)
     visit.presenter.link = replace(link, config=visit.presenter.config)
+    visit.presenter.pace = session.tab().pace  # one pace per tab, whichever page plays
     visit.link_errors = errors
     lesson_view = lessons.BY_KEY[link.lesson].view if link.lesson else {}
     session.set_widgets({**widgets.values(link.config, PREFIX), PREFIX + "panels": list(

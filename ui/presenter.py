@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from serving import feed
 from serving.limits import LIMITS
-from serving.pacing import Pacer
+from serving.pacing import Pace, Pacer
 from ui.live_chart import Board
 from viz import style
 
@@ -73,7 +72,10 @@ class LivePresenter:
         self.speed = 20  # training steps asked of one refresh
         self.shown: tuple[str, ...] = ()  # the panels on the page
         self.tick_s = LIMITS.tick_seconds
-        self._due = 0.0  # time.monotonic() at which the next refresh may start
+        # When the next refresh may start, and who the training slots count: the session's
+        # (ui/session.Tab's), shared by its live pages; a presenter of its own until a page
+        # hands it the session's.
+        self.pace = Pace()
         self.token = feed.register(self)
 
     # ------------------------------------------------------------ what subclasses define
@@ -121,7 +123,7 @@ class LivePresenter:
         scrolled out of view). ``timer`` says a playing page's timer asked, which spreads
         the heavy charts over several refreshes; any other refresh draws every chart."""
         with self.lock:
-            trained = self.pacer.tick(self.run, self.speed) if ticking else 0
+            trained = self.pacer.tick(self.run, self.speed, owner=self.pace) if ticking else 0
             self.board.next_frame(timer, news=trained > 0)
             due = {key: chart for key, chart in self.charts().items()
                    if chart.panel in self.shown and (visible is None or key in visible)
@@ -141,14 +143,16 @@ class LivePresenter:
 
     def wait_s(self) -> float:
         """How long a request arriving now waits before its refresh: the page asks again as
-        soon as an answer comes, and the server keeps the pace (the tick rate)."""
-        return max(0.0, self._due - time.monotonic())
+        soon as an answer comes, and the server keeps the pace (the tick rate), one per
+        session: every feed of the session shares the pace."""
+        return self.pace.wait_s()
 
     def poll(self, visible: set[str]) -> str:
         """The feed's answer: a refresh as JSON, or "done" once paused."""
         if not self.playing:  # paused since the request left the browser
             return json.dumps({"status": None, "charts": {}, "done": True})
-        self._due = time.monotonic() + self.tick_s
+        # a crowded server stretches the tick (serving/pacing.py Pacer.stretch)
+        self.pace.started(self.tick_s * self.pacer.stretch())
         r = self.refresh(visible, ticking=True, timer=True)
         if r.finished:
             self.playing = False

@@ -29,6 +29,8 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from serving.pacing import Pace
+
 T = TypeVar("T")
 _TABS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # tab id -> its Tab
 
@@ -41,6 +43,7 @@ class Tab:
     widgets: dict = field(default_factory=dict)  # page prefix -> {widget key: value}
     present: bool = False  # the presenter view (ui/view.py)
     session_id: str | None = None  # the Streamlit session it belongs to now
+    pace: Pace = field(default_factory=Pace)  # its live pages' one pace (serving/pacing.py)
     id: str = field(default_factory=lambda: secrets.token_hex(18))
 
     def __post_init__(self):

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from serving import feed
+from serving.pacing import Pacer
+from serving.slots import TrainingSlots
 from ui.presenter import Chart, LivePresenter
 
 
@@ -38,6 +40,9 @@ class Stub(LivePresenter):
 
     def __init__(self, parts=(), charts=None):
         super().__init__()
+        # slots of its own: the server's would count other tests' stubs as classmates
+        # playing, and stretch the tick (serving/pacing.py Pacer.stretch)
+        self.pacer = Pacer(self.records_per_tick, slots=TrainingSlots(2))
         self.run, self.shown, self.calls = Run(), ("p",), []
         self.parts, self.chart_specs = list(parts), charts or {}
 
@@ -180,3 +185,84 @@ def test_the_server_trims_freed_heap_pages_while_it_runs(monkeypatch):
     monkeypatch.setattr(feed, "TRIM_EVERY_S", 0.01)
     asyncio.run(bounded())
     assert set(calls) == {0}  # trimmed, repeatedly, while serving
+
+
+# ------------------------------------------------------------------ one refresh per session
+
+def answers(*requests):
+    """The answers to requests made at the same moment, as (status, body) pairs."""
+    async def all_at_once():
+        return await asyncio.gather(*(feed._answer(r) for r in requests))
+
+    return [(r.status_code, json.loads(r.body)) for r in asyncio.run(all_at_once())]
+
+
+def test_parallel_requests_for_one_feed_share_one_refresh_and_the_excess_is_refused():
+    # A script polling a page's feed from many threads used to train a tick per request
+    # (issue 19): now one refresh is in flight per session, and requests that arrive
+    # meanwhile get its answer; past MAX_WAITING at once they are refused, clearly.
+    p = playing(parts=[["markdown", "**Step 1**", None]])
+    got = answers(*[request(p.token) for _ in range(3 * feed.MAX_WAITING)])
+    ok = [body for status, body in got if status == 200]
+    refused = [body for status, body in got if status == 429]
+    assert len(ok) == feed.MAX_WAITING and len(refused) == 2 * feed.MAX_WAITING
+    assert all(body == ok[0] for body in ok)  # one answer, shared
+    assert all(body == {"error": feed.TOO_MANY} for body in refused)
+    assert len(p.calls) == 1  # one refresh trained, not twelve
+
+
+def test_requests_one_after_another_each_get_a_refresh_of_their_own():
+    p = playing()
+    p.tick_s = 0.0
+    for _ in range(3):
+        assert answer(p.token)[0] == 200
+    assert len(p.calls) == 3
+
+
+def test_the_feeds_of_one_session_share_its_pace_and_refresh_one_at_a_time():
+    # A tab's Explore and Compare feeds polled at once train one after the other, each a
+    # tick after the last: the session's share, not one per page.
+    import threading
+
+    from serving.pacing import Pace
+
+    a, b = playing(), playing()
+    a.pace = b.pace = Pace()
+    a.tick_s = b.tick_s = 0.01
+    inside, overlaps = [], []
+    lock = threading.Lock()
+
+    def watched(presenter):
+        poll = presenter.poll
+
+        def poll_alone(visible):
+            with lock:
+                overlaps.append(bool(inside))
+                inside.append(presenter)
+            try:
+                return poll(visible)
+            finally:
+                with lock:
+                    inside.remove(presenter)
+        presenter.poll = poll_alone
+
+    watched(a)
+    watched(b)
+    got = answers(request(a.token), request(b.token), request(a.token))
+    assert [status for status, _ in got] == [200, 200, 200]
+    assert len(a.calls) == 1 and len(b.calls) == 1  # a's two requests shared one refresh
+    assert overlaps == [False, False]
+
+
+def test_a_feed_of_another_session_is_not_held_up():
+    p, q = playing(), playing()
+    p.tick_s = 60.0
+    p.pace.started(p.tick_s)  # p's next tick is a minute away
+
+    async def both():
+        waiting = asyncio.ensure_future(feed._answer(request(p.token)))
+        answered = await asyncio.wait_for(feed._answer(request(q.token)), timeout=30)
+        waiting.cancel()
+        return answered
+
+    assert asyncio.run(both()).status_code == 200 and len(q.calls) == 1 and p.calls == []

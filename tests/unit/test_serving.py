@@ -189,9 +189,9 @@ def test_many_threads_never_train_more_than_the_cap_at_once():
     assert peak[0] == 3 and slots.in_use == 0
 
 
-def pacer_and_slots(size=1, **limits_):
+def pacer_and_slots(size=1, crowded_tick_s=0.0, **limits_):
     slots = TrainingSlots(size)
-    return Pacer(slots=slots, limits=Limits(**limits_)), slots
+    return Pacer(slots=slots, limits=Limits(**limits_), crowded_tick_s=crowded_tick_s), slots
 
 
 def test_a_tick_without_a_slot_waits_and_trains_nothing():
@@ -292,3 +292,72 @@ def test_a_tick_raises_the_record_interval_to_a_few_records_a_tick():
 def test_the_server_shares_one_set_of_slots():
     assert isinstance(slots_module.SLOTS, TrainingSlots)
     assert slots_module.SLOTS.size == limits.LIMITS.max_training_sessions
+
+
+def test_the_slots_count_a_session_once_whatever_it_asks():
+    # Per session, not per request or per page: a tab's feeds share one owner (its Pace).
+    from serving.pacing import Pace
+
+    slots, tab, other = TrainingSlots(2), Pace(), Pace()
+    for owner in (tab, tab, tab, other):
+        with slots.hold(owner=owner):
+            pass
+    assert slots.training() == 2
+    pacer = Pacer(slots=slots, limits=Limits())
+    assert pacer.tick(LiveRun(config.DEFAULT), 2, budget_s=10.0, owner=tab) == 2
+    assert slots.training() == 2  # the run counts as its session
+
+
+def test_a_pace_waits_a_tick_from_the_start_of_the_last_refresh():
+    from serving.pacing import Pace
+
+    pace = Pace()
+    assert pace.wait_s() == 0.0
+    pace.started(60.0)
+    assert 59.0 < pace.wait_s() <= 60.0
+
+
+# ------------------------------------------------------------------ the cap on sessions
+
+def test_the_session_cap_defaults_to_students_per_core_and_is_checked():
+    assert Limits().max_sessions == limits.STUDENTS_PER_CORE * limits._cpus()
+    assert limits.read({"WRI_MAX_SESSIONS": "40"}).max_sessions == 40
+    for bad in ("0", "-3", "many", "2.5"):
+        with pytest.raises(LimitError, match=r"WRI_MAX_SESSIONS=.*allowed: a whole number"):
+            limits.read({"WRI_MAX_SESSIONS": bad})
+
+
+def test_past_the_cap_a_new_session_waits_until_a_live_one_goes():
+    from serving.admission import Admission
+
+    door, live = Admission(2), {"a", "b", "c"}
+    alive = live.__contains__
+    assert door.admit("a", alive) and door.admit("b", alive)
+    assert not door.admit("c", alive)  # full
+    assert door.admit("a", alive)  # an admitted session stays admitted, every run
+    live.discard("b")  # b's tab closed
+    assert door.admit("c", alive) and door.count(alive) == 2
+    assert not door.admit("d", alive)  # full again
+
+
+def test_a_crowded_server_refreshes_less_often_with_the_same_training(monkeypatch):
+    # 10 sessions on 2 slots: each refresh stands for 5 ticks (capped at crowded_tick_s),
+    # trains 5 ticks' steps within 5 ticks' share of the budget, and comes 5 ticks later.
+    monkeypatch.setattr(slots_module.time, "monotonic", lambda: 100.0)
+    pacer, slots = pacer_and_slots(size=2, crowded_tick_s=0.8, tick_seconds=0.16,
+                                   max_steps_per_tick=10_000)
+    run = LiveRun(config.DEFAULT)
+    assert pacer.stretch() == 1.0  # nobody else plays
+    classmates = [object() for _ in range(9)]
+    for classmate in classmates:
+        with slots.hold(owner=classmate):
+            pass
+    pacer._of, pacer._sec_per_step = (id(run), run.generation), 0.01
+    # 9 others on 2 slots: 4.5 ticks' steps (90), within 4.5 ticks of a fifth of the budget
+    assert pacer.tick(run, 20, budget_s=1.0) == 90
+    assert pacer.stretch() == pytest.approx(5.0)  # now it counts too: 10 on 2 slots
+    more = [object() for _ in range(30)]
+    for classmate in more:
+        with slots.hold(owner=classmate):
+            pass
+    assert pacer.stretch() == pytest.approx(5.0)  # at most a refresh every 0.8 s

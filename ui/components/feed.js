@@ -95,7 +95,14 @@ async function ask(spec) {
   document.dispatchEvent(new CustomEvent("wri-visible", { detail: visible }));
   const url = new URL(spec.route, document.baseURI);
   url.searchParams.set("visible", [...visible].join(","));
-  const response = await fetch(url, { cache: "no-store" });
+  let response = await fetch(url, { cache: "no-store" });
+  // 429: this session asked too much at once (another copy of the page, or a script):
+  // the server says when to ask again, and this page, which asks once at a time, does.
+  for (let tries = 0; response.status === 429 && tries < 30; tries += 1) {
+    const wait = Number(response.headers.get("Retry-After")) || 1;
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    response = await fetch(url, { cache: "no-store" });
+  }
   const reply = await response.json();
   if (!response.ok) throw new Error(reply.error || response.statusText);
   return reply;
