@@ -3,6 +3,8 @@ second, and the time until the first chart is drawn.
 
 Workload (issue 3): 8 hidden layers x 64 tanh units, batch 128, spiral data, every panel
 shown. Run:  .venv/bin/python bench/explore_refresh.py [--seconds 20] [--repeats 3]
+--present measures the presenter view instead: a 1280 x 720 projector, the three key charts
+at the default 20 steps per refresh (its sidebar, and the slider, are folded away).
 """
 
 import argparse
@@ -40,18 +42,20 @@ DRAWS = """() => Object.fromEntries([...document.querySelectorAll('.wri-live-cha
                                    Number(div.dataset.drawMs || 0)]]))"""
 
 
-def one_run(browser, url, seconds, speed):
-    page = browser.new_context(viewport={"width": 1500, "height": 4000}).new_page()
+def one_run(browser, url, seconds, speed, present=False):
+    size = {"width": 1280, "height": 720} if present else {"width": 1500, "height": 4000}
+    page = browser.new_context(viewport=size).new_page()
     start = time.perf_counter()
-    page.goto(url + WORKLOAD)
+    page.goto(url + WORKLOAD + ("&present=1" if present else ""))
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     first_chart = time.perf_counter() - start
-    page.locator(".js-plotly-plot").nth(10).wait_for(timeout=60_000)  # every panel drawn
-    slider = page.get_by_role("slider")
-    slider.focus()
-    for _ in range(speed - 20):  # the slider starts at 20 steps per refresh
-        slider.press("ArrowRight")
-    page.get_by_text(f"{speed}", exact=True).first.wait_for(timeout=10_000)
+    page.locator(".js-plotly-plot").nth(2 if present else 10).wait_for(timeout=60_000)
+    if not present:
+        slider = page.get_by_role("slider")
+        slider.focus()
+        for _ in range(speed - 20):  # the slider starts at 20 steps per refresh
+            slider.press("ArrowRight")
+        page.get_by_text(f"{speed}", exact=True).first.wait_for(timeout=10_000)
     page.evaluate(OBSERVE)
     page.get_by_role("button", name="Play").click()
     time.sleep(2)  # let the first ticks settle
@@ -79,13 +83,15 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--speed", type=int, default=80, help="steps per refresh slider (<=200)")
+    ap.add_argument("--present", action="store_true",
+                    help="the presenter view at 1280 x 720 (20 steps per refresh)")
     args = ap.parse_args()
     runs = []
     with start_streamlit() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
                                     args=CHROMIUM_ARGS)
         for k in range(args.repeats):
-            r = one_run(browser, url, args.seconds, args.speed)
+            r = one_run(browser, url, args.seconds, args.speed, args.present)
             runs.append(r)
             print(f"run {k + 1}: first chart {r['first_chart_s']:.2f} s, "
                   f"{r['refresh_per_s']:.2f} refreshes/s, {r['steps_per_s']:.0f} steps/s")
