@@ -25,6 +25,17 @@ from serving.slots import SLOTS, TrainingSlots
 # slots a refresh every 0.16 s trained 2 or 3 steps, and the frames took most of the CPU.
 CROWDED_TICK_S = 0.8
 
+# The longest a playing page may go between two refreshes (issue 19: at least one a
+# second). A refresh starts when its tick is due, waits in the slots' queue, trains, draws;
+# the next starts a tick after the start of this one, or when this one is done if it took
+# longer. So a tick waits for a slot at most SLOT_WAIT_S: with a fifth of a second left to
+# train and draw, a crowded refresh is done by the time the next is due (CROWDED_TICK_S),
+# well inside MAX_REFRESH_S. Before, a crowded tick waited up to its whole stretched tick
+# (0.8 s) and then trained and drew: 10 browsers got 0.72 refreshes a second.
+MAX_REFRESH_S = 1.0
+SLOT_WAIT_S = CROWDED_TICK_S - 0.2
+assert CROWDED_TICK_S < MAX_REFRESH_S
+
 # About four records per tick (twenty-odd points a second at five or six refreshes) draws
 # smooth curves; each record evaluates the whole data set, so more cost real steps.
 RECORDS_PER_TICK = 4
@@ -65,9 +76,11 @@ class Pacer:
 
     def stretch(self) -> float:
         """How many ticks one refresh stands for: 1, or while more sessions play than there
-        are slots, that ratio, up to what keeps a refresh every ``crowded_tick_s``. The
-        session's next refresh is due that many ticks later, and this one trains that many
-        ticks' steps and share of the budget: the same training a second, fewer frames."""
+        are slots, that ratio, up to what keeps a refresh every ``crowded_tick_s`` (at most
+        0.8 s: with the slot's wait capped at SLOT_WAIT_S, a refresh stays within
+        MAX_REFRESH_S). The session's next refresh is due that many ticks later, and this
+        one trains that many ticks' steps and share of the budget: the same training a
+        second, fewer frames."""
         most = max(1.0, self.crowded_tick_s / self.limits.tick_seconds)
         return min(most, max(1.0, self.slots.training() / self.slots.size))
 
@@ -76,15 +89,16 @@ class Pacer:
         server's tick budget; less while more runs train than there are slots:
         ``TrainingSlots.share``), both times ``stretch()``; returns steps done.
 
-        The work happens only with a training slot, waited for up to one tick; without one
-        the tick does nothing and sets ``waiting``. ``owner`` (default the run) is who the
+        The work happens only with a training slot, waited for in the slots' queue (first
+        come, first served) up to one (stretched) tick but never more than SLOT_WAIT_S;
+        without one the tick does nothing and sets ``waiting``. ``owner`` (default the run) is who the
         slots count as training: the session's Pace, so a session counts once however many
         feeds or requests it has."""
         if run.finished:
             return 0
         stretch = self.stretch()  # a crowded server's refresh waits up to its longer tick
-        with self.slots.hold(owner=run if owner is None else owner,
-                             wait=self.limits.tick_seconds * stretch) as granted:
+        wait = min(self.limits.tick_seconds * stretch, SLOT_WAIT_S)
+        with self.slots.hold(owner=run if owner is None else owner, wait=wait) as granted:
             self.waiting = not granted
             if not granted:
                 return 0

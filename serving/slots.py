@@ -6,64 +6,108 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 
 from serving.limits import LIMITS
 
 
-class TrainingSlots:
-    """A cap on how many sessions train at the same moment.
+class _Ticket:
+    """One tick waiting for a slot: granted by the holder that frees one (under the slots'
+    lock), so the slot goes to the longest waiter, never to a newcomer."""
 
-    A tick waits for a slot at most ``wait`` seconds (about one tick), asleep: a session
-    that still finds none skips its training that tick (its page still refreshes and says
-    why) instead of queueing behind the others. Without the wait, sessions that found no
-    slot came straight back for another, and ten of them spinning that way starved the
-    two that held slots, and the server's event loop, of the interpreter: no page moved.
-    A slot is held for one tick's work only, so a closed tab never keeps one.
+    __slots__ = ("granted", "wake")
+
+    def __init__(self, lock):
+        self.granted = False
+        self.wake = threading.Condition(lock)
+
+
+class TrainingSlots:
+    """A cap on how many sessions train at the same moment, granted in arrival order.
+
+    A tick waits for a slot at most ``wait`` seconds, asleep, in a queue: a freed slot is
+    handed to the tick that has waited longest (first come, first served), and a newcomer
+    takes a free slot only when nobody is queued. A tick that still has none when its wait
+    runs out leaves the queue and skips its training (its page still refreshes and says
+    why). Issue 19: with a plain semaphore any waiter could take a freed slot, and at 30
+    sessions a few kept getting them (steps/s per session from 4 to 18, some pages a
+    refresh every 14 s). A slot is held for one tick's work only, so a closed tab never
+    keeps one.
     """
 
     ACTIVE_S = 2.0  # a session that trained this recently counts as training
 
     def __init__(self, size: int):
         self.size = size
-        self._sem = threading.BoundedSemaphore(size)
-        self._count_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._free = size
+        self._queue: deque[_Ticket] = deque()
         self.in_use = 0
         self._last_seen: dict[int, float] = {}  # id of an owner -> when it last took a slot
+
+    def queued(self) -> int:
+        """Ticks waiting for a slot now."""
+        with self._lock:
+            return len(self._queue)
+
+    def _acquire(self, wait: float) -> bool:
+        with self._lock:
+            if self._free and not self._queue:
+                self._free -= 1
+                self.in_use += 1
+                return True
+            if wait <= 0:
+                return False
+            ticket = _Ticket(self._lock)
+            self._queue.append(ticket)
+            ticket.wake.wait_for(lambda: ticket.granted, timeout=wait)
+            if not ticket.granted:  # gave up: a later slot goes to the next in the queue
+                self._queue.remove(ticket)
+            return ticket.granted
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._queue:  # handed over: still in use, by the longest waiter
+                ticket = self._queue.popleft()
+                ticket.granted = True
+                ticket.wake.notify()
+            else:
+                self._free += 1
+                self.in_use -= 1
 
     @contextlib.contextmanager
     def hold(self, owner=None, wait: float = 0.0):
         """``with slots.hold() as granted:`` granted is False when every slot is taken
-        (still, after waiting up to ``wait`` seconds). ``owner`` (the session, or its run)
-        is counted as training, for ``share``: once, however often it asks."""
-        granted = self._sem.acquire(timeout=wait) if wait > 0 else self._sem.acquire(
-            blocking=False)
-        if granted:
-            with self._count_lock:
-                self.in_use += 1
-                if owner is not None:
-                    self._last_seen[id(owner)] = time.monotonic()
+        (still, after waiting in the queue up to ``wait`` seconds). ``owner`` (the session,
+        or its run) is counted as training, for ``share``: once, however often it asks."""
+        granted = self._acquire(wait)
+        if granted and owner is not None:
+            with self._lock:
+                self._last_seen[id(owner)] = time.monotonic()
         try:
             yield granted
         finally:
             if granted:
-                with self._count_lock:
-                    self.in_use -= 1
-                self._sem.release()
+                self._release()
 
     def training(self) -> int:
         """How many owners (sessions) took a slot within the last ACTIVE_S seconds."""
         now = time.monotonic()
-        with self._count_lock:
+        with self._lock:
             self._last_seen = {k: t for k, t in self._last_seen.items()
                                if now - t < self.ACTIVE_S}
             return len(self._last_seen)
 
     def share(self, budget_s: float) -> float:
         """One tick's CPU budget while ``training()`` runs play at once: the full budget
-        up to one run per slot, then the slots' time split evenly. Ten students on two
-        slots each get a fifth of a tick's training, and every page keeps refreshing,
-        rather than eight of them finding the server busy on most ticks."""
-        return budget_s * min(1.0, self.size / max(1, self.training()))
+        for one, then one budget split evenly, whatever the number of slots. The sessions
+        of one process train under one interpreter lock (bench/load.py: the server stays
+        near one core), so splitting each slot's budget (as this did) asked 1.25 cores of
+        training at 0.1 s a 0.16 s tick on two slots: more than the process has, and the
+        frames and answers then waited, refreshes falling below one a second. One budget
+        split evenly asks 0.625 of a core, whatever the crowd, and leaves the rest to
+        draw the frames."""
+        return budget_s * min(1.0, 1.0 / max(1, self.training()))
 
 
 SLOTS = TrainingSlots(LIMITS.max_training_sessions)

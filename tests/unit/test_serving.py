@@ -194,6 +194,63 @@ def pacer_and_slots(size=1, crowded_tick_s=0.0, **limits_):
     return Pacer(slots=slots, limits=Limits(**limits_), crowded_tick_s=crowded_tick_s), slots
 
 
+def _queue_in_order(slots, n):
+    """``n`` threads that each wait for a slot of ``slots`` (all taken), queued one after
+    the other in a known order (each starts once the one before is in the queue); they
+    note the order they get a slot in. No clock: the queue's length says who is in."""
+    got, threads = [], []
+
+    def student(i):
+        with slots.hold(wait=60.0) as granted:
+            assert granted
+            got.append(i)
+
+    for i in range(n):
+        t = threading.Thread(target=student, args=(i,))
+        t.start()
+        threads.append(t)
+        while slots.queued() < i + 1:  # in the queue (or it would be granted: none free)
+            time.sleep(0.001)
+    return got, threads
+
+
+def test_slots_are_granted_in_arrival_order():
+    slots = TrainingSlots(1)
+    with slots.hold() as mine:
+        assert mine
+        got, threads = _queue_in_order(slots, 8)
+        assert got == [] and slots.in_use == 1
+    for t in threads:
+        t.join()
+    assert got == list(range(8)) and slots.in_use == 0 and slots.queued() == 0
+
+
+def test_a_newcomer_never_overtakes_the_queue():
+    slots = TrainingSlots(2)
+    with slots.hold() as a:
+        with slots.hold() as b:
+            assert a and b
+            got, threads = _queue_in_order(slots, 3)
+            with slots.hold() as newcomer:  # asks without waiting while others are queued
+                assert not newcomer
+        # b's slot passes down the queue, one holder at a time, while a keeps the other
+        for t in threads:
+            t.join()
+    assert got == [0, 1, 2] and slots.in_use == 0
+
+
+def test_a_tick_that_gives_up_leaves_the_queue_to_the_next():
+    slots = TrainingSlots(1)
+    with slots.hold():
+        got, threads = _queue_in_order(slots, 2)
+        with slots.hold(wait=0.01) as late:  # gives up while the slot is still held
+            assert not late
+        assert slots.queued() == 2  # the two before it are still waiting, in order
+    for t in threads:
+        t.join()
+    assert got == [0, 1] and slots.queued() == 0 and slots.in_use == 0
+
+
 def test_a_tick_without_a_slot_waits_and_trains_nothing():
     run, (pacer, slots) = LiveRun(config.DEFAULT), pacer_and_slots(tick_seconds=0.05)
     with slots.hold():  # a classmate is training
@@ -230,7 +287,9 @@ def test_a_step_button_trains_exactly_its_steps_within_a_slot_or_waits():
     assert not pacer.waiting and run.trainer.step == 10 and slots.in_use == 0
 
 
-def test_the_slots_time_is_shared_evenly_once_more_runs_play_than_slots(monkeypatch):
+def test_one_budget_is_shared_evenly_between_the_runs_that_play(monkeypatch):
+    # One process's sessions train under one interpreter lock: one budget split evenly,
+    # however many slots (serving/slots.py TrainingSlots.share).
     clock = [100.0]
     monkeypatch.setattr(slots_module.time, "monotonic", lambda: clock[0])
     slots = TrainingSlots(2)
@@ -238,11 +297,11 @@ def test_the_slots_time_is_shared_evenly_once_more_runs_play_than_slots(monkeypa
     for owner in range(2):
         with slots.hold(owner=owner):
             pass
-    assert slots.training() == 2 and slots.share(0.12) == 0.12  # one run per slot
+    assert slots.training() == 2 and slots.share(0.12) == pytest.approx(0.06)
     for owner in range(2, 8):
         with slots.hold(owner=owner):
             pass
-    assert slots.training() == 8 and slots.share(0.12) == pytest.approx(0.12 * 2 / 8)
+    assert slots.training() == 8 and slots.share(0.12) == pytest.approx(0.12 / 8)
     with slots.hold(owner=3):  # the same run again counts once
         pass
     assert slots.training() == 8
@@ -268,7 +327,7 @@ def test_a_tick_trains_its_share_of_the_budget(monkeypatch):
         with slots.hold(owner=classmate):
             pass
     as_if_measured()
-    assert pacer.tick(run, 1000, budget_s=1.0) == 20  # a fifth: five runs, one slot
+    assert pacer.tick(run, 1000, budget_s=1.0) == 20  # a fifth: five runs
 
 
 def test_a_rebuilt_run_is_paced_afresh():
@@ -353,11 +412,33 @@ def test_a_crowded_server_refreshes_less_often_with_the_same_training(monkeypatc
         with slots.hold(owner=classmate):
             pass
     pacer._of, pacer._sec_per_step = (id(run), run.generation), 0.01
-    # 9 others on 2 slots: 4.5 ticks' steps (90), within 4.5 ticks of a fifth of the budget
-    assert pacer.tick(run, 20, budget_s=1.0) == 90
+    # 9 others on 2 slots: 4.5 ticks' steps (90), within 4.5 ticks of a tenth of the
+    # budget (45 steps of 10 ms): one budget shared by ten runs
+    assert pacer.tick(run, 20, budget_s=1.0) == 45
     assert pacer.stretch() == pytest.approx(5.0)  # now it counts too: 10 on 2 slots
     more = [object() for _ in range(30)]
     for classmate in more:
         with slots.hold(owner=classmate):
             pass
     assert pacer.stretch() == pytest.approx(5.0)  # at most a refresh every 0.8 s
+
+
+def test_a_crowded_tick_never_waits_past_what_keeps_a_refresh_a_second():
+    # The stretched tick and the wait for a slot together stay inside MAX_REFRESH_S.
+    assert pacing.CROWDED_TICK_S < pacing.MAX_REFRESH_S
+    assert pacing.SLOT_WAIT_S <= pacing.CROWDED_TICK_S < pacing.MAX_REFRESH_S
+    waits = []
+
+    class Recording(TrainingSlots):
+        def hold(self, owner=None, wait=0.0):
+            waits.append(wait)
+            return super().hold(owner, wait)
+
+    slots = Recording(2)
+    pacer = Pacer(slots=slots, limits=Limits(tick_seconds=0.16))
+    for classmate in [object() for _ in range(40)]:
+        with TrainingSlots.hold(slots, owner=classmate):
+            pass
+    pacer.tick(LiveRun(config.DEFAULT), 5, budget_s=10.0)
+    assert pacer.limits.tick_seconds * pacer.stretch() <= pacing.CROWDED_TICK_S + 1e-9
+    assert waits == [pytest.approx(pacing.SLOT_WAIT_S)]
