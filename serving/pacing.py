@@ -86,14 +86,14 @@ class Pacer:
 
     def tick(self, run, steps: int, budget_s: float | None = None, owner=None) -> int:
         """Train up to ``steps`` steps within about ``budget_s`` of work (default the
-        server's tick budget; less while more runs train than there are slots:
+        server's tick budget; an even share of it while several runs train:
         ``TrainingSlots.share``), both times ``stretch()``; returns steps done.
 
         The work happens only with a training slot, waited for in the slots' queue (first
         come, first served) up to one (stretched) tick but never more than SLOT_WAIT_S;
-        without one the tick does nothing and sets ``waiting``. ``owner`` (default the run) is who the
-        slots count as training: the session's Pace, so a session counts once however many
-        feeds or requests it has."""
+        without one the tick does nothing and sets ``waiting``. ``owner`` (default the
+        run) is who the slots count as training: the session's Pace, so a session counts
+        once however many feeds or requests it has."""
         if run.finished:
             return 0
         stretch = self.stretch()  # a crowded server's refresh waits up to its longer tick
