@@ -26,9 +26,18 @@ server's memory before and after, once Streamlit has dropped the closed sessions
 (server.disconnectedSessionTTL; ``--ttl`` shortens it for the run). Target: within 10% of
 where it started (after one session was opened and closed, so the app's modules count).
 
+``--replicas 2`` (with ``--light``) runs two server processes behind the project's nginx
+(deploy/nginx.conf, generated as tests/deploy/test_nginx_replicas.py generates it: the
+shipped maps, hash and cookie, the replicas local), as a 2-CPU host runs two 1-CPU
+replicas: one Python process trains on about one core (its interpreter lock). Sessions are
+spread evenly: session i's browser carries a stickiness cookie that nginx hashes to replica
+i mod 2 (keys found by asking nginx which replica answers them), and its light client
+polls through nginx with that cookie. CPU and memory are the replicas' summed (and each).
+
 Run:  .venv/bin/python bench/load.py [--sessions 10] [--seconds 180] [--browsers 1]
                                      [--screen laptop|tall] [--page explore|compare]
       .venv/bin/python bench/load.py --light --levels 10 20 30 [--seconds 60]
+                                     [--replicas 2]
       .venv/bin/python bench/load.py --churn 50 [--ttl 20]
       (server limits apply as usual: WRI_* variables in the environment reach the server)
 """
@@ -37,9 +46,11 @@ import argparse
 import contextlib
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -112,6 +123,39 @@ def server(env):
         stop_process_group(proc)
 
 
+@contextlib.contextmanager
+def replicas(env, n):
+    """``n`` servers behind deploy/nginx.conf: yields (nginx's URL, the servers' pids, the
+    stickiness cookie's name, and for each replica a few cookie values nginx sends to it)."""
+    from tests.deploy.test_nginx_replicas import cookie_name, run_nginx, site_config
+    from tests.e2e.helpers import nginx_path
+
+    if not os.access(nginx_path(), os.X_OK):
+        sys.exit(f"--replicas needs nginx at {nginx_path()} (Debian's nginx)")
+    shipped = (REPO_ROOT / "deploy" / "nginx.conf").read_text()
+    cookie = cookie_name(shipped)
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(server(env)) for _ in range(n)]
+        ports = [int(url.rsplit(":", 1)[1]) for url, _, _ in servers]
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-nginx-")))
+        site = site_config(shipped, ports, free_port())
+        listen = stack.enter_context(run_nginx(tmp, site, cookie))
+        proxy = f"http://127.0.0.1:{listen}"
+        keys = [[] for _ in ports]
+        for _ in range(2000):  # which replica nginx's hash sends each key to
+            key = secrets.token_hex(16)
+            request = urllib.request.Request(f"{proxy}/_stcore/health",
+                                             headers={"Cookie": f"{cookie}={key}"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                upstream = response.headers.get("X-Upstream", "")
+            keys[ports.index(int(upstream.rsplit(":", 1)[1]))].append(key)
+            if min(len(k) for k in keys) >= 40:
+                break
+        if min(len(k) for k in keys) < 40:
+            sys.exit(f"nginx sent too few keys to some replica: {[len(k) for k in keys]}")
+        yield proxy, [pid for _, pid, _ in servers], cookie, keys
+
+
 def wait_healthy(proc, health_url, log_path, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -126,6 +170,8 @@ def wait_healthy(proc, health_url, log_path, timeout=60):
 
 
 def rss_mb(pid):
+    if isinstance(pid, list):  # the replicas' summed
+        return sum(rss_mb(p) for p in pid)
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -283,39 +329,48 @@ def report(args, results, memory, cpu, before_mb):
           f"{'met' if ok else 'NOT met'}")
 
 
-def light_level(browser, url, pid, pollers, pages, n, seconds, screen):
-    """Grow to ``n`` light sessions, play them all for ``seconds``; the level's figures."""
+def light_level(browser, url, pids, pollers, pages, n, seconds, screen, route=None):
+    """Grow to ``n`` light sessions, play them all for ``seconds``; the level's figures.
+    ``route(i)``: session i's cookies (which replica it lands on), or None."""
     while len(pages) < n:
-        page = open_playing(browser, url, WORKLOAD, SCREENS[screen])
+        cookies = route(len(pages)) if route else None
+        page = open_playing(browser, url, WORKLOAD, SCREENS[screen], cookies=cookies)
         address = feed_url(page)
         stop_page_polling(page)
         page.wait_for_timeout(500)  # the page's last request answered
         pages.append(page)
-        pollers.append(Poller(address).__enter__())
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies \
+            else None
+        pollers.append(Poller(address, headers=headers).__enter__())
     time.sleep(3)  # every session past its first refreshes at this level
     marks = [p.snapshot() for p in pollers]
-    cpu0, wall0 = cpu_seconds([pid]), time.monotonic()
+    each0 = [cpu_seconds([p]) for p in pids]
+    cpu0, wall0 = cpu_seconds(pids), time.monotonic()
     errors0 = [len(p.errors) + sum(p.refused.values()) for p in pollers]
-    memory = [(0, rss_mb(pid))]
+    memory = [(0, rss_mb(pids))]
     while (elapsed := time.monotonic() - wall0) < seconds:
         time.sleep(min(SAMPLE_S, seconds - elapsed))
-        memory.append((round(time.monotonic() - wall0), rss_mb(pid)))
+        memory.append((round(time.monotonic() - wall0), rss_mb(pids)))
     ends = [p.snapshot() for p in pollers]
-    cpu, wall = cpu_seconds([pid]) - cpu0, time.monotonic() - wall0
+    cpu, wall = cpu_seconds(pids) - cpu0, time.monotonic() - wall0
+    each = [(cpu_seconds([p]) - c0) / wall for p, c0 in zip(pids, each0, strict=True)]
     rows = []
     for (t0, r0, s0), (t1, r1, s1) in zip(marks, ends, strict=True):
         rows.append({"refresh": (r1 - r0) / (t1 - t0), "steps": (s1 - s0) / (t1 - t0)})
     errors = sum(len(p.errors) + sum(p.refused.values()) for p in pollers) - sum(errors0)
     refreshes = sum((r1 - r0) for (_, r0, _), (_, r1, _) in zip(marks, ends, strict=True))
     steps = sum((s1 - s0) for (_, _, s0), (_, _, s1) in zip(marks, ends, strict=True))
-    return {"n": n, "rows": rows, "cpu": cpu / wall, "cpu_per_refresh": cpu / max(1, refreshes),
+    return {"n": n, "rows": rows, "cpu": cpu / wall, "each": each,
+            "cpu_per_refresh": cpu / max(1, refreshes),
             "cpu_per_step": cpu / max(1, steps), "errors": errors, "memory": memory,
             "messages": sorted({e for p in pollers for e in p.errors})[:5]}
 
 
 def report_light(levels, idle, before_mb, args):
-    print(f"load --light: sessions opened by Chromium, then polled by one HTTP client each "
-          f"at the browser's cadence; {os.cpu_count()} CPUs, page {WORKLOAD}, screen "
+    where = (f"{args.replicas} server processes behind deploy/nginx.conf (CPU and RSS "
+             f"summed)" if args.replicas > 1 else "one server process")
+    print(f"load --light: {where}; sessions opened by Chromium, then polled by one HTTP "
+          f"client each at the browser's cadence; {os.cpu_count()} CPUs, page {WORKLOAD}, screen "
           f"{args.screen}, {args.seconds:.0f} s per level; server RSS before sessions "
           f"{before_mb:.0f} MB")
     given = {k: v for k, v in os.environ.items() if k.startswith(("WRI_", "STREAMLIT_"))}
@@ -328,6 +383,10 @@ def report_light(levels, idle, before_mb, args):
               f"{statistics.median(st):.0f} max {max(st):.0f} (summed {sum(st):.0f})")
         mem = lv["memory"]
         first = next((mb for t, mb in mem if t >= 60), mem[-1][1])
+        if len(lv["each"]) > 1:
+            print("  per replica: CPU " + ", ".join(f"{c:.2f}" for c in lv["each"])
+                  + " cores; sessions spread evenly (session i on replica i mod "
+                  f"{len(lv['each'])})")
         print(f"  server CPU {lv['cpu']:.2f} cores, {1000 * lv['cpu_per_refresh']:.1f} ms per "
               f"refresh, {1000 * lv['cpu_per_step']:.2f} ms per step; errors "
               f"{lv['errors']} {lv['messages'] or ''}")
@@ -351,12 +410,12 @@ def report_light(levels, idle, before_mb, args):
           f"{ok or 'none'}")
 
 
-def run_light(args, browser, url, pid, before_mb):
+def run_light(args, browser, url, pids, before_mb, route=None):
     pollers, pages, levels = [], [], []
     try:
         for n in args.levels:
-            levels.append(light_level(browser, url, pid, pollers, pages, n, args.seconds,
-                                      args.screen))
+            levels.append(light_level(browser, url, pids, pollers, pages, n, args.seconds,
+                                      args.screen, route))
             lv = levels[-1]
             print(f"level {n}: median refresh/s "
                   f"{statistics.median(r['refresh'] for r in lv['rows']):.2f}, "
@@ -365,9 +424,9 @@ def run_light(args, browser, url, pid, before_mb):
         for p in pollers:
             p.__exit__(None, None, None)
     time.sleep(2)  # the last answers sent
-    cpu0, wall0 = cpu_seconds([pid]), time.monotonic()
+    cpu0, wall0 = cpu_seconds(pids), time.monotonic()
     time.sleep(10)
-    idle = (cpu_seconds([pid]) - cpu0) / (time.monotonic() - wall0)
+    idle = (cpu_seconds(pids) - cpu0) / (time.monotonic() - wall0)
     report_light(levels, idle, before_mb, args)
 
 
@@ -430,6 +489,9 @@ def main(argv=None):
     parser.add_argument("--levels", type=int, nargs="+", default=None,
                         help="with --light: session counts to measure in turn (default "
                              "--sessions)")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="with --light: server processes behind deploy/nginx.conf, the "
+                             "sessions spread evenly over them")
     parser.add_argument("--churn", type=int, default=0,
                         help="open and close this many sessions; memory before and after")
     parser.add_argument("--ttl", type=float, default=120,
@@ -439,18 +501,30 @@ def main(argv=None):
         parser.error("--panels: Explore's panels; only --page explore has them")
     if (args.light or args.churn) and (args.page != "explore" or args.panels is not None):
         parser.error("--light and --churn play Explore as it opens")
+    if args.replicas < 1 or (args.replicas > 1 and not args.light):
+        parser.error("--replicas: 1 or more, and more than 1 only with --light")
     args.levels = sorted(args.levels or [args.sessions])
     env = dict(SERVER_ENV)
     if args.churn:
         env["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(int(args.ttl))
-    if args.light and max(args.levels) > int(os.environ.get("WRI_MAX_SESSIONS", 10**6)):
-        parser.error("WRI_MAX_SESSIONS is below the largest level")
+    if args.light and max(args.levels) > args.replicas * int(
+            os.environ.get("WRI_MAX_SESSIONS", 10**6)):
+        parser.error("WRI_MAX_SESSIONS (per replica) is below the largest level")
+    if args.replicas > 1:
+        with replicas(env, args.replicas) as (url, pids, cookie, keys), \
+                sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
+                                        args=CHROMIUM_ARGS)
+            run_light(args, browser, url, pids, rss_mb(pids),
+                      route=lambda i: {cookie: keys[i % len(keys)][i // len(keys)]})
+            browser.close()
+        return
     with server(env) as (url, pid, log_path), sync_playwright() as p:
         before_mb = rss_mb(pid)
         browsers = [p.chromium.launch(executable_path=chromium_path(), headless=True,
                                       args=CHROMIUM_ARGS) for _ in range(args.browsers)]
         if args.light:
-            run_light(args, browsers[0], url, pid, before_mb)
+            run_light(args, browsers[0], url, [pid], before_mb)
         elif args.churn:
             run_churn(args, browsers[0], url, pid, before_mb)
         else:

@@ -24,11 +24,14 @@ STEP = re.compile(r"^Step (\d+)$")
 STEP_IN_STATUS = re.compile(rb"\*\*Step (\d+)\*\*")  # in an answer's status, as sent
 
 
-def open_playing(browser, url, path=REFERENCE, viewport=None):
-    """A new browser context on ``url + path`` with its run playing; returns the page."""
+def open_playing(browser, url, path=REFERENCE, viewport=None, cookies=None):
+    """A new browser context on ``url + path`` with its run playing; returns the page.
+    ``cookies`` ({name: value}) are set for ``url`` first (a proxy's stickiness cookie)."""
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport=viewport or {"width": 1366, "height": 768})
+    if cookies:
+        context.add_cookies([{"name": k, "value": v, "url": url} for k, v in cookies.items()])
     page = context.new_page()
     page.goto(url + path)
     expect(page.locator("strong", has_text=STEP)).to_be_visible(timeout=120_000)
@@ -74,8 +77,9 @@ class Poller:
     """Threads that each ask one feed address again as soon as an answer comes (what
     components/feed.js does), counting answers, the steps they report and refusals."""
 
-    def __init__(self, url: str, threads: int = 1):
+    def __init__(self, url: str, threads: int = 1, headers: dict | None = None):
         parts = urllib.parse.urlsplit(url)
+        self.headers = {"Cache-Control": "no-store", **(headers or {})}
         self.host, self.port = parts.hostname, parts.port
         self.path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.threads = threads
@@ -105,7 +109,7 @@ class Poller:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         while not self._stop.is_set():
             try:
-                conn.request("GET", self.path, headers={"Cache-Control": "no-store"})
+                conn.request("GET", self.path, headers=self.headers)
                 response = conn.getresponse()
                 body = response.read()
             except (OSError, http.client.HTTPException) as err:
