@@ -251,6 +251,29 @@ def test_a_tick_that_gives_up_leaves_the_queue_to_the_next():
     assert got == [0, 1] and slots.queued() == 0 and slots.in_use == 0
 
 
+def test_a_session_whose_tick_gave_up_keeps_its_place_in_the_queue():
+    # Its next tick queues where the one that gave up stood: ahead of later arrivals, so
+    # a busy server does not skip the same session's ticks over and over.
+    slots, late = TrainingSlots(1), object()
+    with slots.hold():
+        with slots.hold(owner=late, wait=0.001) as granted:  # gives up: the slot is held
+            assert not granted
+        first, threads = _queue_in_order(slots, 2)  # two classmates arrive after it
+
+        def comes_back():
+            with slots.hold(owner=late, wait=60.0) as again:
+                assert again
+                first.append("late")
+
+        back = threading.Thread(target=comes_back)
+        back.start()
+        while slots.queued() < 3:
+            time.sleep(0.001)
+    for t in (*threads, back):
+        t.join()
+    assert first == ["late", 0, 1]
+
+
 def test_a_tick_without_a_slot_waits_and_trains_nothing():
     run, (pacer, slots) = LiveRun(config.DEFAULT), pacer_and_slots(tick_seconds=0.05)
     with slots.hold():  # a classmate is training
