@@ -39,8 +39,16 @@ def _cpus() -> int:
 
 
 # Sessions one core holds on the reference workload, each with at least one refresh and 25
-# training steps a second (bench/load.py --light; README "Running for a class").
-STUDENTS_PER_CORE = 5
+# training steps a second (bench/load.py --light --replicas 2 on a 2-core machine: 20
+# sessions, 10 per server process; README "Running for a class").
+STUDENTS_PER_CORE = 10
+
+# The cores one server process trains on, whatever its CPUs: its sessions are threads of
+# one Python interpreter, whose lock keeps the process near one core (bench/load.py: 0.98
+# cores busy with 30 sessions on a 2-CPU machine). More CPUs hold more students only as
+# more replicas (deploy/: one CPU each), so the default cap counts the cores one process
+# can use, not the machine's.
+PROCESS_CORES = 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class Limits:
     tick_seconds: float = 0.16  # a timer that fires 6 times a second: 5 and more refreshes
     tick_budget_seconds: float = 0.1
     max_training_sessions: int = max(2, _cpus())
-    max_sessions: int = STUDENTS_PER_CORE * _cpus()
+    max_sessions: int = STUDENTS_PER_CORE * min(_cpus(), PROCESS_CORES)
 
     @property
     def caps(self) -> budget.Caps:
@@ -87,7 +95,8 @@ SPEC = {
                               "(default: one per CPU, at least 2)"),
     "max_sessions": ("WRI_MAX_SESSIONS", 1, 100_000,
                      "open sessions (browser tabs) of one server process; a visitor past them "
-                     f"is told the server is full (default: {STUDENTS_PER_CORE} per CPU)"),
+                     f"is told the server is full (default: {STUDENTS_PER_CORE} per core "
+                     f"the process can use: {PROCESS_CORES})"),
 }
 
 

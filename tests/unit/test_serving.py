@@ -402,7 +402,9 @@ def test_a_pace_waits_a_tick_from_the_start_of_the_last_refresh():
 # ------------------------------------------------------------------ the cap on sessions
 
 def test_the_session_cap_defaults_to_students_per_core_and_is_checked():
-    assert Limits().max_sessions == limits.STUDENTS_PER_CORE * limits._cpus()
+    assert Limits().max_sessions == limits.STUDENTS_PER_CORE * min(limits._cpus(),
+                                                                   limits.PROCESS_CORES)
+    assert Limits().max_sessions >= 8  # a lecturer's tabs, and the end-to-end tests
     assert limits.read({"WRI_MAX_SESSIONS": "40"}).max_sessions == 40
     for bad in ("0", "-3", "many", "2.5"):
         with pytest.raises(LimitError, match=r"WRI_MAX_SESSIONS=.*allowed: a whole number"):
