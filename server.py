@@ -12,7 +12,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core import lessons
 from serving import feed
-from ui import explore
+from ui import explore, session
 
 # pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
 # puts a fresh server in Streamlit's first multipage mode, which lists the files as pages and
@@ -33,4 +33,5 @@ def warm():
 
 threading.Thread(target=warm, name="lesson texts", daemon=True).start()
 
+feed.BEFORE_TRIM.append(session.drop_expired_sessions)  # closed tabs' sessions, once expired
 app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan)

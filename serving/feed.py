@@ -16,8 +16,9 @@ for another feed of the same session (its Compare page, say) waits until it is d
 than MAX_WAITING requests of one session at once are refused (429, with Retry-After): no
 page of ours sends more than one.
 
-Also here: the server's lifespan, which marks the route as mounted and hands freed memory
-back to the system every TRIM_EVERY_S seconds.
+Also here: the server's lifespan, which marks the route as mounted and every TRIM_EVERY_S
+seconds runs the ``BEFORE_TRIM`` hooks (server.py adds ui/session.py's, which drops the
+closed tabs' sessions once their time is up) and hands freed memory back to the system.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ROUTE = "/_wri/feed/{token}"
 MAX_VISIBLE = 64  # chart keys one request may name: more is not a page of ours
 MAX_WAITING = 4  # requests of one session answered at once: a page of ours sends one
 TRIM_EVERY_S = 30.0
+BEFORE_TRIM: list = []  # callables run on the event loop before each trim
 _FEEDS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _MOUNTED = threading.Event()
 _LOG = logging.getLogger(__name__)
@@ -174,6 +176,12 @@ async def _trim_every(seconds):
     # and the server's memory crept up for minutes (bench/load.py: +33 MB from the first
     # minute to the fourth; +19 trimming every 30 s). In a thread: it locks the heaps.
     trim = malloc_trim()
-    while trim is not None:
+    while True:
         await asyncio.sleep(seconds)
-        await asyncio.to_thread(trim, 0)
+        for hook in BEFORE_TRIM:  # on the event loop, where Streamlit keeps its sessions
+            try:
+                hook()
+            except Exception:
+                _LOG.exception("a hook before the memory trim failed")
+        if trim is not None:
+            await asyncio.to_thread(trim, 0)

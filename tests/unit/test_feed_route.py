@@ -187,6 +187,37 @@ def test_the_server_trims_freed_heap_pages_while_it_runs(monkeypatch):
     assert set(calls) == {0}  # trimmed, repeatedly, while serving
 
 
+def test_the_hooks_before_a_trim_run_and_a_failing_one_stops_nothing(monkeypatch):
+    # server.py adds ui/session.drop_expired_sessions: closed tabs' sessions are forgotten
+    # once expired, not when the next tab connects.
+    order, calls = [], []
+    monkeypatch.setattr(feed, "malloc_trim", lambda: lambda pad: order.append("trim"))
+
+    def broken():
+        order.append("broken")
+        raise RuntimeError("a hook that fails")
+
+    monkeypatch.setattr(feed, "BEFORE_TRIM", [broken, lambda: calls.append(1) or
+                                              order.append("hook")])
+
+    async def serve():
+        async with feed.lifespan(None):
+            while order.count("trim") < 2:
+                await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(feed, "TRIM_EVERY_S", 0.01)
+    asyncio.run(asyncio.wait_for(serve(), timeout=60))
+    assert order[:3] == ["broken", "hook", "trim"] and len(calls) >= 2
+
+
+def test_the_server_forgets_closed_tabs_sessions_once_expired():
+    import server  # noqa: F401  (registers its hook)
+    from ui import session
+
+    assert session.drop_expired_sessions in feed.BEFORE_TRIM
+    assert session.drop_expired_sessions() == 0  # no Streamlit runtime here: nothing to do
+
+
 # ------------------------------------------------------------------ one refresh per session
 
 def answers(*requests):
