@@ -83,8 +83,8 @@ def mount() -> None:
 
 
 def _pressed():
-    action = st.session_state.get(_ACTIONS, {}).get((st.session_state.get(_KEY) or {}).get(
-        "key") or "")
+    pressed = (st.session_state.get(_KEY) or {}).get("key") or {}
+    action = st.session_state.get(_ACTIONS, {}).get(pressed.get("action", ""))
     if action:
         action()
 

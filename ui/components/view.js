@@ -29,7 +29,7 @@ function onKey(event) {
   else pending = { action, at: Date.now() };
 }
 
-export default function ({ data, setStateValue, setTriggerValue }) {
+export default function ({ data, setStateValue }) {
   const spec = typeof data === "string" ? JSON.parse(data) : data;
   document.body.classList.toggle("wri-present", Boolean(spec.present));
   const kept = sessionStorage.getItem(TAB);
@@ -39,7 +39,10 @@ export default function ({ data, setStateValue, setTriggerValue }) {
     setStateValue("claim", kept);  // a reload: ask for the state this tab had
   }
   document.addEventListener("keydown", onKey);  // the same listener is added once
-  report = (action) => setTriggerValue("key", action);
+  // A state, not a trigger: a key pressed while a run is under way is merged into the
+  // rerun Streamlit has queued, and a trigger could be lost there (Reset just after Pause
+  // was, under load); a state's newest value survives. Each press is a new value.
+  report = (action) => setStateValue("key", { action, at: Date.now() + Math.random() });
   if (pending && Date.now() - pending.at < PENDING_MS) report(pending.action);
   pending = null;
   return () => {
