@@ -18,12 +18,14 @@ page of ours sends more than one.
 
 Also here: the server's lifespan, which marks the route as mounted and every TRIM_EVERY_S
 seconds runs the ``BEFORE_TRIM`` hooks (server.py adds ui/session.py's, which drops the
-closed tabs' sessions once their time is up) and hands freed memory back to the system.
+closed tabs' sessions once their time is up), collects their reference cycles and hands
+freed memory back to the system.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 import threading
@@ -183,5 +185,9 @@ async def _trim_every(seconds):
                 hook()
             except Exception:
                 _LOG.exception("a hook before the memory trim failed")
+        # A closed tab's presenter, run and charts sit in reference cycles (bound methods,
+        # closures), which only the rare full collection frees: after 50 tabs opened and
+        # closed the server held 265 MB against 189 at the start; collected here, 194.
+        await asyncio.to_thread(gc.collect)
         if trim is not None:
             await asyncio.to_thread(trim, 0)
