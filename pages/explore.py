@@ -170,7 +170,7 @@ if "phase" in panels:
     here = presenter.here()
     left, right = st.columns([3, 2])
     with left:
-        live_chart.place(board, "phase", presenter.phase_frame())
+        live_chart.place(board, "phase", presenter.phase_frame(here))
     with right:
         st.markdown(explore.phase_text(presenter, here))
     st.caption("Mean-field theory of wide random networks (Poole et al. 2016; Schoenholz et "

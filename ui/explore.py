@@ -298,7 +298,7 @@ class ExplorePresenter(LivePresenter):
         drawn once per run (it depends on step 0 alone), outside the live part, so it
         costs nothing while training plays."""
         run = self.run
-        watched = bool(self.lesson and "theory" in self.lesson.watch)
+        watched = self._watched("theory")
         return self.board.frame("theory", lambda: self._projected(self._theory_figure()),
                                 highlight=watched,
                                 inputs=(id(run), run.generation, self.options.present, watched))
@@ -329,11 +329,12 @@ class ExplorePresenter(LivePresenter):
         """Where the phase diagram puts this network (core.phase.point)."""
         return phase.point(self.config.activation, *phase.you_are_here(self.config))
 
-    def phase_frame(self) -> str | None:
+    def phase_frame(self, here: dict | None = None) -> str | None:
         """The order-chaos phase diagram of the network's activation with this network on
-        it: drawn when the settings change, outside the live part."""
-        cfg, here = self.config, self.here()
-        watched = bool(self.lesson and "phase" in self.lesson.watch)
+        it (``here``, when the page has it already): drawn when the settings change,
+        outside the live part."""
+        cfg, here = self.config, here or self.here()
+        watched = self._watched("phase")
 
         return self.board.frame("phase", lambda: self._projected(self._phase_figure(here)),
                                 highlight=watched, inputs=(
@@ -368,12 +369,16 @@ class ExplorePresenter(LivePresenter):
     def landscape_frames(self) -> tuple[str | None, str | None]:
         """The two landscape charts: new frames when drawn again, else None (kept)."""
         line, plane = self.landscape_drawn()
-        watched = bool(self.lesson and "landscape" in self.lesson.watch)
+        watched = self._watched("landscape")
         inputs = (id(line), self.options.present, watched)
         return (self.board.frame("landscape_line", lambda: self._projected(
                     landscape_figures.line_figure(line)), inputs=inputs, highlight=watched),
                 self.board.frame("landscape_slice", lambda: self._projected(
                     landscape_figures.slice_figure(plane)), inputs=inputs, highlight=watched))
+
+    def _watched(self, key: str) -> bool:
+        """Whether the open lesson asks to watch chart ``key`` (drawn outlined)."""
+        return bool(self.lesson and key in self.lesson.watch)
 
     def _projected(self, fig):
         return style.projected(fig) if self.options.present else fig
