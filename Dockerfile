@@ -2,7 +2,7 @@
 #   docker build -t why-random-init .
 #   docker run --rm --cpus 2 --memory 2g -p 8501:8501 why-random-init
 # tests/deploy/test_deploy.py lints this file (hadolint), checks that every COPY source exists,
-# and runs the CMD below from a fresh venv made from requirements.txt in a copy of the COPYed
+# and runs the CMD below from a fresh venv made from requirements.lock in a copy of the COPYed
 # files, with the ENV below applied.
 
 # Pinned patch release: a rebuild gets the same Python. Bump deliberately (security releases).
@@ -27,9 +27,10 @@ WORKDIR /app
 # A numeric user, so Kubernetes' runAsNonRoot can verify it is not root.
 RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin app
 
-# Dependencies in a layer of their own: editing the app does not reinstall them.
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+# Dependencies in a layer of their own: editing the app does not reinstall them. The lock
+# names every package with its hashes (`make lock`): the image installs what the tests ran.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # Only what the app needs; the files stay root-owned, so the app cannot rewrite itself.
 COPY app.py server.py ./

@@ -2,7 +2,7 @@
 
 No Docker engine is needed: the Dockerfile is linted with hadolint and read instruction by
 instruction, and its start command is run from a fresh virtual environment made from
-requirements.txt, in a copy of exactly the files it COPYs, with its ENV applied.
+requirements.lock, in a copy of exactly the files it COPYs, with its ENV applied.
 """
 
 from __future__ import annotations
@@ -230,12 +230,13 @@ def test_dependencies_are_a_layer_of_their_own():
     steps = dockerfile()
     copy_idx = [i for i, (kw, _) in enumerate(steps) if kw == "COPY"]
     first_copy = steps[copy_idx[0]][1].split()
-    assert first_copy == ["requirements.txt", "./"], "requirements.txt must be copied first, alone"
+    assert first_copy == ["requirements.lock", "./"], "requirements.lock must be copied first, alone"
     pip = [i for i, (kw, a) in enumerate(steps) if kw == "RUN" and "pip install" in a]
     assert len(pip) == 1
     assert copy_idx[0] < pip[0] < copy_idx[1], "pip install between requirements and the app"
     args = steps[pip[0]][1]
-    assert "--no-cache-dir" in args and "-r requirements.txt" in args
+    assert "--no-cache-dir" in args and "-r requirements.lock" in args
+    assert "--require-hashes" in args, "the image installs the lock's hashed packages only"
 
 
 def test_runs_as_a_numeric_non_root_user():
@@ -267,7 +268,7 @@ def test_port_healthcheck_threads_and_start_command():
 
 def test_every_copied_path_exists():
     sources = [s for srcs, _ in copies() for s in srcs]
-    assert {"requirements.txt", "app.py", "server.py", "core/", "viz/", ".streamlit/"} <= set(
+    assert {"requirements.lock", "app.py", "server.py", "core/", "viz/", ".streamlit/"} <= set(
         sources)
     missing = [s for s in sources if not (REPO / s).exists()]
     assert not missing, f"COPY sources missing from the repository: {missing}"
@@ -323,12 +324,13 @@ def _get(url: str, timeout: float = 5) -> tuple[int, str, str]:
 
 @pytest.mark.slow
 def test_image_command_serves_the_app_from_a_fresh_venv(tmp_path):
-    # A fresh venv with requirements.txt only (as the image's pip install), nothing cached.
+    # A fresh venv with requirements.lock only (as the image's pip install), nothing cached.
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-cache-dir",
-         "--disable-pip-version-check", "-r", str(REPO / "requirements.txt")],
+         "--disable-pip-version-check", "--require-hashes", "-r",
+         str(REPO / "requirements.lock")],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert pip.returncode == 0, pip.stdout + pip.stderr
