@@ -8,10 +8,12 @@ then refresh through a timed fragment (ui/live.py says why the route is faster).
 import threading
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from core import lessons
 from serving import feed
+from serving.client_gone import ClientGone
 from ui import explore, session
 
 # pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
@@ -34,4 +36,7 @@ def warm():
 threading.Thread(target=warm, name="lesson texts", daemon=True).start()
 
 feed.BEFORE_TRIM.append(session.drop_expired_sessions)  # closed tabs' sessions, once expired
-app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan)
+# A tab closed while the server sends to it is an ordinary departure, not an error
+# (serving/client_gone.py says which upstream fault this contains).
+app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan,
+             middleware=[Middleware(ClientGone)])

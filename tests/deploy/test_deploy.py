@@ -230,7 +230,7 @@ def test_dependencies_are_a_layer_of_their_own():
     steps = dockerfile()
     copy_idx = [i for i, (kw, _) in enumerate(steps) if kw == "COPY"]
     first_copy = steps[copy_idx[0]][1].split()
-    assert first_copy == ["requirements.lock", "./"], "requirements.lock must be copied first, alone"
+    assert first_copy == ["requirements.lock", "./"], "the lock must be copied first, alone"
     pip = [i for i, (kw, a) in enumerate(steps) if kw == "RUN" and "pip install" in a]
     assert len(pip) == 1
     assert copy_idx[0] < pip[0] < copy_idx[1], "pip install between requirements and the app"

@@ -113,7 +113,7 @@ def test_each_lock_was_made_by_the_makefiles_command():
             at = expected.index("--find-links")
             expected = expected[:at] + expected[at + 2:]
         expected = [word for word in expected if word != "--quiet"]
-        assert sorted(made) == sorted(expected), f"{name}: made by {made}, make lock runs {expected}"
+        assert sorted(made) == sorted(expected), f"{name}: made by {made}, not {expected}"
 
 
 def test_the_venv_holds_exactly_the_dev_lock():
