@@ -44,8 +44,17 @@ run: $(VENV)/.installed
 test: export OPENBLAS_NUM_THREADS := 1
 test: export OMP_NUM_THREADS := 1
 test: export MKL_NUM_THREADS := 1
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed node_modules/.installed bench-smoke
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every benchmark on a tiny workload for a few seconds (bench/_harness.py): one that no
+# longer runs fails the build. Its figures are printed, never judged.
+.PHONY: bench-smoke
+bench-smoke: export OPENBLAS_NUM_THREADS := 1
+bench-smoke: $(VENV)/.installed
+	@set -e; for f in bench/[!_]*.py; do \
+		echo "== $$f --smoke"; $(PY) "$$f" --smoke; \
+	done
 
 lint: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff check .

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench._harness import SMOKE_HELP, needs  # noqa: E402
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
 from tests.e2e.helpers import chromium_path, start_streamlit  # noqa: E402
 
@@ -85,7 +86,11 @@ def main():
     ap.add_argument("--speed", type=int, default=80, help="steps per refresh slider (<=200)")
     ap.add_argument("--present", action="store_true",
                     help="the presenter view at 1280 x 720 (20 steps per refresh)")
+    ap.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = ap.parse_args()
+    if args.smoke:
+        args.seconds, args.repeats, args.speed = 2, 1, 25
+    needs("chromium")
     runs = []
     with start_streamlit() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True,

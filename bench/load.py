@@ -59,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from bench._harness import SMOKE_HELP, needs  # noqa: E402
 from tests.e2e.clients import (  # noqa: E402
     Poller,
     feed_url,
@@ -425,7 +426,7 @@ def run_light(args, browser, url, pids, before_mb, route=None):
             p.__exit__(None, None, None)
     time.sleep(2)  # the last answers sent
     cpu0, wall0 = cpu_seconds(pids), time.monotonic()
-    time.sleep(10)
+    time.sleep(args.idle_seconds)
     idle = (cpu_seconds(pids) - cpu0) / (time.monotonic() - wall0)
     report_light(levels, idle, before_mb, args)
 
@@ -496,7 +497,15 @@ def main(argv=None):
                         help="open and close this many sessions; memory before and after")
     parser.add_argument("--ttl", type=float, default=120,
                         help="with --churn: the server's disconnectedSessionTTL (seconds)")
+    parser.add_argument("--idle-seconds", type=float, default=10,
+                        help="with --light: how long the idle server's CPU is measured")
+    parser.add_argument("--smoke", action="store_true",
+                        help=SMOKE_HELP + " (--light, 2 sessions on 2 replicas behind nginx)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.light, args.levels, args.replicas, args.seconds, args.idle_seconds = (
+            True, [2], 2, 3, 2)
+    needs("chromium", *(["nginx"] if args.replicas > 1 else []))
     if args.page != "explore" and args.panels is not None:
         parser.error("--panels: Explore's panels; only --page explore has them")
     if (args.light or args.churn) and (args.page != "explore" or args.panels is not None):

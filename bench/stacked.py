@@ -24,8 +24,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.config import validate
-from core.trainer import Trainer
+from bench._harness import SMOKE_HELP  # noqa: E402
+from core.config import validate  # noqa: E402
+from core.trainer import Trainer  # noqa: E402
 from tests.configs import stack  # noqa: E402
 
 SEEDS = 16
@@ -93,7 +94,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
+    if args.smoke:
+        args.steps, args.repeats = 5, 1
     print(f"{SEEDS} seeds, {args.steps} steps, median of {args.repeats} repeats "
           f"(OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
           f"load average {os.getloadavg()[0]:.1f})")

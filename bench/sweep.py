@@ -19,13 +19,25 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import dataclasses  # noqa: E402
+
+from bench._harness import SMOKE_HELP  # noqa: E402
 from core import sweep  # noqa: E402
 
 TARGET_S = 60.0
 
 
-def once(preset):
+def spec_of(preset, smoke=False):
+    """The preset's sweep; for the smoke mode its first 2 x 2 cells, one seed, the fewest
+    steps."""
     spec = sweep.PRESETS[preset].spec()
+    if not smoke:
+        return spec
+    x, y = (sweep.parse_axis(axis.name, ",".join(axis.labels[:2])) for axis in (spec.x, spec.y))
+    return dataclasses.replace(spec, x=x, y=y, seeds=1, steps=max(sweep.MIN_STEPS, 20))
+
+
+def once(spec):
     wall, cpu = time.perf_counter(), time.process_time()
     run = sweep.SweepRun(spec).run_all()
     return time.perf_counter() - wall, time.process_time() - cpu, run
@@ -35,12 +47,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--preset", choices=list(sweep.PRESETS), action="append")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
+    if args.smoke:
+        args.repeats = 1
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     for preset in args.preset or list(sweep.PRESETS):
-        spec = sweep.PRESETS[preset].spec()
-        runs = [once(preset) for _ in range(args.repeats)]
+        spec = spec_of(preset, args.smoke)
+        runs = [once(spec) for _ in range(args.repeats)]
         walls = [w for w, _, _ in runs]
         cpus = [c for _, c, _ in runs]
         last = runs[-1][2]
