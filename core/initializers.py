@@ -5,8 +5,10 @@ Weights are ``(fan_in, fan_out)`` arrays applied as ``h @ W + b`` (the Keras lay
 bias vector of shape ``(fan_out,)`` be drawn with its layer's fans instead of its own.
 
 Each initializer is one small function whose docstring's first line is the formula the app
-shows; the shared pieces are :func:`compute_fans`, :func:`calculate_gain` and the three
-distributions at the bottom of the helpers.
+shows, and one entry of ``_TABLE`` that adds what it is for and the mean and variance of what
+it draws (which core/phase.py reads); adding an initializer is those two. The shared pieces
+are :func:`compute_fans`, :func:`fan`, :func:`calculate_gain` and the distributions at the
+bottom of the helpers.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,7 +40,8 @@ def compute_fans(shape) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def _fan(fans: tuple[int, int], mode: str) -> float:
+def fan(fans: tuple[int, int], mode: str) -> float:
+    """The fan a variance is divided by: fan_in, fan_out or their mean (Keras's modes)."""
     fan_in, fan_out = fans
     return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
 
@@ -131,7 +134,7 @@ def truncated_normal(shape, rng, fans, mean=0.0, stddev=0.05):
 
 def variance_scaling(shape, rng, fans, scale=1.0, mode="fan_in", distribution="truncated_normal"):
     """Var(W) = scale / n, n = fan_in, fan_out or their mean (mode)"""
-    return _variance_scaled(shape, rng, fans, scale / _fan(fans, mode), distribution)
+    return _variance_scaled(shape, rng, fans, scale / fan(fans, mode), distribution)
 
 
 def orthogonal(shape, rng, fans, gain=1.0):
@@ -177,24 +180,24 @@ lecun_normal = _scaled("lecun_normal", 1.0, "fan_in", "truncated_normal",
 
 def kaiming_uniform(shape, rng, fans, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """W ~ U[-b, b], b = gain · √(3/fan), gain = calculate_gain(nonlinearity, a)"""
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(fans, mode))
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan(fans, mode))
     return _uniform(shape, rng, -bound, bound)
 
 
 def kaiming_normal(shape, rng, fans, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """W ~ N(0, (gain/√fan)²), gain = calculate_gain(nonlinearity, a)"""
-    return _normal(shape, rng, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(fans, mode)))
+    return _normal(shape, rng, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan(fans, mode)))
 
 
 def xavier_uniform(shape, rng, fans, gain=1.0):
     """W ~ U[-b, b], b = gain · √(6/(fan_in+fan_out))"""
-    bound = gain * math.sqrt(3.0 / _fan(fans, "fan_avg"))
+    bound = gain * math.sqrt(3.0 / fan(fans, "fan_avg"))
     return _uniform(shape, rng, -bound, bound)
 
 
 def xavier_normal(shape, rng, fans, gain=1.0):
     """W ~ N(0, gain² · 2/(fan_in+fan_out))"""
-    return _normal(shape, rng, 0.0, gain / math.sqrt(_fan(fans, "fan_avg")))
+    return _normal(shape, rng, 0.0, gain / math.sqrt(fan(fans, "fan_avg")))
 
 
 def torch_default(shape, rng, fans):
@@ -240,38 +243,153 @@ def lsuv(shape, rng, fans):
     return orthogonal(shape, rng, fans)
 
 
+# ---------------------------------------------------------------- Gaussian moments
+# (mean, variance) of one entry of a (fan_in, fan_out) array that an initializer draws,
+# exactly from its formula: p its checked parameters, fans as compute_fans gives them
+# (a bias drawn with its layer's fans gets those). Mean-field theory (core/phase.py)
+# reads a network's σ_w² and σ_b² from them.
+
+
+def _fixed(mean, var=0.0):
+    return lambda p, fans, shape: (mean, var)
+
+
+def _uniform_moments(low, high):
+    return (low + high) / 2, (high - low) ** 2 / 12
+
+
+def _scaled_moments(scale, mode):
+    return lambda p, fans, shape: (0.0, scale / fan(fans, mode))
+
+
+def _orthogonal_moments(p, fans, shape):
+    # Orthonormal columns (or rows) of length max(rows, cols): E[w²] = 1/max.
+    return 0.0, p["gain"] ** 2 / max(math.prod(shape[:-1]), shape[-1])
+
+
+def _identity_moments(p, fans, shape):
+    # min(rows, cols) entries of gain among rows·cols, the rest 0
+    share = min(shape[-2:]) / math.prod(shape[-2:])
+    return p["gain"] * share, p["gain"] ** 2 * share * (1 - share)
+
+
+def _kaiming_moments(p, fans, shape):
+    return 0.0, calculate_gain(p["nonlinearity"], p["a"]) ** 2 / fan(fans, p["mode"])
+
+
+def _xavier_moments(p, fans, shape):
+    return 0.0, p["gain"] ** 2 / fan(fans, "fan_avg")
+
+
+def _sparse_moments(p, fans, shape):
+    kept = 1 - math.ceil(p["sparsity"] * shape[-1]) / shape[-1]
+    return 0.0, p["std"] ** 2 * kept
+
+
+def _fan_in_uniform_moments(p, fans, shape):  # U[-1/√fan_in, 1/√fan_in]
+    return 0.0, 1.0 / (3 * fans[0])
+
+
 # ---------------------------------------------------------------- registry
 
-_DESCRIPTIONS = {
-    "zeros": "Every weight 0: all units compute the same thing and get the same update.",
-    "ones": "Every weight 1: symmetric like zeros, and it saturates or explodes with depth.",
-    "constant": "Every weight the same value: the symmetry is never broken.",
-    "random_normal": "Keras's fixed-scale normal; ignores the layer's size.",
-    "random_uniform": "Keras's fixed-scale uniform; ignores the layer's size.",
-    "truncated_normal": "Fixed-scale normal without the outliers beyond two std.",
-    "variance_scaling": "The general rule behind Glorot, He and LeCun: variance scale/n.",
-    "orthogonal": "A random rotation: preserves the norm of every signal in a linear net.",
-    "identity": "The identity matrix: each unit copies one input (square layers).",
-    "glorot_uniform": "Xavier/Glorot: keeps forward and backward variance for tanh-like units.",
-    "glorot_normal": "Glorot's variance 2/(fan_in+fan_out), truncated normal.",
-    "he_uniform": "He/Kaiming: variance 2/fan_in makes up for ReLU zeroing half the signal.",
-    "he_normal": "He's variance 2/fan_in, truncated normal (Keras).",
-    "lecun_uniform": "LeCun: variance 1/fan_in, for SELU and self-normalising nets.",
-    "lecun_normal": "LeCun's variance 1/fan_in, truncated normal; SELU's partner.",
-    "kaiming_uniform": "PyTorch's He uniform with a gain for the nonlinearity.",
-    "kaiming_normal": "PyTorch's He normal (untruncated) with a gain for the nonlinearity.",
-    "xavier_uniform": "PyTorch's Glorot uniform with an optional gain.",
-    "xavier_normal": "PyTorch's Glorot normal (untruncated) with an optional gain.",
-    "torch_default": "What nn.Linear does: uniform within 1/sqrt(fan_in), bias too (bias "
-                     "initializer auto).",
-    "sparse": "Martens's sparse init: a share of each unit's inputs zero (10% by default), "
-              "the rest small normal.",
-    "uniform_0.3": "A fixed range from early papers, blind to the layer's size.",
-    "uniform_0_1": "All-positive weights: units start correlated.",
-    "uniform_1": "A wide fixed range: saturates tanh and sigmoid units.",
-    "glorot_standard": "The heuristic Glorot & Bengio compared against: U[-1/sqrt(n), 1/sqrt(n)].",
-    "lsuv": "Layer-sequential unit variance: orthogonal, then rescaled on real data.",
-}
+
+@dataclass(frozen=True)
+class Initializer:
+    """One initializer: its function (parameters and defaults from its signature, the
+    formula the app shows from its docstring's first line), what it is for in one line, and
+    the (mean, variance) of what it draws."""
+
+    fn: Callable
+    description: str
+    moments: Callable  # (params, fans, shape) -> (mean, variance)
+    name: str = ""  # the function's name unless the literature's is not an identifier
+    data_dependent: bool = False  # applied by the trainer, which has the data
+    defaults: dict = field(init=False)  # its parameters after (shape, rng, fans)
+    formula: str = field(init=False)
+
+    def __post_init__(self):
+        params = list(inspect.signature(self.fn).parameters.values())[3:]
+        object.__setattr__(self, "name", self.name or self.fn.__name__)
+        object.__setattr__(self, "defaults", {p.name: p.default for p in params})
+        object.__setattr__(self, "formula", self.fn.__doc__.strip().splitlines()[0])
+
+
+_TABLE = [
+    Initializer(zeros, "Every weight 0: all units compute the same thing and get the same "
+                "update.", _fixed(0.0)),
+    Initializer(ones, "Every weight 1: symmetric like zeros, and it saturates or explodes "
+                "with depth.", _fixed(1.0)),
+    Initializer(constant, "Every weight the same value: the symmetry is never broken.",
+                lambda p, fans, shape: (p["value"], 0.0)),
+    Initializer(random_normal, "Keras's fixed-scale normal; ignores the layer's size.",
+                lambda p, fans, shape: (p["mean"], p["stddev"] ** 2)),
+    Initializer(random_uniform, "Keras's fixed-scale uniform; ignores the layer's size.",
+                lambda p, fans, shape: _uniform_moments(p["minval"], p["maxval"])),
+    # redrawn beyond ±2 std: the variance of N(0, 1) on [-2, 2] is TRUNCATED_STD²
+    Initializer(truncated_normal, "Fixed-scale normal without the outliers beyond two std.",
+                lambda p, fans, shape: (p["mean"], (p["stddev"] * TRUNCATED_STD) ** 2)),
+    Initializer(variance_scaling, "The general rule behind Glorot, He and LeCun: variance "
+                "scale/n.", lambda p, fans, shape: (0.0, p["scale"] / fan(fans, p["mode"]))),
+    Initializer(orthogonal, "A random rotation: preserves the norm of every signal in a "
+                "linear net.", _orthogonal_moments),
+    Initializer(identity, "The identity matrix: each unit copies one input (square layers).",
+                _identity_moments),
+    Initializer(glorot_uniform, "Xavier/Glorot: keeps forward and backward variance for "
+                "tanh-like units.", _scaled_moments(1.0, "fan_avg")),
+    Initializer(glorot_normal, "Glorot's variance 2/(fan_in+fan_out), truncated normal.",
+                _scaled_moments(1.0, "fan_avg")),
+    Initializer(he_uniform, "He/Kaiming: variance 2/fan_in makes up for ReLU zeroing half "
+                "the signal.", _scaled_moments(2.0, "fan_in")),
+    Initializer(he_normal, "He's variance 2/fan_in, truncated normal (Keras).",
+                _scaled_moments(2.0, "fan_in")),
+    Initializer(lecun_uniform, "LeCun: variance 1/fan_in, for SELU and self-normalising "
+                "nets.", _scaled_moments(1.0, "fan_in")),
+    Initializer(lecun_normal, "LeCun's variance 1/fan_in, truncated normal; SELU's partner.",
+                _scaled_moments(1.0, "fan_in")),
+    Initializer(kaiming_uniform, "PyTorch's He uniform with a gain for the nonlinearity.",
+                _kaiming_moments),
+    Initializer(kaiming_normal, "PyTorch's He normal (untruncated) with a gain for the "
+                "nonlinearity.", _kaiming_moments),
+    Initializer(xavier_uniform, "PyTorch's Glorot uniform with an optional gain.",
+                _xavier_moments),
+    Initializer(xavier_normal, "PyTorch's Glorot normal (untruncated) with an optional gain.",
+                _xavier_moments),
+    Initializer(torch_default, "What nn.Linear does: uniform within 1/sqrt(fan_in), bias too "
+                "(bias initializer auto).", _fan_in_uniform_moments),
+    Initializer(sparse, "Martens's sparse init: a share of each unit's inputs zero (10% by "
+                "default), the rest small normal.", _sparse_moments),
+    Initializer(uniform_0_3, "A fixed range from early papers, blind to the layer's size.",
+                _fixed(*_uniform_moments(-0.3, 0.3)), name="uniform_0.3"),
+    Initializer(uniform_0_1, "All-positive weights: units start correlated.",
+                _fixed(*_uniform_moments(0.0, 1.0))),
+    Initializer(uniform_1, "A wide fixed range: saturates tanh and sigmoid units.",
+                _fixed(*_uniform_moments(-1.0, 1.0))),
+    Initializer(glorot_standard, "The heuristic Glorot & Bengio compared against: "
+                "U[-1/sqrt(n), 1/sqrt(n)].", _fan_in_uniform_moments),
+    # before its data-dependent rescaling, which nothing but the data can know
+    Initializer(lsuv, "Layer-sequential unit variance: orthogonal, then rescaled on real "
+                "data.", lambda p, fans, shape: (0.0, 1.0 / max(shape[0], shape[-1])),
+                data_dependent=True),
+]
+SPECS = {entry.name: entry for entry in _TABLE}
+NAMES = tuple(SPECS)
+
+
+def spec(name: str) -> Initializer:
+    if name not in SPECS:
+        raise ValueError(f"unknown initializer {name!r}; valid choices: {', '.join(NAMES)}")
+    return SPECS[name]
+
+
+def moments(name: str, params, shape, fans=None) -> tuple[float, float]:
+    """(mean, variance) of one entry that initializer ``name`` draws for an array of
+    ``shape`` (``fans``: its layer's, for a bias drawn with them), exactly from its formula."""
+    p = check_params(name, dict(params))
+    shape = tuple(int(s) for s in shape)
+    fans = compute_fans(shape) if fans is None else tuple(fans)
+    mean, var = SPECS[name].moments(p, fans, shape)
+    return float(mean), float(var)
+
 
 # Allowed values and bounds of the parameters, for messages the user can act on.
 PARAM_CHOICES = {
@@ -281,47 +399,6 @@ PARAM_CHOICES = {
 }
 _POSITIVE = {"stddev", "scale", "std"}
 _PARAM_BOUND = 1e6  # any larger magnitude is a typo, and would overflow the forward pass
-
-
-@dataclass(frozen=True)
-class Spec:
-    name: str
-    fn: Callable
-    defaults: dict
-    formula: str
-    description: str
-    data_dependent: bool = False
-
-
-def _spec(name, fn):
-    params = list(inspect.signature(fn).parameters.values())[3:]
-    return Spec(
-        name=name,
-        fn=fn,
-        defaults={p.name: p.default for p in params},
-        formula=fn.__doc__.strip().splitlines()[0],
-        description=_DESCRIPTIONS[name],
-        data_dependent=name == "lsuv",
-    )
-
-
-_FUNCTIONS = [
-    zeros, ones, constant, random_normal, random_uniform, truncated_normal, variance_scaling,
-    orthogonal, identity, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform,
-    lecun_normal, kaiming_uniform, kaiming_normal, xavier_uniform, xavier_normal, torch_default,
-    sparse, uniform_0_3, uniform_0_1, uniform_1, glorot_standard, lsuv,
-]
-_NAME_OF = {uniform_0_3: "uniform_0.3"}  # the literature's name is not a Python identifier
-SPECS = {
-    _NAME_OF.get(fn, fn.__name__): _spec(_NAME_OF.get(fn, fn.__name__), fn) for fn in _FUNCTIONS
-}
-NAMES = tuple(SPECS)
-
-
-def spec(name: str) -> Spec:
-    if name not in SPECS:
-        raise ValueError(f"unknown initializer {name!r}; valid choices: {', '.join(NAMES)}")
-    return SPECS[name]
 
 
 def check_params(name: str, params: dict) -> dict:

@@ -335,81 +335,6 @@ def plane(activation, weight_var=None, bias_var=None, points: int = 41) -> Plane
 
 
 # ---------------------------------------------------------------------- you are here
-# (mean, variance) of one entry of a (fan_in, fan_out) array drawn by each initializer, from
-# its formula: fans as Keras computes them, p the checked parameters.
-
-
-def _scaling(p, fans):
-    return 0.0, p["scale"] / initializers._fan(fans, p["mode"])
-
-
-def _sparse(p, fans, shape):
-    kept = 1 - math.ceil(p["sparsity"] * shape[-1]) / shape[-1]
-    return 0.0, p["std"] ** 2 * kept
-
-
-def _orthogonal(p, fans, shape):
-    # Orthonormal columns (or rows) of length max(rows, cols): E[w²] = 1/max.
-    return 0.0, p["gain"] ** 2 / max(math.prod(shape[:-1]), shape[-1])
-
-
-def _uniform(low, high):
-    return (low + high) / 2, (high - low) ** 2 / 12
-
-
-def _named_scaling(scale, mode):
-    return lambda p, fans, shape: (0.0, scale / initializers._fan(fans, mode))
-
-
-def _kaiming(p, fans, shape):
-    gain = initializers.calculate_gain(p["nonlinearity"], p["a"])
-    return 0.0, gain**2 / initializers._fan(fans, p["mode"])
-
-
-INIT_MOMENTS = {
-    "zeros": lambda p, fans, shape: (0.0, 0.0),
-    "ones": lambda p, fans, shape: (1.0, 0.0),
-    "constant": lambda p, fans, shape: (p["value"], 0.0),
-    "random_normal": lambda p, fans, shape: (p["mean"], p["stddev"] ** 2),
-    "random_uniform": lambda p, fans, shape: _uniform(p["minval"], p["maxval"]),
-    # redrawn beyond ±2 std: the variance of N(0, 1) on [-2, 2] is TRUNCATED_STD²
-    "truncated_normal": lambda p, fans, shape: (
-        p["mean"], (p["stddev"] * initializers.TRUNCATED_STD) ** 2),
-    "variance_scaling": lambda p, fans, shape: _scaling(p, fans),
-    "orthogonal": _orthogonal,
-    # one orthogonal matrix (square) or its rectangular cut: read like orthogonal's gain²
-    "identity": _orthogonal,
-    "glorot_uniform": _named_scaling(1.0, "fan_avg"),
-    "glorot_normal": _named_scaling(1.0, "fan_avg"),
-    "he_uniform": _named_scaling(2.0, "fan_in"),
-    "he_normal": _named_scaling(2.0, "fan_in"),
-    "lecun_uniform": _named_scaling(1.0, "fan_in"),
-    "lecun_normal": _named_scaling(1.0, "fan_in"),
-    "kaiming_uniform": _kaiming,
-    "kaiming_normal": _kaiming,
-    "xavier_uniform": lambda p, fans, shape: (0.0, p["gain"] ** 2 / initializers._fan(
-        fans, "fan_avg")),
-    "xavier_normal": lambda p, fans, shape: (0.0, p["gain"] ** 2 / initializers._fan(
-        fans, "fan_avg")),
-    "torch_default": lambda p, fans, shape: (0.0, 1.0 / (3 * fans[0])),
-    "sparse": _sparse,
-    "uniform_0.3": lambda p, fans, shape: _uniform(-0.3, 0.3),
-    "uniform_0_1": lambda p, fans, shape: _uniform(0.0, 1.0),
-    "uniform_1": lambda p, fans, shape: _uniform(-1.0, 1.0),
-    "glorot_standard": lambda p, fans, shape: (0.0, 1.0 / (3 * fans[0])),
-    # before its data-dependent rescaling, which the plane cannot know
-    "lsuv": lambda p, fans, shape: (0.0, 1.0 / max(shape[0], shape[-1])),
-}
-
-
-def init_moments(name: str, params, shape, fans=None) -> tuple[float, float]:
-    """(mean, variance) of one entry that initializer ``name`` draws for an array of
-    ``shape`` (``fans``: its layer's, for a bias drawn with them), exactly from its formula."""
-    p = initializers.check_params(name, dict(params))
-    shape = tuple(int(s) for s in shape)
-    fans = initializers.compute_fans(shape) if fans is None else tuple(fans)
-    mean, var = INIT_MOMENTS[name](p, fans, shape)
-    return float(mean), float(var)
 
 
 def you_are_here(cfg) -> tuple[float, float]:
@@ -423,11 +348,11 @@ def you_are_here(cfg) -> tuple[float, float]:
     for layer in layers:
         fan_in = cfg.width if layer > 1 else n_in
         name, params = cfg.layer_init(layer)
-        w_vars.append(fan_in * init_moments(name, params, (fan_in, cfg.width))[1]
+        w_vars.append(fan_in * initializers.moments(name, params, (fan_in, cfg.width))[1]
                       * cfg.init_scale**2)
         b_name, b_params = cfg.layer_bias_init(layer)
         fans = (fan_in, cfg.width) if b_name == "torch_default" else None
-        b_vars.append(init_moments(b_name, b_params, (cfg.width,), fans)[1])
+        b_vars.append(initializers.moments(b_name, b_params, (cfg.width,), fans)[1])
     return float(np.mean(w_vars)), float(np.mean(b_vars))
 
 

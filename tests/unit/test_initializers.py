@@ -369,6 +369,76 @@ def test_spec_has_formula_and_description(name):
         k: (float(v) if isinstance(v, int | float) else v) for k, v in s.defaults.items()}
 
 
+# The exact variance times fan_in of one entry of a 64 x 64 layer (moments' own formulas).
+MOMENT_FAN = 64
+MOMENT_CASES = [
+    ("glorot_normal", {}, 1.0), ("glorot_uniform", {}, 1.0), ("he_normal", {}, 2.0),
+    ("he_uniform", {}, 2.0), ("lecun_normal", {}, 1.0), ("orthogonal", {"gain": 1.5}, 2.25),
+    ("truncated_normal", {"stddev": 0.2}, MOMENT_FAN * (0.2 * TRUNCATED_STD) ** 2),
+    ("random_uniform", {"minval": -0.1, "maxval": 0.3}, MOMENT_FAN * 0.4**2 / 12),
+    ("random_normal", {"stddev": 0.1}, MOMENT_FAN * 0.01),
+    ("variance_scaling", {"scale": 3.0, "distribution": "truncated_normal"}, 3.0),
+    ("kaiming_uniform", {"nonlinearity": "relu"}, 2.0), ("xavier_normal", {"gain": 2.0}, 4.0),
+    ("torch_default", {}, 1 / 3), ("sparse", {"sparsity": 0.25, "std": 0.1},
+                                   MOMENT_FAN * 0.01 * 0.75),
+    ("uniform_1", {}, MOMENT_FAN / 3), ("zeros", {}, 0.0),
+    ("identity", {"gain": 0.5}, 0.25 * (1 - 1 / MOMENT_FAN)),
+]
+
+
+@pytest.mark.parametrize("name,params,expected", MOMENT_CASES)
+def test_moments_exact(name, params, expected):
+    _, var = ini.moments(name, params, (MOMENT_FAN, MOMENT_FAN))
+    assert MOMENT_FAN * var == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (48, 80), (80, 48)])
+@pytest.mark.parametrize("name", ini.NAMES)
+def test_every_initializers_moments_match_its_draws(name, shape):
+    """Each entry's (mean, variance), the numbers mean-field theory reads, against 20 draws
+    at its default parameters (constant at 0.5, so that it is not zeros): within 6 standard
+    errors of the sample mean and of the sample variance, sqrt((m4 - var²)/N) with the
+    draws' own fourth moment (an orthogonal matrix's entries are not independent, but its
+    squares sum to exactly its size per draw, which meets the same bound). lsuv's are its
+    orthogonal draw's, before the trainer rescales it on data."""
+    params = {"value": 0.5} if name == "constant" else {}
+    mean, var = ini.moments(name, params, shape)
+    rng = np.random.default_rng(1)
+    draws = np.concatenate([ini.get(name, **params)(shape, rng).ravel() for _ in range(20)])
+    m = draws - draws.mean()
+    m4 = float(np.mean(m**4))
+    assert abs(float(draws.mean()) - mean) <= 6 * math.sqrt(var / draws.size) + 1e-12
+    tol = 6 * math.sqrt(max(m4 - var**2, 0.0) / draws.size) + 1e-15
+    assert abs(float(np.var(draws)) - var) <= tol
+
+
+def test_moments_take_a_bias_drawn_with_its_layers_fans():
+    assert ini.moments("torch_default", {}, (32,), fans=(8, 32))[1] == pytest.approx(1 / 24)
+    assert ini.moments("torch_default", {}, (32,))[1] == pytest.approx(1 / 96)
+
+
+@pytest.mark.parametrize("name", ini.NAMES)
+def test_every_initializer_reaches_every_table_that_needs_it(name, capsys):
+    """One entry is the whole of an initializer: the engine draws it, the theory reads its
+    moments (as weights and as biases), the command line lists it, the widgets offer it."""
+    from core import cli, config, phase
+    from ui import widgets
+
+    entry = ini.spec(name)
+    assert entry.description and entry.formula and callable(entry.moments)
+    matrix_only = name in ("identity", "sparse")
+    if matrix_only:  # a bias vector is not a matrix: refused where it enters, with why
+        with pytest.raises(ValueError, match="cannot draw a bias vector"):
+            config.validate(bias_init=name)
+    cfg = config.validate(init=name, bias_init="zeros" if matrix_only else name, depth=3,
+                          width=16)
+    w_var, b_var = phase.you_are_here(cfg)
+    assert math.isfinite(w_var) and math.isfinite(b_var)
+    assert cli.main(["inits"]) == 0
+    assert f"\n{name}\n    {entry.formula}" in "\n" + capsys.readouterr().out
+    assert name in widgets.CHOICES["init"] and name in widgets.CHOICES["bias_init"]
+
+
 def test_names_cover_the_keras_and_torch_sets():
     required = """zeros ones constant random_normal random_uniform truncated_normal
     variance_scaling orthogonal identity glorot_uniform glorot_normal he_uniform he_normal
