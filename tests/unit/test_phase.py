@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from core import activations, initializers, phase, sweep
+from core import activations, phase, sweep
 from core.config import validate
 
 
