@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from core import lessons
 from serving import feed
 from serving.client_gone import ClientGone
-from ui import explore, session
+from ui import catalogue, panels, session
 
 # pages/ holds the page scripts that app.py's st.navigation runs. A folder of that name also
 # puts a fresh server in Streamlit's first multipage mode, which lists the files as pages and
@@ -29,8 +29,8 @@ def warm():
     """A lesson's text quotes its own run (the sigmoid one trains ~1000 steps for it), and
     tanh's phase plane takes seconds: worked out while the server starts, not when the
     first student opens them."""
-    lessons.warm()
-    explore.warm_planes()
+    lessons.warm(catalogue.LESSONS)
+    panels.warm(catalogue.LESSONS)
 
 
 threading.Thread(target=warm, name="lesson texts", daemon=True).start()

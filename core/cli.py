@@ -13,7 +13,17 @@ import sys
 
 import numpy as np
 
-from core import activations, config, gradcheck, initializers, losses
+from core import (
+    activations,
+    config,
+    gradcheck,
+    initializers,
+    landscape,
+    losses,
+    phase,
+    spectrum,
+    theory,
+)
 from core.telemetry import Field, Metric
 from core.trainer import Trainer
 
@@ -292,8 +302,6 @@ def _inits(args):
 def theory_document(cfg, band_seeds=8) -> dict:
     """The prediction at initialisation of what ``train --steps 0`` reports per layer, and
     the range measured over ``band_seeds`` init seeds (when not 0)."""
-    from core import theory
-
     trainer = Trainer(cfg)
     pred = theory.at_init(trainer)
     band = theory.seed_band(cfg, band_seeds) if band_seeds else None
@@ -342,15 +350,11 @@ def _theory(args):
 
 
 def _landscape(args):
-    from core import landscape
-
     print(landscape.run_command(train_config(args), args.kind, args.out))
     return 0
 
 
 def _spectrum(args):
-    from core import spectrum
-
     cfg = train_config(args)
     if args.out and not args.out.endswith(".json"):
         raise ValueError(f"out: {args.out!r} must end in .json")
@@ -363,8 +367,6 @@ def _spectrum(args):
 
 
 def _phase(args):
-    from core import phase
-
     cfg = train_config(args)
     bias_vars = [phase.parse_bias_var(t) for t in args.bias_var] or phase.DEFAULT_BIAS_VARS
     points = _bounded_int("grid", args.grid, 0, 81)

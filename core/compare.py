@@ -230,7 +230,7 @@ class Lockstep:
         rows = []
         for c in range(len(self.configs)):
             steps, idx = self._records(c, max_points)
-            values = _quiet(np.nanmedian, self._layer_field(c, field, idx), axis=1)  # (S, L)
+            values = quiet(np.nanmedian, self._layer_field(c, field, idx), axis=1)  # (S, L)
             S, L = values.shape
             rows.append(pd.DataFrame({
                 "column": c, "label": self.labels[c], "step": np.repeat(steps, L),
@@ -262,7 +262,7 @@ class Lockstep:
         values = lay[:, :-1, Field.grad_norm]
         if values.shape[1] == 0:
             return np.empty(0)
-        return _quiet(np.nanmax, values, axis=0)
+        return quiet(np.nanmax, values, axis=0)
 
     def final_losses(self) -> pd.DataFrame:
         """One row per column and seed: the newest train and test loss (NaN once diverged)."""
@@ -289,11 +289,11 @@ class Lockstep:
             rows.append({
                 "configuration": self.labels[c],
                 "step": s["step"],
-                "train loss": _quiet(np.nanmedian, f["train_loss"].to_numpy()),
-                "test loss": _quiet(np.nanmedian, f["test_loss"].to_numpy()),
-                "test accuracy": _quiet(np.nanmedian, f["test_acc"].to_numpy()),
+                "train loss": quiet(np.nanmedian, f["train_loss"].to_numpy()),
+                "test loss": quiet(np.nanmedian, f["test_loss"].to_numpy()),
+                "test accuracy": quiet(np.nanmedian, f["test_acc"].to_numpy()),
                 "layer 1 ‖∂L/∂W‖": grads[0] if len(grads) else np.nan,
-                "fewest distinct units": (_quiet(np.nanmin, distinct)
+                "fewest distinct units": (quiet(np.nanmin, distinct)
                                           if distinct.size else np.nan),
                 "diverged": f"{s['diverged']}/{s['seeds']}",
                 "symmetric": f"{s['symmetric']}/{s['seeds']}",
@@ -308,7 +308,7 @@ def thin_indices(n: int, max_points: int) -> np.ndarray:
     return np.unique(np.r_[np.linspace(0, n - 1, max_points).astype(int), n - 1])
 
 
-def _quiet(fn, *args, **kwargs):
+def quiet(fn, *args, **kwargs):
     # All-NaN slices (every seed diverged) give NaN, which is what the figures should show.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -319,9 +319,9 @@ def spread(values: np.ndarray, band: str = "minmax"):
     """(median, lo, hi) over the seeds (axis 1) of (S, K) values; NaN (diverged) skipped."""
     if band not in BANDS:
         raise ValueError(f"band: {band!r} is not valid; allowed: {', '.join(BANDS)}")
-    median = _quiet(np.nanmedian, values, axis=1)
+    median = quiet(np.nanmedian, values, axis=1)
     if band == "iqr":
-        lo, hi = _quiet(np.nanpercentile, values, [25, 75], axis=1)
+        lo, hi = quiet(np.nanpercentile, values, [25, 75], axis=1)
     else:
-        lo, hi = _quiet(np.nanmin, values, axis=1), _quiet(np.nanmax, values, axis=1)
+        lo, hi = quiet(np.nanmin, values, axis=1), quiet(np.nanmax, values, axis=1)
     return median, lo, hi

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core import phase
 from core.telemetry import Field
 
 
@@ -57,3 +58,25 @@ def unit_similarity(W: np.ndarray, b: np.ndarray) -> np.ndarray:
     zero = norms == 0
     sim[np.ix_(zero, zero)] = 1.0
     return np.clip(sim, -1.0, 1.0)
+
+
+def remedy(cfg) -> str:
+    """What to change for a network that stalls or overflows, from where its weights'
+    variance puts it on the phase diagram (core/phase.py): the advice follows this
+    network's diagnosis, never a fixed sentence."""
+    weight_var, bias_var = phase.you_are_here(cfg)
+    if weight_var == 0:
+        return ("the weights are not random: draw them at random (any initializer but zeros "
+                "or a constant) to break the symmetry")
+    at = phase.point(cfg.activation, weight_var, bias_var)
+    chi1 = at["chi1"]
+    if at["phase"] == "ordered":
+        hint = "He's 2/fan_in" if cfg.activation in ("relu", "leaky_relu") else "a larger scale"
+        return (f"the initial weights' variance is too small for {cfg.depth} layers (χ₁ = "
+                f"{chi1:.2g} < 1: the signal fades layer by layer): give them a larger one "
+                f"({hint}) and press Reset")
+    if at["phase"] == "chaotic":
+        return (f"the initial weights' variance is too large (χ₁ = {chi1:.2g} > 1): lower "
+                "the initial scale, or the learning rate, and press Reset")
+    return ("the initial variance sits on the critical line, so the steps did it: lower the "
+            "learning rate and press Reset")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from core import activations
+from core.trainer import Trainer
 
 MAX_INPUTS = 256
 MAX_WORK = 2**31  # multiply-adds of one spectrum: a few tenths of a second
@@ -98,7 +99,7 @@ def current_batch(trainer):
     step 0's telemetry was measured on (core.theory.first_batch), later the one the
     current weights are about to be trained on. Dropout masks are not applied: J is the
     deterministic network's."""
-    idx, _masks = trainer._next
+    idx, _masks = trainer.next_batch
     return trainer.data.X_train[idx]
 
 
@@ -158,8 +159,6 @@ def spectrum_document(cfg, steps: int = 0, member: int = 0) -> dict:
 
     {"config", "step", "inputs": inputs used, "singular_values", "summary"} (a summary
     value that is not finite, max/min with a zero singular value, is None)."""
-    from core.trainer import Trainer
-
     cfg = cfg.replace(steps=int(steps))
     trainer = Trainer(cfg).run(steps)
     sv = trainer_singular_values(trainer, member)

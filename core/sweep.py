@@ -164,7 +164,10 @@ def baseline_for(cfg: RunConfig) -> float:
 
 @dataclass
 class SweepRun:
-    """A sweep in progress: call ``advance`` until ``done``; ``cancel`` stops it."""
+    """A sweep in progress: call ``advance`` (a time budget) or ``run`` (a number of steps)
+    until ``done``; ``cancel`` stops it."""
+
+    generation = 0  # a sweep is never rebuilt: a new one is a new SweepRun
 
     spec: Spec
     caps: budget.Caps = budget.DEFAULT_CAPS
@@ -181,6 +184,7 @@ class SweepRun:
         self._sec_per_step = None
         self._stack_work = [work(s, self.spec.seeds, self.spec.steps) for s in self.stacks]
         self._done_work = 0.0
+        self._done_steps = 0
         self.elapsed = 0.0
         self.current = ""
 
@@ -204,9 +208,36 @@ class SweepRun:
     def cells_done(self) -> int:
         return sum(len(s) for s in self.stacks[:self._stack])
 
+    @property
+    def trainers(self) -> list:
+        """None for serving/pacing.py to tune: a sweep records its cells itself, at their
+        last step."""
+        return []
+
+    @property
+    def step(self) -> int:
+        """Training steps taken so far, over every stack."""
+        return self._done_steps + (self._trainer.step if self._trainer is not None else 0)
+
     def cancel(self):
         self.cancelled = True
         self._trainer = None
+
+    def run(self, n_steps: int):
+        """Train ``n_steps`` more steps, from one stack to the next (a live page's tick:
+        serving/pacing.py sizes ``n_steps`` to its time budget)."""
+        start, left = time.perf_counter(), int(n_steps)
+        while left > 0 and not self.done:
+            if self._trainer is None:
+                self._trainer = self._start(self.stacks[self._stack])
+            t = self._trainer
+            n = min(left, self.spec.steps - t.step)
+            t.run(n)
+            left -= n
+            if t.step >= self.spec.steps or not t.alive.any():
+                self._finish(self.stacks[self._stack], t)
+        self.elapsed += time.perf_counter() - start
+        return self
 
     def advance(self, budget_s: float = 0.25) -> None:
         """Train for about ``budget_s`` seconds (at least one step), then return."""
@@ -247,6 +278,7 @@ class SweepRun:
         return Trainer(stack[0].config, members, record_every=self.spec.steps)
 
     def _finish(self, stack, trainer):
+        self._done_steps += trainer.step
         self.rows += _collect(self.spec, stack, trainer)
         self._done_work += self._stack_work[self._stack]
         self._stack += 1
@@ -338,11 +370,11 @@ def summarise(frame: pd.DataFrame, spec: Spec, threshold: float = DEFAULT_THRESH
         rows.append({
             "row": row, "col": col,
             spec.y.name: spec.y.values[row], spec.x.name: spec.x.values[col],
-            "final_train_loss": compare._quiet(np.nanmedian, g["final_train_loss"]),
-            "final_test_loss": compare._quiet(np.nanmedian, g["final_test_loss"]),
-            "final_test_acc": compare._quiet(np.nanmedian, g["final_test_acc"]),
-            "grad_ratio": compare._quiet(np.nanmedian, g["grad_ratio"]),
-            "backprop_ratio": compare._quiet(np.nanmedian, g["backprop_ratio"]),
+            "final_train_loss": compare.quiet(np.nanmedian, g["final_train_loss"]),
+            "final_test_loss": compare.quiet(np.nanmedian, g["final_test_loss"]),
+            "final_test_acc": compare.quiet(np.nanmedian, g["final_test_acc"]),
+            "grad_ratio": compare.quiet(np.nanmedian, g["grad_ratio"]),
+            "backprop_ratio": compare.quiet(np.nanmedian, g["backprop_ratio"]),
             "trained_fraction": float(g["trained"].mean()),
             "diverged": int(g["diverged"].sum()),
             "seeds": len(g),

@@ -37,6 +37,9 @@ import numpy as np
 
 from core import initializers, network
 from core.activations import gaussian_moments, gaussian_nodes, gaussian_smoothing
+from core.config import MAX_SEED
+from core.telemetry import Field
+from core.trainer import Trainer
 
 DENSITY_SAMPLES = 200_000
 MAX_DRAWS = 2000  # of one layer, for the density: a 2 x 8 layer still gets 32,000 values
@@ -223,13 +226,11 @@ def first_batch(trainer, member=0):
     """(X, masks, dlogits) of the batch a trainer measured at step 0, for one member.
 
     A trainer draws its first batch (and its dropout masks) in its constructor and keeps it
-    as ``_next`` until the first step; one that has stepped is replayed from the member's
+    as ``next_batch`` until the first step; one that has stepped is replayed from the member's
     configuration, which draws the identical weights, batch and masks."""
-    from core.trainer import Trainer
-
     if trainer.step != 0:
         trainer, member = Trainer(trainer.members[member]), 0
-    idx, masks = trainer._next
+    idx, masks = trainer.next_batch
     X, y = trainer.data.X_train[idx], trainer.data.y_train[idx]
     Ws = [W[member:member + 1] for W in trainer.Ws]
     bs = [b[member:member + 1] for b in trainer.bs]
@@ -263,10 +264,6 @@ def seed_band(config, seeds=8):
 
     The seeds train as members of stacked Trainers, a few at a time so that the stack's
     buffers stay bounded."""
-    from core.config import MAX_SEED
-    from core.telemetry import Field
-    from core.trainer import Trainer
-
     cfg = config
     seeds = int(seeds)
     if seeds < 1:

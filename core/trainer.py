@@ -105,6 +105,12 @@ class Trainer:
     def frames(self):
         return self.record.frames()
 
+    @property
+    def next_batch(self):
+        """(indices into the training set, dropout masks) of the batch the next step trains
+        on: at step 0 the batch step 0's telemetry was measured on."""
+        return self._next
+
     def snapshot(self, member=0, grid_size=24, max_layers=None, max_units=None):
         """The network seen on the probe batch and over a grid of the input plane.
 

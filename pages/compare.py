@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from core import compare as comparing
+from core import compare
 from serving.limits import LIMITS
-from ui import compare, live, live_chart, snapshot, view, widgets
-from ui.compare import PREFIX
-from viz.compare import colour
+from ui import compare_presenter, compare_session, live, live_chart, snapshot, view, widgets
+from ui.compare_session import PREFIX
+from viz.compare_figures import colour
 
 live_chart.preload()
-presenter, visit = compare.enter()
+presenter, visit = compare_session.enter()
 board = presenter.board
 present = view.presenting()
 reset_help = "the identical runs again: same data, first weights, batches"
@@ -20,11 +20,11 @@ with st.sidebar:
     st.subheader("Shared by every column")
     shared_raw = widgets.run_settings(PREFIX, full=False, init=False)
     seeds = st.number_input(
-        "seeds per configuration", 1, comparing.MAX_SEEDS, key=PREFIX + "seeds",
+        "seeds per configuration", 1, compare.MAX_SEEDS, key=PREFIX + "seeds",
         help="each configuration trains from this many random starts (init seed, +1, +2...): "
              "the curves show their median and spread")
-    band = st.radio("band around the median", list(comparing.BANDS), key=PREFIX + "band",
-                    format_func=comparing.BANDS.get, horizontal=True)
+    band = st.radio("band around the median", list(compare.BANDS), key=PREFIX + "band",
+                    format_func=compare.BANDS.get, horizontal=True)
     st.session_state.setdefault(PREFIX + "speed", min(10, LIMITS.max_steps_per_tick))
     speed = st.slider("steps per refresh", 1, LIMITS.max_steps_per_tick, key=PREFIX + "speed",
                       help="training steps between two refreshes (five a second)")
@@ -39,16 +39,16 @@ else:
                    "same seeds**; only what you choose per column differs. Press **Play** "
                    "and watch which ones learn.", visit.link_errors)
     widgets.transport(presenter, "cmpbtn_", reset_help)
-view.shortcuts(compare.shortcuts(presenter))
+view.shortcuts(compare_session.shortcuts(presenter))
 # The run and its charts come first on the screen, the columns' settings under them; the
 # settings are read first, so the run on screen is the one they describe.
 running = st.container()
 
 st.subheader("The columns")
 n = st.columns([1, 4])[0].number_input(
-    "configurations", comparing.MIN_COLUMNS, comparing.MAX_COLUMNS, key=PREFIX + "ncols",
+    "configurations", compare.MIN_COLUMNS, compare.MAX_COLUMNS, key=PREFIX + "ncols",
     help="columns side by side, 2 to 6")
-shared, problem = compare.shared_settings(visit, shared_raw)
+shared, problem = compare_session.shared_settings(visit, shared_raw)
 if problem:
     st.error(f"Shared setting not applied: {problem}", icon=":material/error:")
 columns = []
@@ -56,15 +56,15 @@ for i, place in enumerate(st.columns(n)):
     with place, st.container(border=True):
         st.markdown(f"<span style='color:{colour(i)}'>■</span> **Column {i + 1}**",
                     unsafe_allow_html=True)
-        column, problem = compare.column(visit, i, shared)
+        column, problem = compare_session.column(visit, i, shared)
         if problem:
             st.error(f"Column {i + 1} not applied: {problem}", icon=":material/error:")
         columns.append(column)
-problem = compare.start(presenter, shared, columns, int(seeds))
+problem = compare_session.start(presenter, shared, columns, int(seeds))
 
 
 def show():
-    presenter.show(speed, compare.Options(
+    presenter.show(speed, compare_presenter.Options(
         quantity=st.session_state.get(PREFIX + "quantity") or "train_loss",
         log_y=st.session_state.get(PREFIX + "log", False), band=band, present=present))
 
@@ -79,7 +79,7 @@ def live_part(refresh):
         if not present:
             st.session_state.setdefault(PREFIX + "quantity", "train_loss")
             controls = st.columns(2, vertical_alignment="center")
-            controls[0].segmented_control("loss", list(compare.QUANTITIES),
+            controls[0].segmented_control("loss", list(compare_presenter.QUANTITIES),
                                           key=PREFIX + "quantity", label_visibility="collapsed",
                                           format_func=lambda f: f.replace("_", " "))
             controls[1].toggle("log scale", key=PREFIX + "log")
@@ -118,6 +118,6 @@ with st.expander("Export and share"):
     c2.download_button("Loss curves (CSV)", presenter.curves_csv, "compare_curves.csv",
                        "text/csv", key="cmpbtn_dl_curves", on_click="ignore")
     st.caption("Share link: reproduces this comparison exactly (seeds included).")
-    st.code(compare.share_link(presenter), language=None)
+    st.code(compare_session.share_link(presenter), language=None)
 
-compare.leave(presenter, visit)
+compare_session.leave(presenter, visit)

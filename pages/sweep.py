@@ -1,15 +1,14 @@
 """Sweep: a grid over two settings, each cell trained from several seeds: where does it train?"""
 
-import functools
-
 import streamlit as st
 
 from core import sweep as sweeping
-from ui import live_chart, sweep, visibility, widgets
-from ui.explore import busy_message
-from ui.sweep import PREFIX, RATIOS
+from ui import live, live_chart, sweep_session, widgets
+from ui.sweep_presenter import RATIOS
+from ui.sweep_session import PREFIX
 
-visit = sweep.enter()
+live_chart.preload()
+visit = sweep_session.enter()
 presenter = visit.presenter
 
 with st.sidebar:
@@ -25,7 +24,7 @@ widgets.header("Sweep: where does a network train?",
 
 preset_key = st.selectbox("Preset", list(sweeping.PRESETS), key=PREFIX + "preset",
                           format_func=lambda k: sweeping.PRESETS[k].title,
-                          on_change=sweep.load_preset,
+                          on_change=sweep_session.load_preset,
                           help="loads the preset's settings and axes; change any of them after")
 preset = sweeping.PRESETS[preset_key]
 st.info(f"{preset.text}\n\n**Look for:** {preset.look_for}", icon=":material/science:")
@@ -43,12 +42,12 @@ steps = c2.number_input("steps per cell", sweeping.MIN_STEPS, sweeping.MAX_STEPS
 threshold = c3.slider("trained below this share of the constant guess's loss",
                       *sweeping.THRESHOLD_RANGE, step=0.05, key=PREFIX + "trained")
 
-spec, problem = sweep.spec_from(base_raw, x, y, seeds, steps)
+spec, problem = sweep_session.spec_from(base_raw, x, y, seeds, steps)
 if problem:
     st.error(f"Sweep not ready: {problem}", icon=":material/error:")
 else:
-    sweep.show(visit, spec, threshold, preset_key)
-    st.caption(sweep.rule(spec, threshold))
+    sweep_session.show(visit, spec, threshold, preset_key)
+    st.caption(sweep_session.rule(spec, threshold))
 
 b1, b2, _ = st.columns([1, 1, 4])
 b1.button("Run sweep", icon=":material/play_arrow:", type="primary", on_click=presenter.start,
@@ -58,13 +57,20 @@ b2.button("Cancel", icon=":material/stop:", on_click=presenter.cancel,
           disabled=not presenter.running, key="swpbtn_cancel", width="stretch")
 
 
-def results():
-    ratio = st.segmented_control("gradient ratio of", list(RATIOS), key=PREFIX + "ratio",
-                                 format_func=RATIOS.get) or "grad_ratio"
-    frames = presenter.map_frames(threshold, ratio)
-    for place, key in zip(st.columns(3), frames, strict=True):
+def show():
+    presenter.show(threshold, st.session_state.get(PREFIX + "ratio") or "grad_ratio")
+
+
+def live_part(refresh):
+    live.status(presenter, refresh.parts, "head")
+    live.status(presenter, refresh.parts, "notes")
+    if presenter.run is None or not presenter.run.rows:
+        return
+    st.segmented_control("gradient ratio of", list(RATIOS), key=PREFIX + "ratio",
+                         format_func=RATIOS.get)
+    for place, key in zip(st.columns(3), presenter.map_keys(), strict=True):
         with place:
-            live_chart.place(presenter.board, key, frames[key])
+            live_chart.place(presenter.board, key, refresh.charts.get(key))
     st.caption("Left: lower is better (bright). Middle: layer 1 against the output layer at "
                "step 0; white is 1, blue means the signal fades on its way back (vanishing), "
                "red that it grows (exploding). The weight gradient ‖∂L/∂W‖ multiplies the "
@@ -73,27 +79,13 @@ def results():
     d1, d2 = st.columns(2)
     d1.download_button("Every seed (CSV)", presenter.seeds_csv, "sweep_seeds.csv",
                        "text/csv", key="swpbtn_dl_seeds", on_click="ignore")
-    d2.download_button("Every cell (CSV)", functools.partial(presenter.cells_csv, threshold),
-                       "sweep_cells.csv", "text/csv", key="swpbtn_dl_cells", on_click="ignore")
-
-
-def progress():
-    if presenter.run is None:
-        st.caption("Press **Run sweep**: the maps fill in cell by cell.")
-        return
-    ended = presenter.advance() if not visibility.hidden() else False
-    if presenter.waiting:
-        st.info(busy_message(), icon=":material/hourglass_top:")
-    st.progress(presenter.run.progress, text=presenter.progress_text())
-    if ended:
-        st.rerun(scope="app")
-    if presenter.run.rows:
-        results()
+    d2.download_button("Every cell (CSV)", presenter.cells_csv, "sweep_cells.csv",
+                       "text/csv", key="swpbtn_dl_cells", on_click="ignore")
     if spec is not None and presenter.run.spec != spec:
         st.caption("These maps are from the last sweep; the settings above have changed "
                    "since. Press **Run sweep** to run the new grid.")
 
 
-hidden = visibility.tab_hidden()
-st.fragment(progress, run_every=sweep.TICK_S if presenter.running and not hidden else None)()
-sweep.leave(visit)
+show()
+live.mount(presenter, live_part, show)
+sweep_session.leave(visit)

@@ -25,12 +25,18 @@ freed memory back to the system.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import logging
 import secrets
 import threading
 import weakref
 from contextlib import asynccontextmanager
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 ROUTE = "/_wri/feed/{token}"
 MAX_VISIBLE = 64  # chart keys one request may name: more is not a page of ours
@@ -90,8 +96,6 @@ def _session_of(feed) -> _Session:
 
 
 async def _refresh(feed, visible) -> str:
-    from starlette.concurrency import run_in_threadpool
-
     await asyncio.sleep(feed.wait_s())  # on the event loop: a waiting session holds no thread
     # training is CPU work: off the event loop, which serves every session
     return await run_in_threadpool(feed.poll, visible)
@@ -123,8 +127,6 @@ def _done(session: _Session, task) -> None:
 
 
 async def _answer(request):
-    from starlette.responses import JSONResponse, Response
-
     feed = _FEEDS.get(request.path_params["token"])
     if feed is None:
         return JSONResponse({"error": ENDED}, status_code=404)
@@ -145,8 +147,6 @@ async def _answer(request):
 
 
 def routes() -> list:
-    from starlette.routing import Route
-
     # Streamlit's own routes move under server.baseUrlPath; an st.App's do not. The page
     # asks relative to its own address, so the route answers under any prefix as well.
     return [Route(ROUTE, _answer, methods=["GET"]),
@@ -165,8 +165,6 @@ async def lifespan(_app):
 def malloc_trim():
     """glibc's malloc_trim, or None (another C library): it hands the free pages inside
     the heaps back to the system."""
-    import ctypes
-    import ctypes.util
     try:
         return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
     except (OSError, AttributeError, TypeError):

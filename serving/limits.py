@@ -136,6 +136,17 @@ def read(environ=None) -> Limits:
     return limits
 
 
+LESSONS_DIR_VARIABLE = "WRI_LESSONS_DIR"
+
+
+def lessons_dir(environ=None) -> Path | None:
+    """The folder of a lecturer's own lesson files (``WRI_LESSONS_DIR``), or None. Its
+    files are checked where they are read (core/lessons.py): a bad one is named on the
+    Lessons page and in the log, and the server starts all the same."""
+    text = (os.environ if environ is None else environ).get(LESSONS_DIR_VARIABLE, "").strip()
+    return Path(text).expanduser() if text else None
+
+
 def describe(limits: Limits | None = None) -> str:
     lim = limits or LIMITS
     return "\n".join(f"{SPEC[f.name][0]}={getattr(lim, f.name)}  # {SPEC[f.name][3]}"

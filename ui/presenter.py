@@ -18,13 +18,14 @@ from dataclasses import dataclass, replace
 from serving import feed
 from serving.limits import LIMITS
 from serving.pacing import Pace, Pacer
+from serving.slots import SLOTS
 from ui.live_chart import Board
 from viz import style
 
 
 @dataclass(frozen=True)
-class Chart:
-    """One live chart: the panel it belongs to, how many refreshes a frame of it lasts
+class LiveChart:
+    """One chart of a refresh: the panel it belongs to, how many refreshes a frame of it lasts
     while playing (heavy charts take turns), how to build it, and its own settings (a
     change draws it at once)."""
 
@@ -35,12 +36,19 @@ class Chart:
     highlight: bool = False  # the chart a lesson asks to watch
 
 
-def for_the_room(chart: Chart, height: int | None = None, title: str | None = None) -> Chart:
+def for_the_room(chart: LiveChart, height: int | None = None,
+                 title: str | None = None) -> LiveChart:
     """``chart`` for the presenter view: legible from the back of a room (viz.style
     .projected), ``height`` tall and under ``title`` when given."""
     build = chart.build
     return replace(chart, build=lambda: style.projected(build(), height, title=title),
                    inputs=(*chart.inputs, "projected"))
+
+
+def busy_message() -> str:
+    """What a live page says when its tick found every training slot taken."""
+    return (f"The server is busy: {SLOTS.size} classmates are training; yours will continue "
+            "when a slot frees.")
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class LivePresenter:
     server's training slots, the chart board, the playing flag and the feed's token.
 
     A subclass sets ``run`` (core.run.LiveRun or core.compare.Lockstep) and defines
-    ``charts()`` (key -> Chart), ``status_parts()`` and, if it needs one, ``prepare(due)``
+    ``charts()`` (key -> LiveChart), ``status_parts()`` and, if it needs one, ``prepare(due)``
     (work shared by the due charts, done before they are built)."""
 
     records_per_tick = 4
@@ -87,7 +95,7 @@ class LivePresenter:
         has); otherwise a run of its own is shown."""
         return False
 
-    def charts(self) -> dict[str, Chart]:
+    def charts(self) -> dict[str, LiveChart]:
         raise NotImplementedError
 
     def status_parts(self) -> dict[str, list]:
@@ -136,7 +144,7 @@ class LivePresenter:
                      for key, chart in due.items()}
         return Refresh(parts, built, finished)
 
-    def _inputs(self, chart: Chart) -> tuple:
+    def _inputs(self, chart: LiveChart) -> tuple:
         return (id(self.run), self.run.generation, *chart.inputs)
 
     # ------------------------------------------------------------ the live feed's side

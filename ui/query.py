@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from core import compare, config, initializers, sweep
 from core.config import SETTINGS, RunConfig
-from core.lessons import BY_KEY as LESSONS
+from ui import panels
+from ui.catalogue import LESSONS
 
 _GROUPS = {"init": "init_params", "bias_init": "bias_init_params"}
 _SCALARS = [name for name, s in SETTINGS.items() if s.scalar]
@@ -178,18 +179,11 @@ def _view_errors(query) -> list[str]:
 
 # ---------------------------------------------------------------- Explore
 
-EXPLORE_PANELS = ("network", "boundary", "loss", "gradient flow", "distributions",
-                  "symmetry", "theory", "isometry", "phase", "landscape")
-# Shown unless an address or a lesson says otherwise. The instruments drawn on demand are
-# opened by the lessons that need them (Lesson.panels) or from the Panels list.
-DEFAULT_PANELS = EXPLORE_PANELS[:7]
-
-
 def default_panels(lesson_key: str | None) -> tuple[str, ...]:
-    """The panels an address without ``panels=`` shows: the usual ones, and the
-    instruments its lesson opens."""
+    """The panels an address without ``panels=`` shows: the usual ones (ui/panels/), and
+    the instruments its lesson opens."""
     extra = LESSONS[lesson_key].panels if lesson_key else ()
-    return tuple(p for p in EXPLORE_PANELS if p in DEFAULT_PANELS or p in extra)
+    return tuple(p for p in panels.NAMES if p in panels.DEFAULT or p in extra)
 
 
 @dataclass(frozen=True)
@@ -211,29 +205,32 @@ def explore(query: Mapping) -> tuple[ExploreLink, list[str]]:
     errors = _view_errors(query)
     lesson_key = query.pop("lesson", None)
     if lesson_key is not None and lesson_key not in LESSONS:
-        shown = lesson_key if len(lesson_key) <= 40 else lesson_key[:40] + "…"
-        errors.append(f"URL parameter lesson={shown!r} is not a lesson; the lessons are "
-                      + ", ".join(LESSONS))
+        named = lesson_key if len(lesson_key) <= 40 else lesson_key[:40] + "…"
+        errors.append(f"URL parameter lesson={named!r} is not a lesson; the lessons are "
+                      + ", ".join(LESSONS.keys()))
         lesson_key = None
-    panels = default_panels(lesson_key)
+    shown = default_panels(lesson_key)
     if "panels" in query:
         named = [p for p in query.pop("panels").split(",") if p]
-        unknown = [p for p in named if p not in EXPLORE_PANELS]
+        unknown = [p for p in named if p not in panels.NAMES]
         if unknown:
             errors.append(f"panels: {', '.join(map(repr, unknown))} unknown; allowed: "
-                          f"{', '.join(EXPLORE_PANELS)}")
-        panels = tuple(p for p in EXPLORE_PANELS if p in named)
+                          f"{', '.join(panels.NAMES)}")
+        shown = tuple(p for p in panels.NAMES if p in named)
     ask = query.pop("ask", "0")
     if ask not in ("0", "1"):
         errors.append(f"ask: {ask[:40]!r} is not valid; allowed: 0 or 1 (1: the lesson's "
                       "question before Play)")
     elif ask == "1" and not lesson_key:
         errors.append("ask=1 asks a lesson's question, and the link opens no lesson")
+    elif ask == "1" and LESSONS[lesson_key].question is None:
+        errors.append(f"ask=1 asks a lesson's question, and lesson {lesson_key} has none")
     # A lesson's link starts from the lesson's network: a bare ?lesson=key (typed, or a
     # teacher's short link) opens it as the Lessons page does; other entries change it.
     base = LESSONS[lesson_key].config if lesson_key else config.DEFAULT
     cfg, run_errors = decode_run(query, base)
-    return ExploreLink(cfg, lesson_key, panels, ask == "1" and bool(lesson_key)), (
+    asking = ask == "1" and bool(lesson_key) and LESSONS[lesson_key].question is not None
+    return ExploreLink(cfg, lesson_key, shown, asking), (
         errors + run_errors)
 
 

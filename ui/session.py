@@ -23,7 +23,7 @@ import secrets
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.runtime import Runtime
@@ -138,3 +138,50 @@ def set_widgets(values: dict) -> None:
     """Widget values to show on the page's next run (a link or a lesson loaded)."""
     for key, value in values.items():
         st.session_state[key] = value
+
+
+# ---------------------------------------------------------------- a page's visits
+
+
+@dataclass
+class Visit:
+    """A page's state in a tab: its presenter, the address it last wrote, the messages
+    about the link it was opened with, and what else the page keeps (``own``)."""
+
+    presenter: Any = None
+    written: dict | None = None
+    link_errors: list = field(default_factory=list)
+    own: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageSession:
+    """How one page meets the tab: its name, its widgets' prefix and its address codec
+    (``decode(query) -> (link, messages)``, ``encode(link) -> query``)."""
+
+    name: str
+    prefix: str
+    decode: Callable
+    encode: Callable
+
+    def enter(self, load: Callable) -> Visit:
+        """The page's visit, with a link loaded when the address is news (the first visit,
+        a link, Back or Forward, a lesson opened): ``load(visit, link, messages)`` makes or
+        points the presenter, adds any messages, and returns the widget values that show
+        the link. Otherwise the widgets come back as the page's last run left them."""
+        visit = page_state(self.name, Visit)
+        arrived = news(visit.written)
+        if arrived is None:
+            keep_widgets(self.prefix)
+            return visit
+        link, errors = self.decode(arrived)
+        values = load(visit, link, errors)
+        visit.presenter.pace = tab().pace  # one pace per tab, whichever page plays
+        visit.link_errors = errors
+        set_widgets(values)
+        return visit
+
+    def leave(self, visit: Visit, link) -> None:
+        """At the end of the page's run: the address shows ``link``, the widgets are kept."""
+        visit.written = write_query(self.encode(link))
+        save_widgets(self.prefix)

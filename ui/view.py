@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import session
+from ui import session, widgets
 
 COMPONENTS = Path(__file__).parent / "components"
 _KEY = "_view"
@@ -60,8 +60,6 @@ def toggle() -> None:
 
 def header(title: str, presenter, key_prefix: str, reset_help: str = "") -> None:
     """The presenter view's one line at the top: what is on, the buttons, the way out."""
-    from ui import widgets
-
     name, buttons, leave = st.columns([4, 5, 1.3], vertical_alignment="center")
     name.markdown(f"#### {title}")
     with buttons:

@@ -258,3 +258,28 @@ def transport(presenter, key_prefix: str, reset_help: str = "", compact: bool = 
                 width="stretch")
     c[3].button("Reset", icon=":material/replay:", on_click=presenter.reset,
                 key=key_prefix + "reset", width="stretch", help=reset_help)
+
+
+# ---------------------------------------------------------------- predict, then run
+
+
+def question_box(lecture, commit, key_prefix: str) -> None:
+    """The lesson's question, when the address asks it: pick an answer and commit to it
+    before Play (``commit(choice)``); the run then grades it under the status line."""
+    question = lecture.question
+    if question is None:
+        return
+    with st.container(border=True):
+        st.markdown(f":material/quiz: **Predict, then run.** {question.prompt}")
+        if lecture.picked is not None:
+            st.markdown(f"Your answer: **{question.choices[lecture.picked]}**. The run grades "
+                        "it under the status line.")
+            return
+        choice = st.radio("your answer", range(len(question.choices)), index=None,
+                          format_func=question.choices.__getitem__, horizontal=True,
+                          key=f"{key_prefix}ask_{lecture.lesson.key}",
+                          label_visibility="collapsed")
+        st.button("Commit my answer", disabled=choice is None, on_click=commit,
+                  args=(choice,), key="expbtn_commit", icon=":material/how_to_vote:")
+        st.caption("Until you commit, the page shows the network's settings and nothing of "
+                   "its run that would answer the question.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from viz import style
+from viz.transport import png
 
 THUMB = 0.8  # thumbnail side in column units
 LINK_BUCKETS = 4
@@ -171,7 +172,5 @@ def ramp_icon(size: int = 32) -> bytes:
     """The app's tab icon as a PNG: a diagonal orange-to-blue ramp, like a unit's thumbnail.
     Drawn here, not fetched: a classroom server may have no internet, and a Material icon
     as favicon comes from Google's font servers."""
-    from viz.transport import png
-
     ramp = np.add.outer(np.linspace(-1, 1, size), np.linspace(-1, 1, size)) / 2
     return png(diverging_rgb(ramp, -1, 1))

@@ -60,9 +60,10 @@ def _positive(values):
     return np.where(np.isfinite(v) & (v > 0), v, np.nan)
 
 
-def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points=200,
-                   height=320):
-    """One line per layer over steps, on a log scale; exact zeros are named, not hidden."""
+def layer_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points=200,
+                height=320, title=None):
+    """One line per layer of a telemetry field over steps, on a log scale; exact zeros are
+    named, not hidden. ``title`` defaults to the field's own."""
     f = _thinned(layer_frame, member, max_points)
     layers = sorted(f["layer"].unique())
     depth = len(layers) - 1 if depth is None else depth
@@ -85,7 +86,7 @@ def gradflow_lines(layer_frame, field="grad_norm", depth=None, member=0, max_poi
         notes.append(style.note(f"exactly 0, so not drawn on a log scale: {names}",
                                 font=dict(color=style.VANISHING, size=12)))
     return style.figure(traces, style.layout(
-        FIELD_TITLES.get(field, field) + " over steps", height, annotations=notes,
+        title or FIELD_TITLES.get(field, field) + " over steps", height, annotations=notes,
         xaxis=dict(title="step"), yaxis=dict(type="log", title=field, exponentformat="power"))
         | crowded)
 

@@ -7,10 +7,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import config
-from core.lessons import BY_KEY, LESSONS
 from tests.app.live_charts import live_specs, page, status_text, step_of
 from tests.e2e.helpers import REPO_ROOT
 from ui import query
+from ui.catalogue import LESSONS
+
+BY_KEY = LESSONS
 
 APP = str(REPO_ROOT / "app.py")
 
@@ -166,7 +168,7 @@ def test_lessons_page_opens_a_lesson_in_explore():
     assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == len(LESSONS)
     at.button(key="open_constant").click().run()
     assert not at.exception
-    assert presenter(at).lesson.key == "constant"
+    assert presenter(at).lecture().lesson.key == "constant"
     assert at.session_state["exp_init"] == "constant"
     assert run_of(at).config == BY_KEY["constant"].config
     assert at.query_params["lesson"] == "constant"
@@ -189,7 +191,7 @@ def test_a_lesson_opens_with_the_view_its_text_describes(key):
     """The too-small lesson talks about the back-propagated error's bars, the ReLU one
     about stepping through an explosion: they open showing that."""
     at = run_app({"lesson": key})
-    for name, value in BY_KEY[key].view.items():
+    for name, value in BY_KEY[key].view:
         assert at.session_state[f"exp_{name}"] == value
     assert BY_KEY[key].told()[0] in at.info[0].value
 
@@ -233,7 +235,7 @@ def test_a_network_without_hidden_layers_has_no_hidden_panels_and_no_error():
 
 
 def test_hidden_panels_are_not_drawn_and_the_choice_is_in_the_link():
-    at = run_app({"panels": "loss,gradient flow"})
+    at = run_app({"panels": "loss,gradient flow,gradient history"})
     assert sorted(live_specs(at)) == ["flow_bars", "flow_heat", "flow_lines", "loss"]
     at.multiselect(key="exp_panels").set_value(["loss"]).run()
     assert at.query_params["panels"] == "loss" and sorted(live_specs(at)) == ["loss"]

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from serving import feed
 from serving.pacing import Pacer
 from serving.slots import TrainingSlots
-from ui.presenter import Chart, LivePresenter
+from ui.presenter import LiveChart, LivePresenter
 
 
 def request(token: str, query: bytes = b"") -> Request:
@@ -50,7 +50,7 @@ class Stub(LivePresenter):
         return self.parts
 
     def charts(self):
-        return {key: Chart("p", 1, lambda s=spec: s) for key, spec in self.chart_specs.items()}
+        return {key: LiveChart("p", 1, lambda s=spec: s) for key, spec in self.chart_specs.items()}
 
     def refresh(self, visible=None, ticking=False, timer=False):
         self.calls.append(visible)

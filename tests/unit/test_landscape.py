@@ -10,7 +10,7 @@ from core import cli, landscape, network
 from core.config import validate
 from core.telemetry import Metric
 from core.trainer import Trainer
-from viz import landscape as vl
+from viz import landscape_figures as vl
 from viz import style
 
 

@@ -7,10 +7,12 @@ import re
 import numpy as np
 import pytest
 
-from core import lessons, network
-from core.lessons import BY_KEY, LESSONS, LN2
+from core import facts, landscape, lessons, network
+from core.readings import LN2
 from core.telemetry import Field, Metric
 from core.trainer import Trainer
+
+LESSONS = BY_KEY = lessons.builtin()
 
 # Steps after which each lesson's check must read "yes" on the lesson's own network.
 YES_BY = {"zeros": 20, "constant": 20, "too_small": 50, "too_large_tanh": 0,
@@ -19,7 +21,7 @@ YES_BY = {"zeros": 20, "constant": 20, "too_small": 50, "too_large_tanh": 0,
 
 
 def test_every_lesson_has_a_step_count_here():
-    assert set(YES_BY) == set(BY_KEY)
+    assert set(YES_BY) == set(BY_KEY.keys())
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
@@ -36,7 +38,7 @@ def test_the_live_check_comes_to_yes(lesson):
     with np.errstate(all="ignore"):
         while trainer.record.steps[-1] < YES_BY[lesson.key] and trainer.status != "diverged":
             trainer.run(10)
-    state, message = lessons.check(lesson.key, trainer)
+    state, message = lesson.checked(trainer)
     assert state == "yes", message
 
 
@@ -58,14 +60,15 @@ def test_zero_weights_sit_where_lower_loss_lies_off_the_copies_and_no_slope_lead
     t = Trainer(BY_KEY["zeros"].config)
     for steps in (0, 100):
         t.run(steps)
-        s = lessons.symmetric_slice(t)
+        s = landscape.slice_2d(t, seed=t.config.train_seed)
         assert s["directions"]["d2"] == "symmetry_breaking"
         assert s["directions"]["slope_d2"] == 0
         column = np.asarray(s["loss"])[:, len(s["loss"]) // 2]
         centre = len(column) // 2
         assert column[centre] == pytest.approx(LN2, abs=1e-12)
         assert column.min() < LN2 - 1e-3
-        assert round(column.min(), 3) == round(lessons.facts_zeros(t)["dip"], 3)
+        dip = facts.quote(["landscape_dip"], t)["landscape_dip"]
+        assert round(column.min(), 3) == round(dip, 3)
 
 
 def test_too_small_shrinks_the_signal_by_sigma_root_n_a_layer():
@@ -131,7 +134,7 @@ def test_orthogonal_weights_are_isometric_in_every_direction_and_gaussian_ones_a
     t = Trainer(BY_KEY["orthogonal_linear"].config)
     assert np.abs(spectrum.trainer_singular_values(t) - 1).max() < 1e-9
     for seed in range(3):
-        twin = lessons.gaussian_twin(t.config.replace(init_seed=seed))
+        twin = facts.gaussian_twin(t.config.replace(init_seed=seed))
         s = spectrum.summary(spectrum.trainer_singular_values(Trainer(twin)))
         assert s["q75"] - s["q25"] > 3 and s["within_2"] < 0.25
 
@@ -140,10 +143,10 @@ def test_orthogonal_weights_are_isometric_in_every_direction_and_gaussian_ones_a
     ("too_small", "ordered"), ("too_large_tanh", "chaotic"), ("xavier_relu_30", "ordered"),
     ("he_relu_30", "critical")])
 def test_a_lesson_that_opens_the_phase_diagram_names_the_phase_it_shows(key, phase_name):
-    facts = lessons.phase_facts(BY_KEY[key].config)
-    assert facts["phase"] == phase_name and phase_name in BY_KEY[key].told()[1]
+    found = facts.quote(["phase", "chi1", "weight_var"], Trainer(BY_KEY[key].config))
+    assert found["phase"] == phase_name and phase_name in BY_KEY[key].told()[1]
     if BY_KEY[key].config.activation == "relu":  # χ₁ = σ_w²/2 exactly for ReLU
-        assert facts["chi1"] == pytest.approx(facts["w_var"] / 2, rel=1e-12)
+        assert found["chi1"] == pytest.approx(found["weight_var"] / 2, rel=1e-12)
 
 
 def test_the_too_large_tanh_net_is_chaotic_as_measured():

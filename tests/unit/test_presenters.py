@@ -1,5 +1,6 @@
-"""The live pages' presenters (ui/explore.py, ui/compare.py): what one refresh trains and
-draws, as the live feed asks for it while a run plays. No Streamlit runs here."""
+"""The live pages' presenters (ui/explore_presenter.py, ui/compare_presenter.py): what one
+refresh trains and draws, as the live feed asks for it while a run plays. No Streamlit runs
+here."""
 
 import json
 import re
@@ -8,13 +9,17 @@ import pytest
 
 from core import budget, config
 from core.compare import Comparison
-from core.lessons import BY_KEY
 from core.trainer import Trainer
 from tests.app.busy import every_slot_taken
-from ui import query
-from ui.compare import ComparePresenter
-from ui.explore import PANELS, SLOW, ExplorePresenter
+from ui import panels, query
+from ui.catalogue import LESSONS as BY_KEY
+from ui.compare_presenter import ComparePresenter
+from ui.explore_presenter import ExplorePresenter
+from ui.panel import SLOW
+from ui.panels import phase as phase_panel
 from viz import training
+
+PANELS = panels.NAMES
 
 SMALL = config.validate(depth=4, width=16)
 HEAVY = ("network", "boundary", "histograms", "flow_lines", "flow_heat", "symmetry")
@@ -22,7 +27,7 @@ HEAVY = ("network", "boundary", "histograms", "flow_lines", "flow_heat", "symmet
 
 def explore(cfg=SMALL, lesson=None) -> ExplorePresenter:
     p = ExplorePresenter(query.ExploreLink(cfg, lesson))
-    p.shown = PANELS
+    p.show(PANELS, p.speed, {}, False)
     return p
 
 
@@ -36,7 +41,7 @@ def test_a_whole_run_of_the_page_draws_every_chart_of_the_shown_panels():
     assert set(r.charts) == {"network", "boundary", "loss", "flow_bars", "flow_lines",
                              "flow_heat", "histograms", "saturation", "symmetry", "similarity",
                              "spectrum"}
-    p.shown = ("loss",)
+    p.show(("loss",), p.speed, {}, False)
     assert set(p.refresh().charts) == {"loss"}
 
 
@@ -174,9 +179,8 @@ def test_compare_draws_its_five_charts_and_its_column_statuses():
 
 @pytest.mark.parametrize("field", ["grad_norm", "backprop_std", "update_ratio"])
 def test_the_projected_gradient_bars_are_titled_with_the_quantity_they_show(field):
-    from ui.explore import Options
     p = explore(BY_KEY["too_small"].config, "too_small")
-    p.show(PANELS, 1, Options(field=field, present=True))
+    p.show(PANELS, 1, {"flow_field": field}, True)
     bars = json.loads(p.refresh().charts["flow_bars"])
     assert bars["layout"]["title"]["text"] == training.SHORT_TITLES[field]
 
@@ -235,16 +239,18 @@ def test_the_isometry_panel_draws_the_jacobian_spectrum_now_and_at_init():
 
 def test_the_landscape_is_drawn_when_asked_and_forgotten_when_the_run_changes():
     p = explore(BY_KEY["zeros"].config)
-    assert p.landscape_drawn() is None
+    landscape = panels.BY_NAME["landscape"]
+    assert "landscape" not in p.view().asked
     p.step(5)
-    p.draw_landscape()
-    line, plane = p.landscape_drawn()
-    assert line["step"] == plane["step"] == 5
-    assert plane["directions"]["slope_d2"] == 0
-    first, second = p.landscape_frames()
-    assert "initial weights" in first and "symmetry-breaking" in second
+    p.ask(landscape)
+    drawn = p.view().asked["landscape"]
+    assert drawn["step"] == drawn["line"]["step"] == drawn["slice"]["step"] == 5
+    assert drawn["slice"]["directions"]["slope_d2"] == 0
+    frames = p.frames(landscape)
+    assert "initial weights" in frames["landscape_line"]
+    assert "symmetry-breaking" in frames["landscape_slice"]
     p.reset()
-    assert p.landscape_drawn() is None
+    assert "landscape" not in p.view().asked
 
 
 def test_a_lesson_opens_its_instruments_and_its_link_stays_short():
@@ -252,7 +258,7 @@ def test_a_lesson_opens_its_instruments_and_its_link_stays_short():
     assert not errors and "landscape" in link.panels and "isometry" not in link.panels
     assert "panels" not in query.explore_query(link)
     plain, _ = query.explore({})
-    assert "landscape" not in plain.panels and plain.panels == query.DEFAULT_PANELS
+    assert "landscape" not in plain.panels and plain.panels == panels.DEFAULT
 
 
 @pytest.mark.parametrize("settings, said", [
@@ -264,22 +270,20 @@ def test_a_lesson_opens_its_instruments_and_its_link_stays_short():
     ({"activation": "tanh", "init": "zeros"}, "symmetry, not the phase, decides"),
 ])
 def test_the_phase_diagram_places_the_network_and_says_where(settings, said):
-    from ui.explore import phase_text
-
     p = explore(config.validate(**settings))
-    assert said in phase_text(p, p.here())
-    spec = json.loads(p.phase_frame())
+    here = phase_panel.here(p.config)
+    assert said in phase_panel.words(p.view())
+    spec = json.loads(p.frames(panels.BY_NAME["phase"])["phase"])
     star = [t for t in spec["data"] if t.get("name", "").startswith("you are here")]
-    if p.here()["weight_var"] == 0:  # not random: no point on a theory of random weights
+    if here["weight_var"] == 0:  # not random: no point on a theory of random weights
         assert not star
     else:
-        assert star[0]["x"][0] == pytest.approx(p.here()["weight_var"])
+        assert star[0]["x"][0] == pytest.approx(here["weight_var"])
 
 
 def test_the_report_carries_the_instruments_on_screen():
     p = explore(BY_KEY["zeros"].config, "zeros")
-    p.shown = (*PANELS,)
-    p.draw_landscape()
+    p.ask(panels.BY_NAME["landscape"])
     doc = p.report()
     for title in ("Order and chaos", "Loss on the line from the first weights",
                   "spectrum, depth 3"):

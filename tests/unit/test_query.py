@@ -5,8 +5,8 @@ import pytest
 from core import config, sweep
 from core.compare import Comparison
 from core.config import validate
-from core.lessons import BY_KEY as LESSONS
 from ui import query as codec
+from ui.catalogue import LESSONS
 from ui.query import CompareLink, ExploreLink, SweepLink
 
 # ------------------------------------------------------------------ a run's settings

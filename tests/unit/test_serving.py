@@ -12,7 +12,6 @@ import pytest
 
 from core import budget, config
 from core.budget import LimitError
-from core.lessons import LESSONS
 from core.run import LiveRun
 from serving import limits, pacing
 from serving import slots as slots_module
@@ -20,6 +19,7 @@ from serving.limits import Limits
 from serving.pacing import Pacer
 from serving.slots import TrainingSlots
 from tests.e2e.helpers import REPO_ROOT
+from ui.catalogue import LESSONS
 
 REFERENCE = dict(dataset="spiral", depth=8, width=64, activation="tanh", batch_size=128)
 

@@ -188,7 +188,7 @@ def validate_figures(monkeypatch):
 
 
 def test_figure_bins_are_log_spaced_and_hold_every_drawable_value(validate_figures):
-    from viz import spectrum as vs
+    from viz import spectrum_figures as vs
 
     Ws, bs = _net("random_normal", 20, 32, 0, stddev=1 / np.sqrt(32))
     sv = spectrum.singular_values(Ws, bs, _inputs(4), "linear")
@@ -208,7 +208,7 @@ def test_figure_bins_are_log_spaced_and_hold_every_drawable_value(validate_figur
 
 
 def test_figure_isometric_spectrum_sits_in_the_bin_of_1_with_a_reference(validate_figures):
-    from viz import spectrum as vs
+    from viz import spectrum_figures as vs
     from viz import style
 
     ones = np.ones(64)
@@ -227,7 +227,7 @@ def test_figure_isometric_spectrum_sits_in_the_bin_of_1_with_a_reference(validat
 
 
 def test_figure_without_a_jacobian_says_so(validate_figures):
-    from viz import spectrum as vs
+    from viz import spectrum_figures as vs
 
     fig = vs.spectrum_figure(np.empty(0), 0, "glorot_uniform")
     assert not fig.data and "depth 0" in fig.layout.annotations[0].text

@@ -217,8 +217,8 @@ def test_saturation_is_outputs_pinned_near_a_bound():
 
 def test_the_glorot_bengio_top_layer_reads_saturated_and_layer_one_does_not():
     """Their figure 2: by step 2,000 the top sigmoid layer sits near 0; the first does not."""
-    from core.lessons import BY_KEY
-    t = Trainer(BY_KEY["glorot_bengio_sigmoid"].config).run(2000)
+    from core import lessons
+    t = Trainer(lessons.builtin()["glorot_bengio_sigmoid"].config).run(2000)
     sat = t.record.layers[-1][0][:-1, Field.saturated_frac]
     assert sat[-1] > 0.5 and sat[0] < 0.1, sat
 

@@ -122,7 +122,7 @@ def test_long_runs_are_downsampled_but_keep_the_newest_step():
 
 def test_gradient_flow_lines_use_a_log_axis_and_name_exact_zeros(zeros_run):
     layers, _ = zeros_run.frames()
-    fig = training.gradflow_lines(layers, "grad_norm", depth=3)
+    fig = training.layer_lines(layers, "grad_norm", depth=3)
     assert fig.layout.yaxis.type == "log"
     assert [t.name for t in fig.data] == ["layer 1", "layer 2", "layer 3", "output"]
     # zeros cannot sit on a log axis: they are gaps, and the figure says why
@@ -291,17 +291,17 @@ def test_thirty_layers_label_every_fifth_and_drop_a_legend_that_would_fill_the_c
     assert list(axis.ticktext) == ["1", "5", "10", "15", "20", "25", "out"]
     frame = pd.DataFrame({"member": 0, "step": np.repeat([0, 1], depth + 1),
                           "layer": np.tile(range(1, depth + 2), 2), "grad_norm": 1.0})
-    lines = training.gradflow_lines(frame, "grad_norm", depth=depth)
+    lines = training.layer_lines(frame, "grad_norm", depth=depth)
     assert lines.layout.showlegend is False
     assert any("layer 1 dark" in a.text for a in lines.layout.annotations)
-    few = training.gradflow_lines(frame[frame.layer <= 4], "grad_norm", depth=3)
+    few = training.layer_lines(frame[frame.layer <= 4], "grad_norm", depth=3)
     assert few.layout.showlegend is not False and not few.layout.annotations
 
 
 def test_the_final_table_cells_are_formatted_and_a_missing_figure_is_a_dash():
     import pandas as pd
 
-    from viz import compare as compare_figures
+    from viz import compare_figures
     table = pd.DataFrame({"configuration": ["zeros", "he_normal"], "step": [60, 60],
                           "train loss": [0.693147, np.nan], "test accuracy": [0.5, 0.796],
                           "layer 1 ‖∂L/∂W‖": [0.0, 0.1493], "diverged": ["0/2", "2/2"]})
@@ -316,7 +316,7 @@ def test_a_lone_first_point_is_drawn_as_a_marker_and_then_as_lines(he_run):
     first = training.loss_figure(steps[steps.step == 0])
     assert [t.mode for t in first.data] == ["markers", "markers"]
     assert [t.mode for t in training.loss_figure(steps).data] == ["lines", "lines"]
-    lines = training.gradflow_lines(layers[layers.step == 0], "grad_norm", depth=3)
+    lines = training.layer_lines(layers[layers.step == 0], "grad_norm", depth=3)
     assert {t.mode for t in lines.data} == {"markers"}
 
 
@@ -349,7 +349,7 @@ def test_a_projected_log_axis_has_no_more_labels_than_fit(decades):
 
 
 def test_an_isometric_spectrum_fills_one_bin_at_one():
-    from viz import spectrum as spectrum_figures
+    from viz import spectrum_figures
 
     sv = 1 + np.array([-2e-16, 0, 2e-16, -1e-16] * 8)
     edges = spectrum_figures.log_edges([sv])
@@ -357,7 +357,7 @@ def test_an_isometric_spectrum_fills_one_bin_at_one():
 
 
 def test_a_flat_loss_line_is_drawn_around_its_value_not_its_rounding():
-    from viz import landscape as landscape_figures
+    from viz import landscape_figures
 
     alphas = np.linspace(-0.25, 1.25, 61)
     flat = np.full(61, np.log(2)) + np.r_[0, 1e-17 * np.ones(60)]
@@ -372,7 +372,7 @@ def test_a_flat_loss_line_is_drawn_around_its_value_not_its_rounding():
 
 def test_phase_diagram_data_critical_line_and_marker():
     from core import phase as core_phase
-    from viz import phase as viz_phase
+    from viz import phase_figures as viz_phase
 
     plane = core_phase.plane("tanh", weight_var=np.linspace(0.5, 3.0, 6),
                              bias_var=np.linspace(0.0, 0.2, 3))
@@ -394,7 +394,7 @@ def test_phase_diagram_data_critical_line_and_marker():
 def test_sweep_map_draws_the_trainable_depth_line():
     from core import phase as core_phase
     from core import sweep
-    from viz import compare
+    from viz import compare_figures as compare
 
     p = sweep.PRESETS["edge_of_chaos"]
     line = core_phase.sweep_line(p.base, p.x, p.y)

@@ -8,7 +8,7 @@ import pytest
 
 from core import compare
 from core.config import validate
-from viz import compare as figures
+from viz import compare_figures as figures
 from viz import style
 
 SHARED = {"depth": 2, "width": 6, "n_samples": 120, "batch_size": 16}

@@ -3,8 +3,9 @@
 // The status comes in places ("head" above the key charts, "notes" under them), each a box
 // of this component. A place's parts are lists [kind, content, extra]: markdown with an icon
 // ("markdown", "caption", "info", "success", "warning", "error"), a coloured square before markdown
-// ("swatch"), columns of parts ("columns") and a table ("table"). This is the one place
-// that draws them, whether the page's runs send them or the feed does.
+// ("swatch"), a bar filled to the share in extra above markdown ("progress"), columns of
+// parts ("columns") and a table ("table"). This is the one place that draws them, whether
+// the page's runs send them or the feed does.
 //
 // While the page plays and the server mounts the feed's route, the head's box asks the route
 // for each refresh: it writes the answer's status (its own place here, the others through a
@@ -68,10 +69,21 @@ function text(kind, md, extra) {
     body + "</div>";
 }
 
+function progress(md, share) {
+  const percent = Math.round(100 * Math.min(1, Math.max(0, Number(share) || 0)));
+  const track = "height:0.5rem;border-radius:0.25rem;overflow:hidden;" +
+    "background:var(--st-secondary-background-color,#f0f2f6)";
+  const bar = `width:${percent}%;height:100%;background:var(--st-primary-color,#ff4b4b)`;
+  return `<div data-kind="progress" role="progressbar" aria-label="progress" aria-valuemin="0" ` +
+    `aria-valuemax="100" aria-valuenow="${percent}"><div style="${track}">` +
+    `<div style="${bar}"></div></div><p style="margin:0.25rem 0 0">${inline(md)}</p></div>`;
+}
+
 function html(parts) {
   return parts.map(([kind, content, extra]) => {
     if (kind === "columns") return columns(content);
     if (kind === "table") return table(content);
+    if (kind === "progress") return progress(content, extra);
     return text(kind, content, extra);
   }).join("");
 }

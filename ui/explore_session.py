@@ -1,0 +1,67 @@
+"""Explore in a browser tab: the address it opens (and writes), the widgets' settings it
+takes, the keys, the share link."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from core import budget, config
+from ui import catalogue, query, session, view, widgets
+from ui.explore_presenter import ExplorePresenter
+
+PREFIX = "exp_"
+PAGE = session.PageSession("explore", PREFIX, query.explore, query.explore_query)
+
+
+def _load(visit: session.Visit, link: query.ExploreLink, errors: list) -> dict:
+    try:
+        if visit.presenter is None:
+            visit.presenter = ExplorePresenter(link)
+        else:
+            visit.presenter.use(link.config)
+    except budget.LimitError as err:  # a link over this server's caps: the defaults instead
+        errors.append(f"{err}; the default settings were used")
+        link = query.ExploreLink()
+        visit.presenter = visit.presenter or ExplorePresenter(link)
+        visit.presenter.use(link.config)
+    visit.presenter.link = replace(link, config=visit.presenter.config)
+    lesson = catalogue.LESSONS.get(link.lesson)
+    lesson_view = dict(lesson.view) if lesson else {}
+    return {**widgets.values(link.config, PREFIX), PREFIX + "panels": list(link.panels),
+            **{PREFIX + name: value for name, value in lesson_view.items()}}
+
+
+def enter() -> tuple[ExplorePresenter, list[str]]:
+    """The tab's presenter and the messages about its link's bad entries."""
+    visit = PAGE.enter(_load)
+    return visit.presenter, visit.link_errors
+
+
+def apply(presenter: ExplorePresenter, raw: dict) -> str | None:
+    """Take the widgets' settings; on a bad combination, or one over a server cap, keep
+    the run on screen and return the message."""
+    try:
+        presenter.use(config.validate(raw))
+        return None
+    except ValueError as err:
+        return str(err)
+
+
+def shortcuts(presenter: ExplorePresenter) -> dict:
+    """What the keys do on Explore (ui/view.py): space Play/Pause, s Step, r Reset, n new
+    initial weights."""
+    return {"space": lambda: presenter.play(not presenter.playing),
+            "step": lambda: presenter.step(1), "reset": presenter.reset,
+            "seed": view.new_seed(PREFIX + "init_seed")}
+
+
+def share_link(presenter: ExplorePresenter) -> str:
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{urlencode(query.explore_query(presenter.link))}"
+
+
+def leave(presenter: ExplorePresenter) -> None:
+    PAGE.leave(session.page_state("explore", session.Visit), presenter.link)

@@ -1,0 +1,39 @@
+"""Each layer's gradient (or back-propagated error, or update ratio) now, as bars."""
+
+import streamlit as st
+
+from ui.panel import Chart, Control, Panel
+from viz import training
+
+FIELDS = {"grad_norm": "weight gradient", "backprop_std": "back-propagated error",
+          "update_ratio": "update / weight"}
+
+
+def _quantity(key, view):
+    st.segmented_control("quantity", list(FIELDS), key=key, format_func=FIELDS.get)
+
+
+QUANTITY = Control("flow_field", "grad_norm", _quantity)
+
+
+def field(view) -> str:
+    """The quantity the gradient panels show (the control keeps a value; a cleared
+    segmented control reads as the default)."""
+    return view.option("flow_field") or "grad_norm"
+
+
+def _bars(view):
+    return training.gradflow_bars(view.latest, field(view), view.depth)
+
+
+def _bars_for_the_room(view):
+    return training.gradflow_bars(view.latest, field(view), view.depth, key_below=True)
+
+
+PANEL = Panel(
+    "gradient flow", order=40, width=1, key_at=2, controls=(QUANTITY,),
+    cells=(Chart("flow_bars", _bars, inputs=lambda view: (field(view),),
+                 present=_bars_for_the_room,
+                 title=lambda view: training.SHORT_TITLES[field(view)]),),
+    caption="Each layer's gradient now, on a log scale. Bars below the lower dotted line "
+            "(100x under the output layer's) are vanishing; above the upper one, exploding.")
