@@ -387,8 +387,24 @@ def _phase(args):
         print(f"  {c['bias_var']:g}: " + ("none" if c["weight_var"] is None else
                                           f"{c['weight_var']:.6g}"))
     net = doc["network"]
+
+    def num(v, none="inf"):
+        return none if v is None else f"{v:.4g}"
+
+    source = {"xi_c": "6 xi_c", "xi_grad": "6 xi_grad"}.get(net["trainable_depth_from"])
+    trainable = (f"{num(net['trainable_depth'])} layers ({source})" if source else
+                 "no limit" if net["phase"] == "critical" else "none")
     print(f"this network: weight_var {net['weight_var']:.4g}, bias_var {net['bias_var']:.4g}, "
-          f"{net['phase']}, xi_c " + ("inf" if net["xi_c"] is None else f"{net['xi_c']:.4g}"))
+          f"q0 {net['q0']:.4g} (q -> {net['q_fate']}): {net['phase']}, chi1 "
+          f"{num(net['chi1'], '-')}")
+    print(f"  xi_c (correlation depth scale) {num(net['xi_c'])}"
+          + (f": {net['xi_c_reason']}" if net["xi_c_reason"] else ""))
+    print("  xi_grad (gradient depth scale) "
+          + (num(net["xi_grad"]) if net["xi_grad"] is not None or net["phase"] == "critical"
+             else "none: gradients grow"))
+    print(f"  trainable depth: {trainable}")
+    for sentence in net["facts"]:
+        print(f"  {sentence}")
     return 0
 
 
