@@ -359,10 +359,12 @@ def c_fixed_point(activation, weight_var, bias_var, q_star, chi):
 
 
 def _depth(rate):
-    """-1/ln(rate): inf at rate >= 1 - CRITICAL_BAND, NaN where rate is."""
+    """-1/ln(rate): inf at rate >= 1 - CRITICAL_BAND, 0 at rate 0 (gone in one layer),
+    NaN where rate is or is negative."""
     rate = np.asarray(rate, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         depth = -1.0 / np.log(np.where(rate > 0, rate, np.nan))
+    depth = np.where(rate == 0, 0.0, depth)
     return np.where(rate >= 1 - CRITICAL_BAND, np.inf, depth)
 
 
@@ -698,6 +700,9 @@ def describe(here: dict, depth: int | None = None, head: bool = True) -> list[st
     out = []
     if fate == "undefined" or chi is None:
         return ["Mean-field theory has no answer here."]
+    if here["weight_var"] == 0:
+        return ["These weights are not random (σ_w² = 0), and mean-field theory is a theory "
+                "of random ones: symmetry, not the phase, decides what happens."]
     name = {"ordered": "ordered (χ₁ < 1)", "critical": "critical (χ₁ = 1)",
             "chaotic": "chaotic (χ₁ > 1)"}[phase_name]
     if head:
@@ -732,7 +737,7 @@ def describe(here: dict, depth: int | None = None, head: bool = True) -> list[st
     elif phase_name == "critical":
         out.append("A gradient keeps its mean square from layer to layer: the gradient "
                    "depth scale ξ_∇ is infinite.")
-    else:
+    elif chi > 1:
         out.append(f"A gradient's mean square grows ×{_g(chi)} per layer on its way down "
                    f"(e-fold every {_g(1 / math.log(chi))} layers).")
     trainable, source = here["trainable_depth"], here["trainable_depth_from"]

@@ -319,3 +319,11 @@ def test_point_fields(act, w, b, q0, fields):
         assert here["trainable_depth"] == pytest.approx(6 * here["xi_grad"], rel=1e-12)
     text = " ".join(phase.describe(here, 30))
     assert "ξ_c" in text and ("ξ_∇" in text or here["phase"] == "chaotic")
+
+
+def test_zero_weights_get_no_depth_scales_in_words():
+    here = phase.point("tanh", 0.0, 0.0)
+    assert here["chi1"] == 0 and here["xi_grad"] == 0  # a gradient is gone after one layer
+    assert phase.describe(here, 3) == [
+        "These weights are not random (σ_w² = 0), and mean-field theory is a theory of "
+        "random ones: symmetry, not the phase, decides what happens."]
