@@ -711,7 +711,9 @@ def describe(here: dict, depth: int | None = None, head: bool = True) -> list[st
     out.append({
         "finite": f"The pre-activation variance settles at q* = {_g(here['q_star'] or 0)}.",
         "zero": "Without biases the signal dies out: the pre-activation variance shrinks "
-                "towards 0, and the network acts more and more like a linear one.",
+                "towards 0" + (", where the activation is linear, so the network acts more "
+                               "and more like a linear one." if here["correlation"] == "frozen"
+                               else "."),
         "unbounded": f"From these inputs (q⁰ = {_g(here['q0'])}) the signal grows without "
                      "bound: the pre-activation variance keeps rising layer after layer.",
         "marginal": f"Every variance is a fixed point: it stays at q⁰ = {_g(here['q0'])}.",
