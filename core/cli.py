@@ -62,9 +62,11 @@ def _parser():
     check.add_argument("--depth", default="3", metavar="V", help="hidden layers (0 to 8)")
     check.add_argument("--width", default="5", metavar="V", help="units per layer (1 to 16)")
     check.add_argument("--activation", default="tanh", help=", ".join(activations.NAMES))
-    check.add_argument("--loss", default="bce", help=", ".join(losses.NAMES))
+    check.add_argument("--loss", metavar="V", help=", ".join(losses.NAMES) + " (default bce; "
+                       "mse with --regression)")
     check.add_argument("--l2", default="0", metavar="V", help="L2 penalty (0 to 1)")
-    check.add_argument("--regression", action="store_true", help="regression targets (mse)")
+    check.add_argument("--regression", action="store_true", help="regression targets (picks "
+                       "--loss mse, the one loss that fits them)")
     check.add_argument("--seed", default="0", metavar="V")
     sub.add_parser("inits", help="list every initializer with its parameters and formula")
     theory_parser = sub.add_parser(
@@ -280,9 +282,11 @@ def _gradcheck(args):
     seed = _bounded_int("seed", args.seed, 0, config.MAX_SEED)
     activations.get(args.activation)
     l2 = config.parse("l2", args.l2)
-    if args.regression and args.loss != "mse":
-        raise ValueError(f"loss: {args.loss!r} cannot fit regression targets; allowed: mse")
-    worst, errors = gradcheck.check(depth, width, args.activation, args.loss, seed, l2,
+    loss = args.loss if args.loss is not None else ("mse" if args.regression else "bce")
+    if args.regression and loss != "mse":
+        raise ValueError(f"loss: {loss!r} cannot fit regression targets (--regression); "
+                         "allowed with --regression: mse (the default there)")
+    worst, errors = gradcheck.check(depth, width, args.activation, loss, seed, l2,
                                     args.regression)
     for name, err in errors.items():
         print(f"{name:>4}: {err:.3e}")
@@ -385,8 +389,24 @@ def _phase(args):
         print(f"  {c['bias_var']:g}: " + ("none" if c["weight_var"] is None else
                                           f"{c['weight_var']:.6g}"))
     net = doc["network"]
+
+    def num(v, none="inf"):
+        return none if v is None else f"{v:.4g}"
+
+    source = {"xi_c": "6 xi_c", "xi_grad": "6 xi_grad"}.get(net["trainable_depth_from"])
+    trainable = (f"{num(net['trainable_depth'])} layers ({source})" if source else
+                 "no limit" if net["phase"] == "critical" else "none")
     print(f"this network: weight_var {net['weight_var']:.4g}, bias_var {net['bias_var']:.4g}, "
-          f"{net['phase']}, xi_c " + ("inf" if net["xi_c"] is None else f"{net['xi_c']:.4g}"))
+          f"q0 {net['q0']:.4g} (q -> {net['q_fate']}): {net['phase']}, chi1 "
+          f"{num(net['chi1'], '-')}")
+    print(f"  xi_c (correlation depth scale) {num(net['xi_c'])}"
+          + (f": {net['xi_c_reason']}" if net["xi_c_reason"] else ""))
+    print("  xi_grad (gradient depth scale) "
+          + (num(net["xi_grad"]) if net["xi_grad"] is not None or net["phase"] == "critical"
+             else "none: gradients grow"))
+    print(f"  trainable depth: {trainable}")
+    for sentence in net["facts"]:
+        print(f"  {sentence}")
     return 0
 
 

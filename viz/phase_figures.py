@@ -1,5 +1,12 @@
-"""The order–chaos phase diagram: the depth scale ξ_c over the (σ_w², σ_b²) plane, the
-critical line χ₁ = 1, and where a network sits (core.phase has the numbers)."""
+"""The order–chaos phase diagram: the depth scale over the (σ_w², σ_b²) plane, the
+critical line χ₁ = 1, and where a network sits (core.phase has the numbers).
+
+The colour is core.phase's ``depth_scale``, the scale the trainable depth is 6 times: the
+correlation depth scale ξ_c where correlations decay exponentially, else the gradient
+depth scale ξ_∇ = -1/ln χ₁. Without biases (the σ_b² = 0 edge, where most networks sit)
+ξ_c is infinite on the ordered side (q → 0: correlations freeze or creep), and colouring
+ξ_c there would paint the edge "infinitely deep" where gradients die; ξ_∇ is the limit of
+ξ_c as σ_b² → 0 there, so the colour is continuous. Hover shows both."""
 
 from __future__ import annotations
 
@@ -7,15 +14,15 @@ import numpy as np
 
 from viz import style
 
-XI_RANGE = (0.3, 1000.0)  # ξ_c drawn between these (log colour); beyond, the end colours
+XI_RANGE = (0.3, 1000.0)  # depth scales drawn between these (log colour); beyond, the ends
 XI_TICKS = (0.3, 1, 3, 10, 30, 100, 300, 1000)
 LINE = "#000000"
 HERE = style.EXPLODING
 
 
 def log_xi(xi):
-    """log10 ξ_c clipped to XI_RANGE (infinite ξ_c on the critical line: the top colour;
-    NaN, where q* is infinite, stays a gap)."""
+    """log10 of a depth scale clipped to XI_RANGE (infinite on the critical line: the top
+    colour; NaN, where gradients grow and ξ_c is infinite, stays a gap)."""
     xi = np.asarray(xi, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log10(np.clip(xi, *XI_RANGE))
@@ -25,17 +32,23 @@ def _xi_text(xi) -> str:
     return "∞" if np.isinf(xi) else "–" if np.isnan(xi) else f"{xi:.3g}"
 
 
+def _cell_text(xi_c, xi_grad) -> str:
+    return f"ξ_c {_xi_text(xi_c)} (correlations), ξ_∇ {_xi_text(xi_grad)} (gradients)"
+
+
 def _contour(plane) -> dict:
     lo, hi = np.log10(XI_RANGE)
-    text = np.vectorize(_xi_text, otypes=[object])(plane.xi_c)
-    return dict(type="contour", x=plane.weight_var, y=plane.bias_var, z=log_xi(plane.xi_c),
-                zmin=lo, zmax=hi, colorscale="Viridis", text=text, name="ξ_c",
+    text = np.vectorize(_cell_text, otypes=[object])(plane.xi_c, plane.xi_grad)
+    return dict(type="contour", x=plane.weight_var, y=plane.bias_var,
+                z=log_xi(plane.depth_scale), zmin=lo, zmax=hi, colorscale="Viridis",
+                text=text, name="depth scale",
                 contours=dict(start=lo, end=hi, size=0.25, coloring="heatmap"),
                 line=dict(width=0.5, color="rgba(255,255,255,0.4)"),
-                colorbar=dict(thickness=12, title=dict(text="ξ_c (layers)", side="right"),
+                colorbar=dict(thickness=12, title=dict(text="depth scale (layers)",
+                                                       side="right"),
                               tickvals=np.log10(XI_TICKS).tolist(),
                               ticktext=[f"{t:g}" for t in XI_TICKS]),
-                hovertemplate="σ_w² %{x:.3g}, σ_b² %{y:.3g}<br>ξ_c %{text}<extra></extra>")
+                hovertemplate="σ_w² %{x:.3g}, σ_b² %{y:.3g}<br>%{text}<extra></extra>")
 
 
 def _critical(bias_var, weight_var) -> dict:
@@ -49,9 +62,20 @@ def _number(value) -> float:
     return np.inf if value is None else float(value)
 
 
+def _grad_number(here: dict) -> float:
+    """ξ_∇ of a point: None is infinite on the critical line, and no scale (gradients grow)
+    elsewhere."""
+    value = here.get("xi_grad", np.nan)
+    if value is None:
+        return np.inf if here.get("phase") == "critical" else np.nan
+    return float(value)
+
+
 def _here(here: dict, side: str = "right") -> dict:
+    fate = f", q → {here['q_fate']}" if here.get("q_fate") else ""
     text = (f"you are here: σ_w² {here['weight_var']:.3g}, σ_b² {here['bias_var']:.3g}"
-            f"<br>{here.get('phase', '')}, ξ_c {_xi_text(_number(here.get('xi_c', np.nan)))}")
+            f"<br>{here.get('phase', '')}{fate}<br>"
+            + _cell_text(_number(here.get("xi_c", np.nan)), _grad_number(here)))
     return dict(type="scatter", x=[here["weight_var"]], y=[here["bias_var"]],
                 mode="markers+text", name="you are here", text=["you are here"],
                 textposition=f"top {side}",  # away from the colour bar
@@ -107,9 +131,9 @@ def _span(values, extra=None) -> list[float]:
 
 def phase_diagram(plane, critical_bias_var, critical_weight_var, here: dict | None = None,
                   height: int = 440, title: str | None = None):
-    """ξ_c over the plane (colour on a log scale, contour every quarter decade), the
-    critical line drawn bold, the phases named, and ``here`` (a core.phase.point dict) as a
-    star with its numbers on hover."""
+    """The depth scale over the plane (colour on a log scale, contour every quarter
+    decade; module docstring), the critical line drawn bold, the phases named, and
+    ``here`` (a core.phase.point dict) as a star with its numbers on hover."""
     traces = [_contour(plane), _critical(critical_bias_var, critical_weight_var)]
     x_range = _span(plane.weight_var, here and here["weight_var"])
     xaxis = dict(title=dict(text="σ_w² (weight variance × fan_in)"), range=x_range)
@@ -120,7 +144,8 @@ def phase_diagram(plane, critical_bias_var, critical_weight_var, here: dict | No
         x = np.log10(here["weight_var"]) if xaxis.get("type") == "log" else here["weight_var"]
         traces.append(_here(here, "left" if x > (lo + hi) / 2 else "right"))
     lay = style.layout(
-        title or f"Order and chaos: {plane.activation}, depth scale ξ_c", height,
+        title or f"Order and chaos: {plane.activation}, depth scale (ξ_c, or ξ_∇ where "
+        "ξ_c is infinite)", height,
         annotations=_phase_labels(plane, critical_bias_var, critical_weight_var),
         xaxis=xaxis,
         yaxis=dict(title=dict(text="σ_b² (bias variance)"),

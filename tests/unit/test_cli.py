@@ -98,7 +98,8 @@ def test_bad_train_value_exits_2_naming_the_setting(capsys, name, value):
     (["gradcheck", "--activation", "mish"], ["activation", "tanh"]),
     (["gradcheck", "--loss", "hinge"], ["loss", "bce"]),
     (["gradcheck", "--l2", "5"], ["l2"]),
-    (["gradcheck", "--regression", "--loss", "bce"], ["loss", "mse"]),
+    (["gradcheck", "--regression", "--loss", "bce"], ["loss", "'bce'", "--regression", "mse"]),
+    (["gradcheck", "--regression", "--loss", "softmax_ce"], ["loss", "--regression", "mse"]),
     (["frobnicate"], ["frobnicate"]),
     ([], ["command"]),
 ])
@@ -232,6 +233,26 @@ def test_gradcheck_prints_largest_error(capsys):
     value = float(out.split("largest relative error")[1].split()[0])
     assert 0 <= value < 1e-6
     assert all(f"{k}{l}" in out for k in "Wb" for l in (1, 2, 3))
+
+
+@pytest.mark.parametrize("argv, loss", [((), "bce"), (("--regression",), "mse"),
+                                        (("--regression", "--loss", "mse"), "mse"),
+                                        (("--loss", "mse"), "mse")])
+def test_gradcheck_picks_the_loss_that_fits_its_targets(capsys, monkeypatch, argv, loss):
+    """--regression alone means mse (its help says so); classification keeps bce."""
+    from core import gradcheck
+
+    seen = {}
+    monkeypatch.setattr(gradcheck, "check", lambda *a, **k: (
+        seen.update(loss=a[3], regression=a[6]) or (0.0, {"W1": 0.0})))
+    code, out, err = run_main(capsys, "gradcheck", *argv)
+    assert code == 0 and err == ""
+    assert seen == {"loss": loss, "regression": "--regression" in argv}
+
+
+def test_gradcheck_regression_alone_runs_and_passes(capsys):
+    code, out, err = run_main(capsys, "gradcheck", "--regression", "--depth", "2")
+    assert code == 0 and err == "" and "(ok," in out
 
 
 def test_gradcheck_exits_1_on_a_wrong_gradient(capsys, monkeypatch):

@@ -1,6 +1,7 @@
 """python -m core phase: the critical line as JSON, and bad flags refused with exit 2."""
 
 import json
+import math
 
 import pytest
 
@@ -58,3 +59,44 @@ def test_bad_flags_exit_2_with_a_message(argv, words, capsys):
     err = capsys.readouterr().err
     for w in words:
         assert w in err
+
+
+def test_relu_without_biases_has_no_correlation_depth_but_a_gradient_depth(tmp_path, capsys):
+    """Issue 24: ReLU at σ_w² = 1, σ_b² = 0 printed "ordered, xi_c 1.443", but 1 - c
+    decays polynomially there; the 1.443 layers are the gradients' scale."""
+    argv = ["--activation", "relu", "--init", "he_normal", "--init-scale", "0.70710678",
+            "--grid", "0"]
+    net = _run(tmp_path, argv)["network"]
+    assert net["phase"] == "ordered" and net["q_fate"] == "zero"
+    assert net["xi_c"] is None and net["correlation"] == "polynomial" and net["xi_c_reason"]
+    assert net["xi_grad"] == pytest.approx(1.442695, rel=1e-6)
+    assert net["trainable_depth"] == pytest.approx(6 * 1.442695, rel=1e-6)
+    assert net["trainable_depth_from"] == "xi_grad"
+    assert cli.main(["phase", *argv]) == 0
+    out = capsys.readouterr().out
+    assert "xi_c (correlation depth scale) inf" in out
+    assert "xi_grad (gradient depth scale) 1.443" in out
+    assert "trainable depth: 8.656 layers (6 xi_grad)" in out
+
+
+def test_tanh_too_small_freezes_correlations(tmp_path):
+    doc = _run(tmp_path, ["--activation", "tanh", "--init", "random_normal", "--init-param",
+                          "stddev=0.01", "--width", "32", "--depth", "10", "--grid", "0"])
+    net = doc["network"]
+    assert net["weight_var"] == pytest.approx(0.0032)
+    assert net["xi_c"] is None and net["correlation"] == "frozen"
+    assert net["xi_grad"] == pytest.approx(-1 / math.log(0.0032), rel=1e-6)
+
+
+def test_gelu_from_its_own_inputs_grows_without_bound(tmp_path):
+    """GELU at σ_w² = 3, σ_b² = 0 was "ordered, xi_c 3.476" (the fixed point q = 0, which
+    its inputs never reach): from the data's q⁰ the variance grows without bound."""
+    doc = _run(tmp_path, ["--activation", "gelu", "--init", "he_normal", "--init-scale",
+                          "1.224744871", "--depth", "30", "--width", "512", "--grid", "3"])
+    net = doc["network"]
+    assert net["q0"] == doc["q0"] and net["q0"] > 0.3  # above the unstable q = 0.24
+    assert (net["phase"], net["q_fate"]) == ("chaotic", "unbounded")
+    assert net["q_star"] is None and net["xi_c"] is None and net["xi_grad"] is None
+    assert net["chi1"] == pytest.approx(1.5, rel=1e-8)
+    assert any("grows without bound" in s for s in net["facts"])
+    assert len(doc["grid"]["xi_grad"]) == 3 and len(doc["grid"]["depth_scale"]) == 3

@@ -59,14 +59,32 @@ def test_relu_q_star_diverges_above_critical_without_crashing():
     m = phase.mean_field("relu", [1.0, 2.0, 3.0], 0.1)
     assert m["q_star"][0] == pytest.approx(0.1 / (1 - 0.5))
     assert np.isinf(m["q_star"][1]) and np.isinf(m["q_star"][2])
-    assert np.isnan(m["xi_c"][2]) and np.isnan(m["xi_q"][2])
+    assert [phase.FATES[f] for f in m["q_fate"]] == ["finite", "unbounded", "unbounded"]
+    # q → ∞: ReLU's correlation map, bias negligible, slope 1 at c = 1: no finite ξ_c
+    assert np.isinf(m["xi_c"][2]) and np.isnan(m["xi_q"][2])
+    assert phase.CORRELATIONS[m["correlation"][2]] == "polynomial"
     assert m["chi1"].tolist() == [0.5, 1.0, 1.5]
+    assert np.isnan(m["xi_grad"][2]) and np.isinf(m["xi_grad"][1])
 
 
-def test_ordered_side_has_c_star_one_and_xi_c_from_chi1():
+def test_ordered_side_with_biases_has_c_star_one_and_xi_c_equal_to_xi_grad():
+    m = phase.mean_field("tanh", 0.5, 0.05)
+    assert m["c_star"] == 1.0 and m["q_star"] > 0
+    chi = float(m["chi1"])
+    assert m["xi_c"] == pytest.approx(-1 / math.log(chi), rel=1e-9)
+    assert m["xi_grad"] == pytest.approx(-1 / math.log(chi), rel=1e-12)
+    assert m["trainable_depth"] == pytest.approx(6 * m["xi_c"], rel=1e-12)
+
+
+def test_ordered_side_without_biases_freezes_correlations():
+    """σ_b² = 0: q → 0, tanh turns linear, c stops changing: ξ_c infinite, ξ_∇ finite."""
     m = phase.mean_field("tanh", 0.5, 0.0)
-    assert m["c_star"] == 1.0
-    assert m["xi_c"] == pytest.approx(-1 / math.log(0.5), rel=1e-9)
+    assert m["q_star"] == 0 and phase.FATES[m["q_fate"]] == "zero"
+    assert np.isnan(m["c_star"]) and np.isinf(m["xi_c"])
+    assert phase.CORRELATIONS[m["correlation"]] == "frozen"
+    assert m["chi1"] == pytest.approx(0.5, rel=1e-12)
+    assert m["xi_grad"] == pytest.approx(-1 / math.log(0.5), rel=1e-9)
+    assert m["trainable_depth"] == pytest.approx(6 * m["xi_grad"], rel=1e-12)
 
 
 def test_chaotic_side_c_star_is_a_fixed_point_below_one():
@@ -144,3 +162,168 @@ def test_sweep_line_on_the_edge_of_chaos_preset():
 def test_category_position_is_piecewise_linear_and_extends():
     pos = phase.category_position([5, 10, 20], [5, 7.5, 15, 20, 30, 0])
     np.testing.assert_allclose(pos, [0, 0.5, 1.5, 2, 3, -1])
+
+
+# ---------------------------------------------------------------- against exact values
+# Independent of core.activations' quadrature: closed forms (ReLU's arc-cosine kernel, Cho
+# & Saul 2009) and a fine composite Gauss–Legendre rule.
+
+
+def _legendre_rule(lo, hi, panels, order=10):
+    x, w = np.polynomial.legendre.leggauss(order)
+    edges = np.linspace(lo, hi, panels + 1)
+    half = np.diff(edges)[:, None] / 2
+    nodes = (edges[:-1, None] + half * (x + 1)).ravel()
+    return nodes, (half * w).ravel()
+
+
+def _gauss_2d(fn, q, c):
+    """E[fn(u₁, u₂)] for u₁, u₂ ~ N(0, q) with correlation c, on [-10, 10]² (the tails
+    beyond weigh < 1e-22) with 200 ten-point panels a side: panel width 0.1, where
+    tanh(√q·z) turns over about 1/√q ≥ 0.3 in z for q ≤ 10."""
+    z, w = _legendre_rule(-10.0, 10.0, 200)
+    density = w * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    Z, Y = np.meshgrid(z, z, indexing="ij")
+    u1 = math.sqrt(q) * Z
+    u2 = math.sqrt(q) * (c * Z + math.sqrt(1 - c * c) * Y)
+    return float(density @ fn(u1, u2) @ density)
+
+
+def _arccos_kernel(q, c):
+    theta = np.arccos(c)
+    return (q / (2 * np.pi) * (np.sqrt(1 - c * c) + (np.pi - theta) * c),
+            (np.pi - theta) / (2 * np.pi))
+
+
+@pytest.mark.parametrize("q", [1e-6, 0.3, 1.0, 7.0])
+def test_relu_pair_moments_are_the_arc_cosine_kernel(q):
+    c = np.array([0.0, 0.2, 0.5, 0.9, 0.999])
+    """pair_moments' coarse rules, about 1e-7, with panels on the kink's scale √(q(1-c))
+    (without them E[φ'φ'] was 2e-3 off at c = 0.999)."""
+    e12, d12 = phase.pair_moments("relu", q, c)
+    exact_e, exact_d = _arccos_kernel(q, c)
+    np.testing.assert_allclose(e12, exact_e, rtol=2e-6)
+    np.testing.assert_allclose(d12, exact_d, rtol=2e-6)
+
+
+def test_relu_correlation_map_without_biases_has_slope_one_at_one():
+    """c ↦ J(c) = (√(1-c²) + (π - arccos c)·c)/π for any σ_w² at σ_b² = 0: J(1) = 1 and
+    J'(1) = (π - arccos 1)/π = 1 exactly, so 1 - c cannot fall e-fold per any finite ξ_c;
+    near 1, 1 - J(c) = (1 - c) - (2√2/3π)(1 - c)^(3/2) + ..., a polynomial creep."""
+    def J(c):
+        return _arccos_kernel(1.0, c)[0] * 2
+
+    h = 1e-6
+    assert (J(1.0) - J(1.0 - h)) / h == pytest.approx(1.0, abs=1e-3)
+    traj = phase.propagate("relu", 1.0, 0.0, 1.0, 0.5, 11)
+    c = 0.5
+    for layer in range(1, 11):
+        c = J(c)
+        assert traj["c"][layer] == pytest.approx(c, rel=1e-6)
+    assert 0.09 < 1 - c < 0.11  # 0.1024: not 0.5·2^-10 = 0.0005
+    for w in (1.0, 2.0, 3.0):
+        m = phase.mean_field("relu", w, 0.0)
+        assert m["chi_c"] == 1.0 and np.isinf(m["xi_c"])
+
+
+@pytest.mark.parametrize("q, c", [(0.05, 0.3), (1.0, 0.5), (5.0, 0.2), (5.0, 0.95)])
+def test_tanh_pair_moments_against_a_fine_two_dimensional_rule(q, c):
+    e12, d12 = phase.pair_moments("tanh", q, c)
+    exact_e = _gauss_2d(lambda a, b: np.tanh(a) * np.tanh(b), q, c)
+    exact_d = _gauss_2d(lambda a, b: (1 - np.tanh(a) ** 2) * (1 - np.tanh(b) ** 2), q, c)
+    assert float(e12) == pytest.approx(exact_e, abs=1e-7)  # the coarse rules' accuracy
+    assert float(d12) == pytest.approx(exact_d, abs=1e-7)
+
+
+@pytest.mark.parametrize("act", ["tanh", "gelu", "swish", "sigmoid", "elu"])
+def test_q_star_and_chi1_against_a_fine_rule(act):
+    f = activations.get(act)
+    z, w = _legendre_rule(-12.0, 12.0, 480)
+    dens = w * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    wv, bv = 1.3, 0.1
+    q = float(phase.q_fixed_point(act, wv, bv, q0=0.5))
+    u = math.sqrt(q) * z
+    assert wv * float(dens @ f.f(u) ** 2) + bv == pytest.approx(q, rel=1e-10)
+    assert float(phase.chi1(act, wv, bv, q)) == pytest.approx(
+        wv * float(dens @ f.df(u, f.f(u)) ** 2), rel=1e-10)
+
+
+@pytest.mark.parametrize("act", activations.NAMES)
+def test_the_q_map_is_increasing_so_an_orbit_is_monotone(act):
+    """q_fate's premise: E[φ(√q z)²] increases with q, for every activation."""
+    e2 = phase.moments(activations.get(act), np.logspace(-8, 8, 801))[0]
+    assert np.all(np.diff(e2) > 0)
+
+
+CASES_FATE = [
+    ("tanh", 0.0032, 0.0, 0.01), ("tanh", 0.5, 0.05, 3.0), ("tanh", 2.25, 0.0, 0.1),
+    ("sigmoid", 1.0, 0.0, 1.0), ("relu", 1.0, 0.0, 1.0), ("relu", 3.0, 0.1, 1.0),
+    ("relu", 1.0, 0.1, 1.0), ("elu", 3.0, 0.0, 1.0), ("gelu", 3.0, 0.0, 2.0),
+    ("gelu", 3.0, 0.0, 0.05), ("swish", 2.7, 0.05, 2.0), ("swish", 2.7, 0.05, 0.5),
+    ("gelu", 1.0, 0.2, 30.0), ("selu", 1.0, 0.0, 0.2),
+]
+
+
+@pytest.mark.parametrize("act, w, b, q0", CASES_FATE)
+def test_q_fate_is_where_iterating_the_map_goes(act, w, b, q0):
+    q, fate = phase.q_fate(act, w, b, q0)
+    x = q0
+    for _ in range(400):
+        x = float(phase.q_map(act, x, w, b))
+        if x > 1e12:
+            break
+    name = phase.FATES[int(fate)]
+    if name == "unbounded":
+        assert x > 1e12
+    elif name == "zero":
+        assert x < 1e-20 * q0
+    else:
+        assert name == "finite" and x == pytest.approx(float(q), rel=1e-9)
+
+
+def test_the_phase_follows_the_inputs_q0_where_there_are_two_attractors():
+    low, high = phase.point("gelu", 3.0, 0.0, q0=0.05), phase.point("gelu", 3.0, 0.0, q0=2)
+    assert (low["phase"], low["q_fate"]) == ("ordered", "zero")
+    assert (high["phase"], high["q_fate"]) == ("chaotic", "unbounded")
+    # tanh has one attractor: every q⁰ > 0 ends at the same q*
+    qs = phase.q_fixed_point("tanh", 2.0, 0.1, np.array([1e-4, 0.1, 1.0, 50.0]))
+    np.testing.assert_allclose(qs, qs[0], rtol=1e-12)
+
+
+def test_a_linear_network_keeps_every_correlation():
+    m = phase.point("linear", 1.0, 0.0)
+    assert (m["q_fate"], m["correlation"], m["xi_c"], m["c_star"]) == (
+        "marginal", "frozen", None, None)
+    traj = phase.propagate("tanh", 0.5, 0.0, 1e-6, 0.3, 6)
+    np.testing.assert_allclose(traj["c"], 0.3, atol=1e-6)  # tanh at q → 0: linear
+
+
+@pytest.mark.parametrize("act, w, b, q0, fields", [
+    ("relu", 1.0, 0.0, 1.0, dict(xi_c=None, correlation="polynomial", phase="ordered",
+                                 trainable_depth_from="xi_grad")),
+    ("tanh", 0.0032, 0.0, 0.01, dict(xi_c=None, correlation="frozen", phase="ordered",
+                                     trainable_depth_from="xi_grad")),
+    ("tanh", 1.0, 0.0, 1.0, dict(xi_c=None, xi_grad=None, phase="critical",
+                                 trainable_depth=None, trainable_depth_from=None)),
+    ("relu", 2.0, 0.0, 1.0, dict(xi_c=None, xi_grad=None, phase="critical",
+                                 q_fate="marginal", q_star=1.0)),
+    ("tanh", 64.0, 0.0, 1.0, dict(correlation="exponential", phase="chaotic",
+                                  xi_grad=None, trainable_depth_from="xi_c")),
+])
+def test_point_fields(act, w, b, q0, fields):
+    here = phase.point(act, w, b, q0)
+    for key, value in fields.items():
+        assert here[key] == value, key
+    assert (here["xi_c_reason"] is None) == (here["xi_c"] is not None)
+    if here["trainable_depth_from"] == "xi_grad":
+        assert here["trainable_depth"] == pytest.approx(6 * here["xi_grad"], rel=1e-12)
+    text = " ".join(phase.describe(here, 30))
+    assert "ξ_c" in text and ("ξ_∇" in text or here["phase"] == "chaotic")
+
+
+def test_zero_weights_get_no_depth_scales_in_words():
+    here = phase.point("tanh", 0.0, 0.0)
+    assert here["chi1"] == 0 and here["xi_grad"] == 0  # a gradient is gone after one layer
+    assert phase.describe(here, 3) == [
+        "These weights are not random (σ_w² = 0), and mean-field theory is a theory of "
+        "random ones: symmetry, not the phase, decides what happens."]

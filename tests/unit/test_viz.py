@@ -382,9 +382,15 @@ def test_phase_diagram_data_critical_line_and_marker():
     fig = viz_phase.phase_diagram(plane, b, w, here=here)
     contour, line, star = fig.data
     assert contour.type == "contour"
-    np.testing.assert_allclose(np.asarray(contour.z, float), viz_phase.log_xi(plane.xi_c))
+    # the colour: ξ_c where finite, else ξ_∇ (the σ_b² = 0 row's ordered side, where
+    # correlations freeze and ξ_c is infinite)
+    np.testing.assert_allclose(np.asarray(contour.z, float), viz_phase.log_xi(
+        np.where(np.isfinite(plane.xi_c), plane.xi_c, plane.xi_grad)))
+    assert np.isinf(plane.xi_c[0, 0]) and np.isfinite(contour.z[0][0])
+    assert "ξ_c ∞" in contour.text[0][0] and "ξ_∇ 1.44" in contour.text[0][0]
     assert line.line.width >= 4 and np.allclose(line.x, w) and np.allclose(line.y, b)
     assert star.x == (1.69,) and "you are here" in star.hovertext[0]
+    assert "ξ_c 34 (correlations), ξ_∇ – (gradients)" in star.hovertext[0]
     labels = {a.text for a in fig.layout.annotations}
     assert labels == {"<b>ordered</b>", "<b>chaotic</b>"}
     far = viz_phase.phase_diagram(plane, b, w, here=core_phase.point("tanh", 9.0, 0.0))
