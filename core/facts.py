@@ -75,8 +75,19 @@ def _landscape_dip(t) -> float:
     return float(loss[:, len(loss) // 2].min())
 
 
+@functools.lru_cache(maxsize=32)
 def _phase(cfg: RunConfig) -> dict:
-    return phase.point(cfg.activation, *phase.you_are_here(cfg))
+    """Where the phase diagram puts the network (core.phase.network_point), with 1 - c of
+    two inputs at correlation 0.5 after 10 and 30 layers (core.phase.propagate)."""
+    here = phase.network_point(cfg)
+    path = phase.propagate(cfg.activation, here["weight_var"], here["bias_var"], here["q0"],
+                           0.5, 31)
+    return {**here, "gap10": 1 - float(path["c"][10]), "gap30": 1 - float(path["c"][30])}
+
+
+def _infinite(value):
+    """None (infinite in core.phase's points) as inf, which a format writes as 'inf'."""
+    return math.inf if value is None else value
 
 
 def _two_digits(x: float) -> float:
@@ -149,9 +160,21 @@ _TABLE = [
          lambda t: _phase(t.config)["chi1"]),
     Fact("phase", "the network's phase: ordered, critical or chaotic",
          lambda t: _phase(t.config)["phase"], sample="ordered"),
-    Fact("xi_c", "ξ_c, the depth over which two inputs' correlation decays e-fold",
-         lambda t: _phase(t.config)["xi_c"] if _phase(t.config)["xi_c"] is not None
-         else math.inf),
+    Fact("xi_c", "ξ_c, the correlation depth scale: two inputs' correlation approaches its "
+         "limit e-fold every ξ_c layers (inf where it does not decay exponentially)",
+         lambda t: _infinite(_phase(t.config)["xi_c"])),
+    Fact("xi_grad", "ξ_∇ = −1/ln χ₁, the gradient depth scale: a gradient's mean square "
+         "falls e-fold every ξ_∇ layers (inf where it does not fall)",
+         lambda t: _infinite(_phase(t.config)["xi_grad"])),
+    Fact("trainable_depth", "the depth a network of this variance trains to: 6·ξ_c, or 6·ξ_∇ "
+         "where ξ_c is infinite (inf on the critical line)",
+         lambda t: _infinite(_phase(t.config)["trainable_depth"])),
+    Fact("correlation", "how two inputs' correlation moves: exponential, polynomial or frozen",
+         lambda t: _phase(t.config)["correlation"] or "undefined", sample="frozen"),
+    Fact("gap10", "1 − c of two inputs at correlation 0.5 after 10 layers (mean field)",
+         lambda t: _phase(t.config)["gap10"]),
+    Fact("gap30", "1 − c of two inputs at correlation 0.5 after 30 layers (mean field)",
+         lambda t: _phase(t.config)["gap30"]),
 ]
 FACTS = {fact.name: fact for fact in _TABLE}
 

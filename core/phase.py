@@ -65,12 +65,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import activations, initializers
+from core import activations, datasets, initializers
 from core.activations import gaussian_moments, gaussian_nodes, gaussian_smoothing
 
 # φ(a·z) = a·φ(z) for a > 0: every one-variable expectation scales with q, so q* and the
 # critical line have closed forms.
 HOMOGENEOUS = ("linear", "relu", "leaky_relu")
+# Where the q map has an unstable fixed point between two attractors, the network's own q⁰
+# decides its side: its phase plane must be drawn from that q⁰ (every other activation's
+# plane is the same from any q⁰ > 0).
+Q0_DECIDES = ("gelu", "gelu_tanh", "swish")
 Q_TINY = 1e-150  # q* = 0 is evaluated as this: the limit from above, both sides of a kink
 # The q⁰ of the plane and of a point given no network: unit-variance pre-activations in
 # layer 1, what a variance-preserving first layer makes of standardised inputs.
@@ -665,8 +669,6 @@ def network_q0(cfg) -> float:
     v₁ = Var(b₁); zero means, as you_are_here assumes). Depth 0 has no hidden layer: Q0."""
     if cfg.depth == 0:
         return Q0
-    from core import datasets
-
     data = datasets.make(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction,
                          cfg.data_seed)
     n_in = data.X_train.shape[1]

@@ -37,6 +37,11 @@ PANEL = Panel(
     cells=(Chart("spectrum", _spectrum, every=SLOW), Text(lambda view: WHAT)),
     caption="Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017: orthogonal weights in a "
             "linear net keep every σ at exactly 1 at any depth; Gaussian weights of the same "
-            "variance spread them over decades; tanh near its critical line stays close to 1, "
-            "ReLU cannot (its off units give σ = 0). Dashed: the first weights on the same "
-            "inputs.")
+            "variance spread them over decades. Tanh comes close only at its critical point "
+            "without biases (σ_w² = 1, σ_b² = 0), and only with orthogonal weights in every "
+            "layer, where the signal shrinks and tanh acts linearly: at depth 10 to 30, at "
+            "least 70 % of σ lie within a factor 2 of 1 at width 32, and at least 90 % from "
+            "width 64. With Gaussian weights fewer than a quarter do, and at the critical "
+            "point with biases (σ_b² = 0.05, σ_w² = 1.76) at most 40 % do even with "
+            "orthogonal weights. ReLU cannot (its off units give σ = 0). Dashed: the first "
+            "weights on the same inputs.")

@@ -20,29 +20,40 @@ def phase_span(weight_var: float) -> tuple[float, float]:
 
 
 @functools.lru_cache(maxsize=16)  # seconds for a smooth activation: once per range
-def planes(activation: str, lo: float, hi: float) -> tuple[phase.Plane, np.ndarray]:
+def planes(activation: str, lo: float, hi: float, q0: float | None = None
+           ) -> tuple[phase.Plane, np.ndarray]:
     """The phase plane of ``activation`` over σ_w² from ``lo`` to ``hi`` (log-spaced) and
-    its critical σ_w² at each of its σ_b²."""
-    plane = phase.plane(activation, weight_var=np.geomspace(lo, hi, 31), points=31)
-    return plane, phase.critical_weight_var(activation, plane.bias_var)
+    its critical σ_w² at each of its σ_b², from layer-1 variance ``q0``."""
+    plane = phase.plane(activation, weight_var=np.geomspace(lo, hi, 31), points=31, q0=q0)
+    return plane, phase.critical_weight_var(activation, plane.bias_var, q0=q0)
 
 
 @functools.lru_cache(maxsize=64)
 def here(cfg) -> dict:
-    """Where the phase diagram puts a network (core.phase.point)."""
-    return phase.point(cfg.activation, *phase.you_are_here(cfg))
+    """Where the phase diagram puts a network: its σ_w², σ_b² and own inputs' q⁰
+    (core.phase.network_point)."""
+    return phase.network_point(cfg)
+
+
+def _plane_of(cfg):
+    at = here(cfg)
+    # Only where q⁰ decides the side is the plane drawn from this network's own q⁰ (two
+    # significant digits: a few planes, not one per data set).
+    q0 = float(f"{at['q0']:.2g}") if cfg.activation in phase.Q0_DECIDES else None
+    return planes(cfg.activation, *phase_span(at["weight_var"]), q0)
 
 
 def _diagram(view):
     at = here(view.config)
-    plane, line = planes(view.config.activation, *phase_span(at["weight_var"]))
+    plane, line = _plane_of(view.config)
     return phase_figures.phase_diagram(plane, plane.bias_var, line,
                                        at if at["weight_var"] > 0 else None)
 
 
 def words(view) -> str:
-    """What the phase diagram's star says, in words and numbers."""
-    at, depth = here(view.config), view.depth
+    """What the phase diagram's star says, in words and numbers (core.phase.describe: each
+    sentence names the depth scale it means)."""
+    at = here(view.config)
     if at["weight_var"] == 0:
         return (f"**You are here:** σ_w² = 0, σ_b² = {at['bias_var']:.3g}. These weights are "
                 "not random, and the phase diagram is a theory of random ones: here symmetry, "
@@ -51,37 +62,36 @@ def words(view) -> str:
              "chaotic": "in the **chaotic** phase (χ₁ > 1)",
              "critical": "**on the critical line** (χ₁ = 1)",
              "undefined": "where the theory has no answer"}[at["phase"]]
-    text = (f"**You are here:** σ_w² = {at['weight_var']:.3g}, σ_b² = {at['bias_var']:.3g}, "
-            f"{where}")
-    if at["chi1"] is not None:
-        text += f". Each layer multiplies a gradient's mean square by χ₁ = {at['chi1']:.3g}"
-    trainable = at["trainable_depth"]
+    head = (f"**You are here:** σ_w² = {at['weight_var']:.3g}, σ_b² = {at['bias_var']:.3g}, "
+            f"{where}.")
     if at["phase"] == "undefined":
-        return text + "."
-    if at["phase"] == "critical" or trainable is None:
-        return text + f"; signals reach any depth, this network's {depth} included."
-    verdict = "deeper than" if depth > trainable else "within"
-    return (text + f"; depth scale ξ_c = {at['xi_c']:.3g} layers, so about {trainable:.3g} "
-            f"layers train: this network's {depth} is {verdict} that.")
+        return head
+    return " ".join([head, *phase.describe(at, view.depth, head=False)])
 
 
 def _inputs(view):
     at = here(view.config)
-    return (view.config.activation, at["weight_var"], at["bias_var"])
+    return (view.config.activation, at["weight_var"], at["bias_var"], at["q0"])
 
 
 def warm(lessons) -> None:
     """The planes the lessons open, worked out as the server starts."""
     for lesson in lessons:
         if "phase" in lesson.panels:
-            planes(lesson.config.activation, *phase_span(here(lesson.config)["weight_var"]))
+            _plane_of(lesson.config)
 
 
 PANEL = Panel(
     "phase", order=90, drawn="settings", ratios=(3, 2), default=False, warm=warm,
     cells=(Chart("phase", _diagram, inputs=_inputs), Text(words)),
     caption="Mean-field theory of wide random networks (Poole et al. 2016; Schoenholz et al. "
-            "2017): weights of variance σ_w²/fan_in and biases of variance σ_b². Left of the "
-            "critical line (χ₁ < 1) signals and gradients fade with depth and all inputs come "
-            "to look alike; right of it they blow up and nearby inputs come apart. A network "
-            "trains to a depth of about 6·ξ_c, and ξ_c is infinite on the line.")
+            "2017): weights of variance σ_w²/fan_in, biases of variance σ_b², inputs entering "
+            "layer 1 with variance q⁰. Left of the critical line (χ₁ < 1) gradients fade with "
+            "depth, e-fold every ξ_∇ = −1/ln χ₁ layers; right of it they grow. Whether inputs "
+            "come to look alike depends on the biases: with σ_b² > 0 their correlation "
+            "approaches 1 (left), or a value below 1 (right: nearby inputs come apart), e-fold "
+            "every ξ_c layers. With σ_b² = 0 (the default) the signal shrinks to 0 on the "
+            "left, and then tanh-like activations keep every correlation while ReLU-like ones "
+            "pull it to 1 only polynomially: ξ_c is infinite. For GELU and swish, q⁰ decides "
+            "the side too. The colour is the depth scale a network trains to about 6 times: "
+            "ξ_c where finite, else ξ_∇; both are infinite on the line.")
