@@ -105,3 +105,13 @@ def shown(code: str) -> str:
     """A code as written on the board: 7K3M-9Q2D."""
     half = CODE_LENGTH // 2
     return f"{code[:half]}-{code[half:]}"
+
+
+def join_link(base_url: str, code: str) -> str:
+    """The students' address for a class: ``class=CODE``, never a key."""
+    return f"{base_url.rstrip('/')}/class?class={parse_code(code)}"
+
+
+def lecturer_link(base_url: str, code: str, key: str) -> str:
+    """The lecturer's address: ``/class?class=CODE&key=KEY`` (for the lecturer's eyes only)."""
+    return f"{base_url.rstrip('/')}/class?class={parse_code(code)}&key={parse_key(key)}"
