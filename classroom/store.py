@@ -371,10 +371,14 @@ class Store:
 
     # ------------------------------------------------------------ lookups
 
-    def _class(self, connection, code: str, now: float, lock: bool = False):
+    def _class(self, connection, code: str, now: float, lock: bool | str = False):
+        """The live class ``code``, or None. PostgreSQL: ``lock=True`` locks its row (joins
+        and the lecturer's changes go one at a time: the size limit holds), ``"share"`` only
+        against those (posts run side by side, and none lands after a close). SQLite's
+        writes are one at a time anyway (BEGIN IMMEDIATE)."""
         query = sa.select(classes).where(classes.c.code == code, classes.c.expires_at > now)
         if lock and connection.dialect.name == "postgresql":
-            query = query.with_for_update()  # serialises joins and posts of one class
+            query = query.with_for_update(read=lock == "share")
         return connection.execute(query).first()
 
     def _lecturer_class(self, connection, code: str, key: str, now: float, lock=False):
@@ -550,7 +554,7 @@ class Store:
         entries = [result.check(e) for e in entries]
         now = self.clock()
         with self._tx(write=True) as c:
-            row = self._class(c, code, now, lock=True)
+            row = self._class(c, code, now, lock="share")
             if row is None:
                 raise _unknown(code)
             if row.closed_at is not None:
