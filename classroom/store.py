@@ -31,6 +31,7 @@ StoreUnavailable (the database is down or locked: try again later; see classroom
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -56,6 +57,8 @@ MAX_RUNS = 6  # a student's runs in one post: Compare's columns at most
 BUSY_TIMEOUT_S = 10.0  # SQLite: how long a writer waits for the lock
 CONNECT_TIMEOUT_S = 3  # PostgreSQL: a server that is down fails this fast
 STATEMENT_TIMEOUT_S = 5.0  # PostgreSQL: a locked table fails this fast
+SQLITE_POOL = (5, 15)  # connections kept, and opened beyond them at a burst
+POSTGRES_POOL = (5, 10)  # a replica's share of PostgreSQL's 100 connections: 3 take 45
 _PG_LOCK = 0x57524923  # advisory lock id ("WRI#") held while the schema is made
 
 UNAVAILABLE = "Class results unavailable, retrying…"
@@ -214,7 +217,7 @@ def _sqlite_engine(url, busy_timeout_s: float) -> sa.Engine:
     Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
-        pool_size=5, max_overflow=15, pool_timeout=busy_timeout_s + 5)
+        pool_size=SQLITE_POOL[0], max_overflow=SQLITE_POOL[1], pool_timeout=busy_timeout_s + 5)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -246,8 +249,9 @@ def _postgres_engine(url, connect_timeout_s: float, statement_timeout_s: float) 
         options = f"{given} {options}"
         url = url.difference_update_query(["options"])
     return sa.create_engine(
-        url.set(drivername="postgresql+psycopg"), pool_pre_ping=True, pool_size=5,
-        max_overflow=10, pool_timeout=connect_timeout_s + statement_timeout_s,
+        url.set(drivername="postgresql+psycopg"), pool_pre_ping=True,
+        pool_size=POSTGRES_POOL[0], max_overflow=POSTGRES_POOL[1],
+        pool_timeout=connect_timeout_s + statement_timeout_s,
         connect_args={"connect_timeout": max(1, int(connect_timeout_s)), "options": options})
 
 
@@ -290,6 +294,40 @@ def _upsert(connection, table, values: dict, keys: tuple, update: dict):
                                                               set_=update))
 
 
+class _Gate:
+    """At most ``n`` holders, first come first served: a thread that gives its place back
+    and asks again at once queues behind those already waiting. The pool's own wait is
+    not fair: under a burst a thread could wait out its timeout while others came and went
+    (bench/class.py: 15 of 30 threads posting without a pause, 8 s each)."""
+
+    def __init__(self, n: int):
+        self._free = n
+        self._lock = threading.Lock()
+        self._waiting: collections.deque = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+                return False
+        return True  # handed the place as the wait ran out
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()  # the place goes to the longest waiter
+            else:
+                self._free += 1
+
+
 class Store:
     """A class store on ``url`` (see the module's docstring). Thread-safe: each call takes a
     pooled connection for one transaction."""
@@ -307,6 +345,17 @@ class Store:
         self.clock = clock
         self.engine = make_engine(url, busy_timeout_s, connect_timeout_s, statement_timeout_s)
         self._writer = self.engine.execution_options(wri_write=True)
+        # A transaction waits its turn here, fairly, never in the pool. SQLite: one writer
+        # at a time in this process (they would only queue for the file's lock, in SQLite's
+        # sleepy busy loop, unfairly: a writer waited 10 s behind 30 others), readers beside
+        # it; the busy timeout is then for other processes. PostgreSQL: as many as the pool.
+        if self.dialect == "sqlite":
+            self._gates = {True: _Gate(1), False: _Gate(sum(SQLITE_POOL) - 1)}
+        else:
+            shared = _Gate(sum(POSTGRES_POOL))
+            self._gates = {True: shared, False: shared}
+        self.wait_s = busy_timeout_s if self.dialect == "sqlite" else (
+            connect_timeout_s + statement_timeout_s)
         self._ready_lock = threading.Lock()
         self._salt: str | None = None  # fixed when the schema is made; read once
 
@@ -322,8 +371,15 @@ class Store:
     @contextlib.contextmanager
     def _tx(self, write: bool):
         self._ready()
-        with self._guard(), (self._writer if write else self.engine).begin() as connection:
-            yield connection
+        gate = self._gates[write]
+        if not gate.acquire(self.wait_s):
+            _LOG.warning("class store %s: no turn within %.0f s", self.url, self.wait_s)
+            raise StoreUnavailable(UNAVAILABLE)
+        try:
+            with self._guard(), (self._writer if write else self.engine).begin() as connection:
+                yield connection
+        finally:
+            gate.release()
 
     @contextlib.contextmanager
     def _guard(self):

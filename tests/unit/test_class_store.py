@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -427,3 +428,29 @@ def test_postgres_locked_fails_fast_as_unavailable_then_recovers(explore, entry)
             assert len(store.results(new.code)["results"]) == 1
         finally:
             store.dispose()
+
+
+def test_transactions_wait_their_turn_first_come_first_served():
+    gate = class_store._Gate(1)
+    assert gate.acquire(0.1)
+    order, started = [], []
+
+    def waiter(k):
+        started.append(k)
+        assert gate.acquire(5)
+        order.append(k)
+        gate.release()
+
+    threads = []
+    for k in range(5):
+        threads.append(threading.Thread(target=waiter, args=(k,)))
+        threads[-1].start()
+        while len(started) <= k:  # each queued before the next arrives
+            pass
+        time.sleep(0.02)
+    assert not gate.acquire(0.05)  # a newcomer waits behind them, and gives up in time
+    gate.release()
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2, 3, 4]
+    assert gate.acquire(0.1)  # every place given back
