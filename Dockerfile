@@ -24,8 +24,12 @@ ENV OPENBLAS_NUM_THREADS=1 \
 
 WORKDIR /app
 
-# A numeric user, so Kubernetes' runAsNonRoot can verify it is not root.
-RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin app
+# A numeric user, so Kubernetes' runAsNonRoot can verify it is not root. data/ is the one
+# folder it may write: the default class store (SQLite, serving/classes.py), which a volume
+# keeps across restarts (`-v why-random-init-classes:/app/data`); replicas share a PostgreSQL
+# instead (WRI_STORE_URL, deploy/).
+RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin app \
+    && mkdir -p /app/data && chown 10001:10001 /app/data
 
 # Dependencies in a layer of their own: editing the app does not reinstall them. The lock
 # names every package with its hashes (`make lock`): the image installs what the tests ran.
@@ -39,6 +43,8 @@ COPY viz/ viz/
 COPY pages/ pages/
 COPY ui/ ui/
 COPY serving/ serving/
+COPY classroom/ classroom/
+COPY lessons/ lessons/
 COPY static/ static/
 COPY .streamlit/ .streamlit/
 

@@ -35,8 +35,10 @@ run: export MALLOC_ARENA_MAX := 2
 run: export MALLOC_MMAP_THRESHOLD_ := 131072
 run: export MALLOC_TRIM_THRESHOLD_ := 131072
 run: $(VENV)/.installed
-	@# Print the server limits in force, and stop here if a WRI_* variable is bad.
+	@# Print the server limits in force and the class store, and stop here if a WRI_*
+	@# variable is bad or the store cannot be used.
 	$(PY) -m serving.limits
+	$(PY) -m serving.classes
 	$(VENV)/bin/streamlit run server.py --server.port $(PORT)
 
 # One BLAS thread per process: results do not depend on the machine's core count, and the

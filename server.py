@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from core import lessons
-from serving import feed
+from serving import classes, feed
 from serving.client_gone import ClientGone
 from ui import catalogue, panels, session
 
@@ -38,5 +38,6 @@ threading.Thread(target=warm, name="lesson texts", daemon=True).start()
 feed.BEFORE_TRIM.append(session.drop_expired_sessions)  # closed tabs' sessions, once expired
 # A tab closed while the server sends to it is an ordinary departure, not an error
 # (serving/client_gone.py says which upstream fault this contains).
-app = st.App("app.py", routes=feed.routes(), lifespan=feed.lifespan,
-             middleware=[Middleware(ClientGone)])
+# The class results route and store (serving/classes.py) beside the live feed's.
+app = st.App("app.py", routes=feed.routes() + classes.routes(),
+             lifespan=classes.lifespan(feed.lifespan), middleware=[Middleware(ClientGone)])

@@ -268,7 +268,8 @@ def test_port_healthcheck_threads_and_start_command():
 
 def test_every_copied_path_exists():
     sources = [s for srcs, _ in copies() for s in srcs]
-    assert {"requirements.lock", "app.py", "server.py", "core/", "viz/", ".streamlit/"} <= set(
+    assert {"requirements.lock", "app.py", "server.py", "core/", "viz/", ".streamlit/",
+            "lessons/"} <= set(
         sources)
     missing = [s for s in sources if not (REPO / s).exists()]
     assert not missing, f"COPY sources missing from the repository: {missing}"
@@ -651,3 +652,55 @@ def test_kubernetes_deployment_service_and_ingress():
                 for p in r["http"]["paths"]]
     assert backends and all(b["name"] == svc["metadata"]["name"] for b in backends)
     assert all(b["port"]["number"] == port["port"] for b in backends)
+
+
+# ----------------------------------------------------------------- the class store (issue 23)
+
+
+def test_the_image_holds_the_class_store_and_a_folder_it_may_write():
+    sources = {s for srcs, _ in copies() for s in srcs}
+    assert "classroom/" in sources and "serving/" in sources
+    steps = dockerfile()
+    uid = one("USER").split(":")[0]
+    made = [a for kw, a in steps if kw == "RUN" and "/app/data" in a]
+    assert made and f"chown {uid}:{uid} /app/data" in made[0], "data/ writable by the app user"
+    assert one("WORKDIR") == "/app"
+    assert ignored("data/classes.db"), "a local class store stays out of the image"
+
+
+def test_compose_replicas_share_one_postgresql_class_store():
+    (compose,) = load_yaml_documents("docker-compose.yml")
+    services = compose["services"]
+    (db_name,) = [n for n, s in services.items()
+                  if str(s.get("image", "")).startswith("postgres:")]
+    db = services[db_name]
+    assert re.fullmatch(r"postgres:\d+\.\d+(-alpine)?", db["image"]), "the official image, pinned"
+    assert "ports" not in db, "reachable by the replicas only"
+    (volume,) = db["volumes"]
+    name, _, path = volume.partition(":")
+    assert path == "/var/lib/postgresql/data" and name in compose["volumes"], "a named volume"
+    assert "pg_isready" in db["healthcheck"]["test"]
+    assert db["deploy"]["resources"]["limits"]["memory"]
+    env = db["environment"]
+    assert env["POSTGRES_PASSWORD"].startswith("${") and ":?" in env["POSTGRES_PASSWORD"], (
+        "no password in the file: compose asks for WRI_DB_PASSWORD")
+    apps = {n: s for n, s in services.items()
+            if str(s.get("image", "")).startswith("why-random-init")}
+    urls = {s["environment"]["WRI_STORE_URL"] for s in apps.values()}
+    assert len(urls) == 1, "every replica on the same store"
+    (url,) = urls
+    assert re.fullmatch(
+        rf"postgresql://{env['POSTGRES_USER']}:\$\{{WRI_DB_PASSWORD[^}}]*\}}@{db_name}:5432/"
+        rf"{env['POSTGRES_DB']}", url), url
+    for svc in apps.values():
+        assert svc["depends_on"][db_name]["condition"] == "service_healthy"
+
+
+def test_kubernetes_pods_read_the_class_store_url_from_a_secret():
+    k = _by_kind(load_yaml_documents("kubernetes.yaml"))
+    (container,) = k["Deployment"]["spec"]["template"]["spec"]["containers"]
+    (store,) = [e for e in container["env"] if e["name"] == "WRI_STORE_URL"]
+    assert "value" not in store, "the URL (and its password) never in the file"
+    ref = store["valueFrom"]["secretKeyRef"]
+    assert ref["name"] and ref["key"] and not ref.get("optional", False), (
+        "required: a pod's own SQLite file would split a class across the replicas")
