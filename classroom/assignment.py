@@ -11,9 +11,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from core import compare, lessons, questions
+from core import compare
 from core.config import MAX_SEED, RunConfig, validate
-from core.questions import Question
+from core.lessons import Lesson
+from core.questions import ANSWERS, Question
 
 KINDS = ("lesson", "explore", "compare")
 SEEDINGS = ("each", "shared")  # each student draws their own init seed / one seed for all
@@ -42,6 +43,8 @@ class Assignment:
     seed: int | None = None  # the init seed of every student, for seeding "shared"
     ask: bool = False  # ask the lesson's predict-then-run question before the run
     label: str = field(default="", compare=False)  # a title for the dashboard
+    question: Question | None = None  # the lesson's, kept with the assignment (lessons may
+    # be a lecturer's own files, which another replica or a later start may not have)
 
     def __post_init__(self):
         put = lambda name, value: object.__setattr__(self, name, value)
@@ -59,8 +62,8 @@ class Assignment:
         elif self.seed is not None:
             _fail("seed", self.seed, "none when each student draws their own")
         if self.kind == "lesson":
-            if self.lesson not in lessons.BY_KEY:
-                _fail("lesson", self.lesson, ", ".join(lessons.BY_KEY))
+            if not isinstance(self.lesson, str) or not self.lesson:
+                _fail("lesson", self.lesson, "a lesson's key")
         elif self.lesson is not None:
             _fail("lesson", self.lesson, f"none for a{'n' * (self.kind[0] == 'e')} "
                                          f"{self.kind} assignment")
@@ -69,6 +72,12 @@ class Assignment:
             compare.Comparison(self.config, self.columns, seeds=1)
         elif self.columns:
             _fail("columns", len(self.columns), f"none for a {self.kind} assignment")
+        if self.question is not None:
+            if self.kind != "lesson":
+                _fail("question", self.question.prompt, "only a lesson's")
+            rule = ANSWERS.get(self.question.answer)
+            if rule is None or len(self.question.choices) != len(rule.outcomes):
+                _fail("question", self.question.answer, ", ".join(ANSWERS))
         if self.ask:
             q = self.question
             if q is None:
@@ -84,10 +93,9 @@ class Assignment:
     # ---------------------------------------------------------------- making one
 
     @classmethod
-    def for_lesson(cls, key: str, **kw) -> Assignment:
-        if key not in lessons.BY_KEY:
-            _fail("lesson", key, ", ".join(lessons.BY_KEY))
-        return cls("lesson", lessons.BY_KEY[key].config, lesson=key, **kw)
+    def for_lesson(cls, lesson: Lesson, **kw) -> Assignment:
+        kw.setdefault("label", lesson.title)
+        return cls("lesson", lesson.config, lesson=lesson.key, question=lesson.question, **kw)
 
     @classmethod
     def for_explore(cls, config: RunConfig, **kw) -> Assignment:
@@ -99,18 +107,13 @@ class Assignment:
 
     def _default_label(self) -> str:
         if self.kind == "lesson":
-            return lessons.BY_KEY[self.lesson].title
+            return f"Lesson {self.lesson}"
         if self.kind == "compare":
             return "Compare: " + " vs ".join(compare.label(c, self.config) for c in self.columns)
         c = self.config
         return f"Explore: {c.depth} × {c.width} {c.activation}, {c.init}, {c.dataset}"
 
     # ---------------------------------------------------------------- reading one
-
-    @property
-    def question(self) -> Question | None:
-        """The lesson's predict-then-run question (whether or not it is asked)."""
-        return questions.QUESTIONS.get(self.lesson) if self.kind == "lesson" else None
 
     @property
     def asked(self) -> Question | None:
@@ -148,7 +151,6 @@ class Assignment:
     # ---------------------------------------------------------------- to and from the store
 
     def as_dict(self) -> dict:
-        q = self.asked
         return {
             "kind": self.kind,
             "label": self.label,
@@ -159,7 +161,11 @@ class Assignment:
             "seeding": self.seeding,
             "seed": self.seed,
             "ask": self.ask,
-            "question": None if q is None else {"prompt": q.prompt, "choices": list(q.choices)},
+            "question": None if self.question is None else {
+                "prompt": self.question.prompt, "choices": list(self.question.choices),
+                "answer": self.question.answer, "ready_at": self.question.ready_at,
+                "evidence": self.question.evidence,
+                "shown_before": list(self.question.shown_before)},
             "run_labels": self.labels(),
         }
 
@@ -173,9 +179,21 @@ class Assignment:
                        tuple(_config(c) for c in d.get("columns") or ()),
                        lesson=d.get("lesson"), steps=d.get("steps", DEFAULT_STEPS),
                        seeding=d.get("seeding", "each"), seed=d.get("seed"),
-                       ask=d.get("ask", False), label=d.get("label") or "")
+                       ask=d.get("ask", False), label=d.get("label") or "",
+                       question=_question(d.get("question")))
         except KeyError as missing:
             raise ValueError(f"assignment record: {missing} is missing") from None
+
+
+def _question(d) -> Question | None:
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        _fail("question", type(d).__name__, "a JSON object")
+    return Question(str(d["prompt"]), tuple(str(c) for c in d["choices"]), str(d["answer"]),
+                    _whole("question ready_at", d.get("ready_at", 0), 0, 100_000),
+                    str(d.get("evidence", "")),
+                    tuple(str(p) for p in d.get("shown_before", ("network",))))
 
 
 def _config(d) -> RunConfig:

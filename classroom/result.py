@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from core import sweep
+from core.questions import ANSWERS
 from core.telemetry import Field, Metric
 
 MAX_LAYERS = 65  # config's 64 hidden layers and the output
@@ -69,7 +70,7 @@ def compute(trainer, member: int = 0, *, label: str | None = None, answer: int |
     if question is not None:
         answer = check_answer(answer, question)
         early = trainer.step < question.ready_at and trainer.status != "diverged"
-        known = None if early else question.answer(trainer)
+        known = None if early else ANSWERS[question.answer].fn(trainer, question.ready_at)
         run_answer = None if known is None else int(known[0])
     elif answer is not None:
         raise ValueError("answer: there is no question to answer")

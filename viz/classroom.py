@@ -15,7 +15,7 @@ import numpy as np
 from classroom import summary
 from core import sweep
 from viz import style
-from viz.compare import colour
+from viz.compare_figures import colour
 
 HEIGHT = 360
 PROJECTED_HEIGHT = 520

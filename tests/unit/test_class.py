@@ -17,9 +17,11 @@ from classroom import codes, export, result, summary
 from classroom.assignment import Assignment
 from classroom.outbox import Outbox, Post
 from classroom.store import ClassClosed, StoreUnavailable
-from core import sweep
+from core import lessons, sweep
 from core.config import validate
 from core.trainer import Trainer
+
+LESSONS = lessons.builtin()
 
 SMALL = dict(depth=2, width=6, n_samples=80, batch_size=16)
 
@@ -70,7 +72,7 @@ def test_any_text_is_a_code_or_refused_with_a_message(text):
 
 
 def test_an_assignment_round_trips_and_checks_what_it_holds():
-    lesson = Assignment.for_lesson("too_small", ask=True)
+    lesson = Assignment.for_lesson(LESSONS["too_small"], ask=True)
     assert lesson.steps == 300 and lesson.seeding == "each" and lesson.seed is None
     assert Assignment.from_dict(json.loads(json.dumps(lesson.as_dict()))) == lesson
     d = lesson.as_dict()
@@ -86,9 +88,9 @@ def test_an_assignment_round_trips_and_checks_what_it_holds():
         with pytest.raises(ValueError, match="assignment"):
             Assignment.for_explore(validate(**SMALL), **bad)
     with pytest.raises(ValueError, match="step 1000"):  # the question needs a longer run
-        Assignment.for_lesson("glorot_bengio_sigmoid", ask=True)
+        Assignment.for_lesson(LESSONS["glorot_bengio_sigmoid"], ask=True)
     with pytest.raises(ValueError, match="lesson"):
-        Assignment.for_lesson("no_such_lesson")
+        Assignment("lesson", LESSONS["zeros"].config, lesson="")
     with pytest.raises(ValueError, match="shared by every column"):
         s = validate(**SMALL)
         Assignment.for_compare(s, [s.replace(init="zeros"), s.replace(dataset="xor")])
@@ -106,7 +108,7 @@ def run(cfg, steps):
 
 
 def test_a_zeros_run_reads_as_symmetric_and_untrained():
-    a = Assignment.for_lesson("zeros", ask=True, steps=100)
+    a = Assignment.for_lesson(LESSONS["zeros"], ask=True, steps=100)
     t = run(a.runs(11)[0], 100)
     r = result.compute(t, answer=0, question=a.asked)
     assert r["init"] == "zeros" and r["init_seed"] == 11 and r["steps"] == 100
@@ -129,7 +131,7 @@ def test_a_he_run_trains_by_sweep_s_rule():
 
 
 def test_a_diverged_run_has_its_step_and_no_final_loss():
-    a = Assignment.for_lesson("too_large_relu", ask=True, steps=20)
+    a = Assignment.for_lesson(LESSONS["too_large_relu"], ask=True, steps=20)
     t = run(a.runs(1)[0], 20)
     r = result.compute(t, answer=2, question=a.asked)
     assert r["diverged_at"] is not None and r["final_loss"] is None and not r["trained"]
@@ -138,7 +140,7 @@ def test_a_diverged_run_has_its_step_and_no_final_loss():
 
 
 def test_an_answer_is_checked_against_the_question():
-    a = Assignment.for_lesson("zeros", ask=True, steps=100)
+    a = Assignment.for_lesson(LESSONS["zeros"], ask=True, steps=100)
     t = run(a.runs(1)[0], 5)
     for bad in (2, -1, True, "0", 0.0):
         with pytest.raises(ValueError, match="answer"):

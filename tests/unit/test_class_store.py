@@ -32,9 +32,12 @@ from classroom.store import (
     UnknownStudent,
     WrongKey,
 )
+from core import lessons
 from core.config import validate
 from core.trainer import Trainer
 from tests import pg
+
+LESSONS = lessons.builtin()
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = dict(depth=2, width=6, n_samples=80, batch_size=16)
@@ -280,7 +283,8 @@ def test_a_new_assignment_refuses_the_old_one_s_results(stores, explore, entry):
     store = stores()
     new = store.create_class(explore)
     seat = store.join(new.code, "c")
-    number = store.set_assignment(new.code, new.key, Assignment.for_lesson("zeros"))
+    number = store.set_assignment(new.code, new.key,
+                                  Assignment.for_lesson(LESSONS["zeros"]))
     assert number == 2
     with pytest.raises(StaleAssignment):
         store.post(new.code, seat.token, 1, [entry])
@@ -290,7 +294,7 @@ def test_a_new_assignment_refuses_the_old_one_s_results(stores, explore, entry):
 
 
 def test_the_store_checks_every_entry_and_answer(stores, entry):
-    lesson = Assignment.for_lesson("zeros", ask=True, steps=100)
+    lesson = Assignment.for_lesson(LESSONS["zeros"], ask=True, steps=100)
     store = stores()
     new = store.create_class(lesson)
     seat = store.join(new.code, "c")
