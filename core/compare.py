@@ -142,6 +142,7 @@ class Lockstep:
 
     records_per_tick = 10  # each record is a point on every column's median curve
     generation = 0  # counts builds, so a page can tell this run from the last
+    stopped = False  # it has no stops (core.run.LiveRun has: a question's step)
 
     def __init__(self, comparison: Comparison, max_records: int = MAX_RECORDS):
         self.comparison = comparison

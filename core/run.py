@@ -17,11 +17,13 @@ class LiveRun:
     def __init__(self, config: RunConfig, members: list[RunConfig] | None = None):
         self.config = config
         self.members = members
+        self.stops: frozenset[int] = frozenset()  # steps a playing run pauses at, recorded
         self._build()
 
     def _build(self):
         self.trainer = Trainer(self.config, self.members, max_records=MAX_RECORDS,
                                record_every=1)
+        self.trainer.record_at = set(getattr(self, "stops", ()))
         self.initial_Ws = [W.copy() for W in self.trainer.Ws]
         self.initial_bs = [b.copy() for b in self.trainer.bs]
         self.generation += 1
@@ -55,6 +57,20 @@ class LiveRun:
     def step(self) -> int:
         return self.trainer.step
 
+    def stop_at(self, steps) -> None:
+        """Pause at each of ``steps`` (a question's step, a class assignment's), with a
+        record there, so that what is read at that step is the run as it stood then."""
+        self.stops = frozenset(int(s) for s in steps if s > 0)
+        self.trainer.record_at = set(self.stops)
+
+    @property
+    def stopped(self) -> bool:
+        """The run has just reached one of its stops."""
+        return self.trainer.step in self.stops
+
     def run(self, n_steps: int):
-        self.trainer.run(n_steps)
+        """Up to ``n_steps`` steps, never past the next stop."""
+        step = self.trainer.step
+        ahead = [s for s in self.stops if step < s <= step + n_steps]
+        self.trainer.run(min(ahead) - step if ahead else n_steps)
         return self

@@ -168,6 +168,7 @@ class SweepRun:
     until ``done``; ``cancel`` stops it."""
 
     generation = 0  # a sweep is never rebuilt: a new one is a new SweepRun
+    stopped = False  # it runs to its end (core.run.LiveRun can stop at a step)
 
     spec: Spec
     caps: budget.Caps = budget.DEFAULT_CAPS

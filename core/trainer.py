@@ -53,6 +53,7 @@ class Trainer:
         # Recorded every this many steps: a live run raises it as it speeds up, and doubles
         # it whenever its max_records records fill up (then every other one is dropped).
         self.record_every = record_every or cfg.record_every
+        self.record_at: set[int] = set()  # steps recorded whatever record_every says
         self.max_records = max_records
         self._rng = np.random.default_rng(cfg.train_seed)
         # Dropout masks from a generator per hidden layer, apart from the batch order: runs
@@ -213,7 +214,8 @@ class Trainer:
                 self.diverged_at[m] = {"step": self.step + 1,
                                        **_first_bad_layer(p, dWs + dbs, m)}
             delta[~(finite & alive)] = 0.0  # a diverged member keeps its last finite weights
-        recording = (self.step + 1) % self.record_every == 0
+        recording = ((self.step + 1) % self.record_every == 0
+                     or self.step + 1 in self.record_at)
         if recording:  # before the update: the weights this step used
             layer_values = self._measure(p, delta)
         self.params += delta

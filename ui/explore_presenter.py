@@ -59,7 +59,10 @@ class ExplorePresenter(LivePresenter):
         whether the presenter view is on."""
         self.speed, self.options, self.present = int(speed), dict(options), present
         self.link = replace(self.link, panels=tuple(p for p in panels.NAMES if p in shown))
-        self.shown = self.lecture().visible(self.link.panels)
+        lecture = self.lecture()
+        self.shown = lecture.visible(self.link.panels)
+        # A question about step N is answered by the run as it stood at N: it pauses there.
+        self.run.stop_at([lecture.question.ready_at] if lecture.question else [])
 
     def lecture(self) -> Lecture:
         return Lecture(catalogue.LESSONS.get(self.link.lesson), self.link.ask, self.picks)

@@ -137,8 +137,10 @@ class LivePresenter:
                    if chart.panel in self.shown and (visible is None or key in visible)
                    and self.board.due(key, chart.every, self._inputs(chart))}
             self.prepare(set(due))
+            if trained and self.run.stopped:
+                self.playing = False  # a stop: the page shows the run as it stands there
             parts = self.status_parts()
-            finished = self.run.finished
+            finished = self.run.finished or (ticking and not self.playing)
             built = {key: self.board.frame(key, chart.build, chart.every, self._inputs(chart),
                                            highlight=chart.highlight)
                      for key, chart in due.items()}
