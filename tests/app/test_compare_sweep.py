@@ -191,3 +191,26 @@ def test_compare_keeps_its_comparison_and_run_across_a_visit_to_another_page():
     at.switch_page("pages/compare.py").run()
     assert not at.exception and step_of(at) == 10
     assert at.query_params["c2.init"] == "he_normal" and at.query_params["seeds"] == "2"
+
+
+def test_a_lesson_that_compares_initializers_opens_them_in_compare_with_its_settings():
+    """Open in Compare carries the lesson's whole network and training (its learning rate:
+    with Compare's default one He's 30-layer net diverged) and as many of its seeds as the
+    server's caps allow; both columns then train without diverging."""
+    from ui import compare_session
+    from ui.catalogue import LESSONS
+
+    lesson = LESSONS["he_relu_30"]
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/lessons.py").run()
+    at.button(key="compare_he_relu_30").click().run()
+    assert not at.exception and not at.error
+    presenter = at.session_state["_tab"].pages["compare"].presenter
+    comparison = presenter.link.comparison
+    assert [c.init for c in comparison.columns] == ["glorot_normal", "he_normal"]
+    assert all(c.replace(init=lesson.config.init, init_params={}) == lesson.config
+               for c in comparison.columns)
+    assert comparison.seeds == compare_session.fitting_seeds(list(comparison.columns),
+                                                             lesson.compared.seeds) >= 2
+    presenter.step(500)
+    assert all(presenter.run.status(i)["diverged"] == 0 for i in range(2))
