@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core import landscape, phase, spectrum
+from core import landscape, phase, spectrum, telemetry
 from core.config import RunConfig
 from core.readings import hidden, latest, per_layer, start_loss, step0, train_loss
 from core.telemetry import Field
@@ -67,6 +67,13 @@ def _top_saturation(cfg: RunConfig) -> tuple[int, float, float]:
             break
     step, lay, met = latest(run)
     return step, float(hidden(lay, "act_mean")[-1]), train_loss(met)
+
+
+def _grad_step(t) -> float:
+    lay = step0(t)
+    steps = telemetry.step_ratios(lay[:, Field.grad_norm], lay[:, Field.weight_norm],
+                                  telemetry.step_scale(t.config))
+    return float(np.median(steps[:-1] if len(steps) > 1 else steps))
 
 
 def _landscape_dip(t) -> float:
@@ -122,6 +129,8 @@ _TABLE = [
          lambda t: -math.log10(float(_err(t)[0] / _err(t)[-1]))),
     Fact("grad_max", "the largest weight-gradient norm of any layer",
          lambda t: float(step0(t)[:, Field.grad_norm].max())),
+    Fact("grad_step", "how far the first step would move a hidden layer's weights, as a share "
+         "of their size (lr·‖∂L/∂W‖/‖W‖, the median over the hidden layers)", _grad_step),
     Fact("saturated_upper", "the share of saturated outputs in hidden layers 2 and up",
          lambda t: float(np.mean(hidden(step0(t), "saturated_frac")[1:]))),
     Fact("top_mean0", "the top hidden layer's mean output",

@@ -187,19 +187,43 @@ def flow_band(values, field="grad_norm") -> tuple[float, float]:
     return ref / FLOW_RATIO, min(ref * FLOW_RATIO, FLOW_CEILING)
 
 
-def flow_state(values, field="grad_norm"):
-    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against flow_band."""
+def step_scale(cfg) -> float | None:
+    """How far a step moves the weights per unit of gradient: the learning rate for SGD,
+    lr/(1 - momentum) once momentum has built up; None for Adam, whose step is about lr
+    whatever the gradient's size."""
+    if cfg.optimizer == "adam":
+        return None
+    return cfg.lr / (1 - cfg.momentum) if cfg.optimizer == "momentum" else cfg.lr
+
+
+def step_ratios(grad_norms, weight_norms, scale: float | None) -> np.ndarray | None:
+    """Per layer, how far the step a weight gradient takes moves the layer's weights, as a
+    share of their size: scale·‖∂L/∂W‖ / ‖W‖ (None without a scale). What a layer needs to
+    learn is a step that moves it, whatever the other layers do: the output layer's
+    gradient can be as tiny as the rest (a 30-layer ReLU net with Glorot's weights: every
+    layer's step is a billionth of its weights, every layer level with the output's)."""
+    if scale is None:
+        return None
+    g, w = np.asarray(grad_norms, float), np.asarray(weight_norms, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(w > 0, scale * g / w, np.inf)
+
+
+def flow_state(values, field="grad_norm", steps=None):
+    """Per layer: 'zero', 'vanishing', 'ok' or 'exploding', against flow_band; for weight
+    gradients with their ``steps`` (step_ratios), a step that would move the layer by less
+    than UPDATE_BAND's low end of its weights is vanishing too: it cannot learn."""
     v = np.asarray(values, dtype=float)
     low, high = flow_band(v, field)
     states = []
-    for x in v:
+    for k, x in enumerate(v):
         if not np.isfinite(x):
             states.append("exploding" if x == np.inf else "vanishing")
         elif x == 0:
             states.append("zero")
         elif x > high:
             states.append("exploding")
-        elif x < low:
+        elif x < low or (steps is not None and steps[k] < UPDATE_BAND[0]):
             states.append("vanishing")
         else:
             states.append("ok")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.telemetry import flow_band, flow_state
+from core.telemetry import flow_band, flow_state, step_ratios
 from viz import style
 
 FIELD_TITLES = {
@@ -113,10 +113,14 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
         xaxis=dict(title="step"), yaxis=dict(type="category", categoryarray=names)))
 
 
-def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=False):
+def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=False,
+                  step_scale=None):
     """The current value per layer on a log axis, coloured vanishing / healthy / exploding
     against the healthy band (core.telemetry.flow_band: around the output layer's gradient;
-    an absolute band for the update ratio); exact zeros marked with a 0.
+    an absolute band for the update ratio); exact zeros marked with a 0. Weight gradients
+    with the optimizer's ``step_scale`` (core.telemetry.step_scale) are also vanishing
+    where the step they take would move their layer by less than a millionth of its weights:
+    a level row of tiny gradients is not healthy.
 
     The axis always spans the healthy band with its edges drawn: bars that differ by a
     factor of two then look alike, as they are, instead of one filling the chart and the
@@ -125,7 +129,9 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=F
     latest = latest.sort_values("layer")
     values = latest[field].to_numpy(dtype=float)
     depth = len(values) - 1 if depth is None else depth
-    states = flow_state(values, field)
+    steps = (step_ratios(values, latest["weight_norm"].to_numpy(dtype=float), step_scale)
+             if field == "grad_norm" and step_scale is not None else None)
+    states = flow_state(values, field, steps)
     labels = [style.layer_name(k, depth) for k in latest["layer"]]
     shown = _positive(values)
     finite = shown[np.isfinite(shown)]
@@ -133,10 +139,14 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=F
     bottom = min([low, *finite]) / 3
     top = max([high, *finite]) * 3
     zeros = [lab for lab, s in zip(labels, states, strict=True) if s == "zero"]
+    moves = ([f"; a step moves {r:.1e} of the weights" for r in steps] if steps is not None
+             else [""] * len(values))
     traces = [
         dict(type="bar", x=labels, y=shown, marker=dict(color=[STATE_COLOURS[s] for s in states]),
-             customdata=[[s, f"{v:.3e}"] for s, v in zip(states, values, strict=True)],
-             hovertemplate="%{x}: %{customdata[1]} (%{customdata[0]})<extra></extra>"),
+             customdata=[[s, f"{v:.3e}", m] for s, v, m in zip(states, values, moves,
+                                                              strict=True)],
+             hovertemplate="%{x}: %{customdata[1]} (%{customdata[0]}%{customdata[2]})"
+                           "<extra></extra>"),
         dict(type="scatter", x=zeros, y=[bottom * 1.5] * len(zeros), mode="markers+text",
              text="0", textposition="top center",
              marker=dict(symbol="x", color=style.VANISHING, size=10), hoverinfo="skip"),
@@ -145,7 +155,8 @@ def gradflow_bars(latest, field="grad_norm", depth=None, height=300, key_below=F
                   line=dict(color=colour, width=1, dash="dot"))
              for y, colour in ((low, style.VANISHING), (high, style.EXPLODING))]
     against = ("a step of 1e-6 to 0.1 of the weights is healthy" if field == "update_ratio"
-               else "vs the output layer")
+               else "vs the output layer, and a step of 1e-6 of the weights or more"
+               if steps is not None else "vs the output layer")
     key = style.note(f"blue: vanishing or 0 · green: healthy · red: exploding ({against})",
                      x=0, y=1.0, yanchor="bottom", font=dict(size=11, color="#555"))
     extra, axis = {}, style.layer_axis(labels)

@@ -161,3 +161,25 @@ def test_the_too_large_tanh_net_is_chaotic_as_measured():
             h = np.tanh(h @ W[0] + b[0])
         c = np.corrcoef(h)[0, 1]
         assert c < 0.9
+
+
+def test_the_gradient_bars_tell_the_xavier_net_from_the_he_net_at_step_0():
+    """What both lessons say of the bars, with the rule the bars are drawn by
+    (viz.training.gradflow_bars): blue in every layer of Glorot's 30-layer ReLU net (each
+    step would move a layer by about a billionth of its weights), green in every layer of
+    He's; on several seeds, so that neither claim is one draw's luck."""
+    import json
+
+    from core import telemetry
+    from viz import training
+
+    for key, state in (("xavier_relu_30", "vanishing"), ("he_relu_30", "ok")):
+        for seed in range(3):
+            t = Trainer(BY_KEY[key].config.replace(init_seed=seed))
+            layers = t.frames()[0]
+            latest = layers[(layers["step"] == 0) & (layers["member"] == 0)]
+            fig = json.loads(training.gradflow_bars(
+                latest, "grad_norm", t.depth,
+                step_scale=telemetry.step_scale(t.config)).to_json())
+            states = [c[0] for c in fig["data"][0]["customdata"]]
+            assert states == [state] * (t.depth + 1), (key, seed, states)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import telemetry
 from ui.panel import Chart, Control, Panel
 from viz import training
 
@@ -23,11 +24,13 @@ def field(view) -> str:
 
 
 def _bars(view):
-    return training.gradflow_bars(view.latest, field(view), view.depth)
+    return training.gradflow_bars(view.latest, field(view), view.depth,
+                                  step_scale=telemetry.step_scale(view.config))
 
 
 def _bars_for_the_room(view):
-    return training.gradflow_bars(view.latest, field(view), view.depth, key_below=True)
+    return training.gradflow_bars(view.latest, field(view), view.depth, key_below=True,
+                                  step_scale=telemetry.step_scale(view.config))
 
 
 PANEL = Panel(
@@ -36,4 +39,7 @@ PANEL = Panel(
                  present=_bars_for_the_room,
                  title=lambda view: training.SHORT_TITLES[field(view)]),),
     caption="Each layer's gradient now, on a log scale. Bars below the lower dotted line "
-            "(100x under the output layer's) are vanishing; above the upper one, exploding.")
+            "(100x under the output layer's) are vanishing; above the upper one, exploding. A "
+            "weight gradient is vanishing too where the step it takes would move its layer by "
+            "less than a millionth of its weights (hover a bar for the step): a level row of "
+            "tiny gradients learns nothing.")
