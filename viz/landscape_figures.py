@@ -97,18 +97,45 @@ def slice_figure(result: dict, height: int = 420, show_others: bool = True):
     dirs = result["directions"]
     titles = dirs.get("titles") or ["direction 1", "direction 2"]
     unit = "log₁₀ loss" if log_z else "loss"
+    colours = dict(colorscale="Viridis", ncontours=18)
+    dip = None
+    if dirs.get("symmetric") and not log_z:
+        # Around the symmetric weights what matters is lower or higher than the loss there:
+        # blue below it, orange above, the scale as deep above as the lowest point is below,
+        # so a dip of a few thousandths shows (a scale to the far corner's 1.1 hid it).
+        centre = float(loss[len(b) // 2, len(a) // 2])
+        lowest = float(np.nanmin(loss))
+        depth = max(centre - lowest, 1e-3 * max(abs(centre), 1e-12))
+        colours = dict(colorscale=[[0.0, style.POSITIVE], [0.5, "#FFFFFF"],
+                                   [1.0, style.NEGATIVE]],
+                       zmin=centre - depth, zmax=centre + depth, zmid=centre,
+                       contours=dict(start=centre - depth, end=centre + depth,
+                                     size=depth / 6, coloring="heatmap", showlines=True))
+        column = loss[:, len(a) // 2]
+        at = int(np.nanargmin(column))
+        if column[at] < centre:
+            dip = (float(b[at]), float(column[at]))
     traces = [
-        dict(type="contour", x=a, y=b, z=z, colorscale="Viridis", ncontours=18,
-             contours=dict(coloring="heatmap", showlines=True),
+        dict(type="contour", x=a, y=b, z=z, contours=dict(coloring="heatmap", showlines=True),
              line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
-             colorbar=dict(title=dict(text=unit, side="right"), thickness=12),
-             hovertemplate=f"a = %{{x:.2f}}, b = %{{y:.2f}}<br>{unit} %{{z:.4g}}<extra></extra>"),
+             colorbar=dict(title=dict(text=unit, side="right"), thickness=12,
+                           tickformat=".3~f" if not log_z else ".2~f"),
+             hovertemplate=f"a = %{{x:.2f}}, b = %{{y:.2f}}<br>{unit} %{{z:.4g}}<extra></extra>")
+        | colours,
         dict(type="scatter", x=[0.0], y=[0.0], mode="markers+text", name="now",
              text=["now"], textposition="top right", textfont=dict(color="white"),
              marker=dict(symbol="star", size=16, color="white", line=dict(color=NOW, width=1.5)),
              hovertemplate=f"now<br>loss {result.get('centre_loss', np.nan):.4g}"
                            "<extra></extra>"),
     ]
+    if dip is not None:  # what the zeros lesson points at: lower loss off the copies
+        traces.append(dict(
+            type="scatter", x=[0.0], y=[dip[0]], mode="markers+text", name="dip",
+            text=[f"{dip[1]:.3f}"], textposition="middle right",
+            marker=dict(symbol="triangle-down", size=12, color=style.POSITIVE,
+                        line=dict(color="black", width=1)),
+            hovertemplate=f"lowest along the symmetry-breaking direction: {dip[1]:.4f}"
+                          "<extra></extra>"))
     others = result.get("others")
     if show_others and others is not None and len(others):
         o = np.asarray(others, dtype=float)

@@ -183,3 +183,22 @@ def test_the_gradient_bars_tell_the_xavier_net_from_the_he_net_at_step_0():
                 step_scale=telemetry.step_scale(t.config)).to_json())
             states = [c[0] for c in fig["data"][0]["customdata"]]
             assert states == [state] * (t.depth + 1), (key, seed, states)
+
+
+def test_the_zeros_lesson_points_at_a_dip_its_slice_shows():
+    """The text points at the dip along the symmetry-breaking direction: the slice marks
+    it, and its colour scale (blue below the loss now, orange above) spans the dip well
+    enough to see, not a sliver of a 0.7 to 1.15 range."""
+    import json
+
+    from viz import landscape_figures
+
+    t = Trainer(BY_KEY["zeros"].config)
+    s = landscape.slice_2d(t, seed=t.config.train_seed)
+    fig = json.loads(landscape_figures.slice_figure(s).to_json())
+    contour, marks = fig["data"][0], {d.get("name"): d for d in fig["data"][1:]}
+    dip = facts.quote(["landscape_dip"], t)["landscape_dip"]
+    assert marks["dip"]["text"] == [f"{dip:.3f}"] and marks["dip"]["x"] == [0.0]
+    assert contour["zmid"] == pytest.approx(LN2) and contour["zmin"] <= dip < LN2
+    assert (LN2 - dip) / (contour["zmax"] - contour["zmin"]) > 0.05
+    assert f"falls to {dip:.3f}" in BY_KEY["zeros"].told()[1]
