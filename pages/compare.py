@@ -29,16 +29,15 @@ with st.sidebar:
     speed = st.slider("steps per refresh", 1, LIMITS.max_steps_per_tick, key=PREFIX + "speed",
                       help="training steps between two refreshes (five a second)")
 
-if present:
-    view.header("Compare", presenter, "cmpbtn_", reset_help)
-    for message in visit.link_errors:
-        st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
-else:
+# The buttons come first on the screen but are drawn once the columns below are read: a
+# change there that starts a new run pauses, and Play must say so (it stayed on Pause).
+buttons = st.container()
+if not present:
     widgets.header("Compare: initializers side by side",
                    "Every column trains on **the same data, in the same batch order, from the "
                    "same seeds**; only what you choose per column differs. Press **Play** "
                    "and watch which ones learn.", visit.link_errors)
-    widgets.transport(presenter, "cmpbtn_", reset_help)
+    transport = st.container()
 view.shortcuts(compare_session.shortcuts(presenter))
 # The run and its charts come first on the screen, the columns' settings under them; the
 # settings are read first, so the run on screen is the one they describe.
@@ -61,6 +60,14 @@ for i, place in enumerate(st.columns(n)):
             st.error(f"Column {i + 1} not applied: {problem}", icon=":material/error:")
         columns.append(column)
 problem = compare_session.start(presenter, shared, columns, int(seeds))
+if present:
+    with buttons:
+        view.header("Compare", presenter, "cmpbtn_", reset_help)
+        for message in visit.link_errors:
+            st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
+else:
+    with transport:
+        widgets.transport(presenter, "cmpbtn_", reset_help)
 
 
 def show():

@@ -214,3 +214,18 @@ def test_a_lesson_that_compares_initializers_opens_them_in_compare_with_its_sett
                                                              lesson.compared.seeds) >= 2
     presenter.step(500)
     assert all(presenter.run.status(i)["diverged"] == 0 for i in range(2))
+
+
+def test_a_settings_change_while_playing_pauses_and_the_button_says_play():
+    """A change that starts a new run (hidden layers) pauses it at step 0, and the button
+    drawn above the settings says Play at once (it used to stay on Pause, frozen)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/compare.py")
+    at.run()
+    at.button(key="cmpbtn_play").click().run()
+    presenter = at.session_state["_tab"].pages["compare"].presenter
+    assert presenter.playing and at.button(key="cmpbtn_play").label == "Pause"
+    at.number_input(key="cmp_depth").set_value(5).run()
+    assert not at.exception
+    assert not presenter.playing and presenter.run.step == 0
+    assert at.button(key="cmpbtn_play").label == "Play"
