@@ -1,8 +1,10 @@
 """The app's server: Streamlit serving app.py, plus the route the live pages poll.
 
 Start it as any Streamlit app: ``streamlit run server.py`` (``make run`` and the Docker
-image do). ``streamlit run app.py`` serves the same pages without the route; the live pages
-then refresh through a timed fragment (ui/live.py says why the route is faster).
+image do). Not ``streamlit run app.py``: without this file's pages-folder setting a fresh
+server opens a deep link such as /compare without the app's navigation, and without the
+routes the live pages fall back to a timed fragment (ui/live.py says why the route is
+faster).
 """
 
 import threading

@@ -8,8 +8,8 @@ started from server.py, nothing of Streamlit runs: the status component
 (components/feed.js) asks the live feed's route (serving/feed.py) for each refresh, writes
 its status and hands each chart frame to its chart.
 
-Served any other way (``streamlit run app.py``, AppTest) the route does not exist, and the
-live part is a fragment that reruns on a timer while playing. This module is the one place
+Where the route does not exist (AppTest) the live part is a fragment that reruns on a timer
+while playing. This module is the one place
 that tells the two apart; either way the page's presenter makes the refresh.
 """
 
