@@ -26,9 +26,10 @@ def answer(token: str, query: bytes = b""):
 
 
 class Run:
-    """The least a presenter's run has: steps, and whether it can go on."""
+    """The least a presenter's run has: steps, whether it can go on, whether it is at one
+    of its stops."""
 
-    generation, step, finished, trainers = 1, 0, False, []
+    generation, step, finished, stopped, trainers = 1, 0, False, False, []
 
     def run(self, n):
         self.step += n

@@ -14,7 +14,7 @@ from PIL import Image
 
 from classroom import codes, result
 from classroom.assignment import Assignment
-from core import sweep
+from core import lessons, sweep
 from core.compare import Lockstep
 from core.config import validate
 from viz import classroom as figures
@@ -22,6 +22,8 @@ from viz import qr, style
 
 SHARED = validate(depth=3, width=6, n_samples=80, batch_size=16, activation="tanh", lr=0.1)
 STUDENTS = 8
+
+LESSONS = lessons.builtin()
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +135,7 @@ def test_distinct_units_per_hidden_layer_zeros_all_one(room):
 
 
 def test_answers_before_and_after_the_runs():
-    lesson = Assignment.for_lesson("zeros", ask=True, steps=100)
+    lesson = Assignment.for_lesson(LESSONS["zeros"], ask=True, steps=100)
     from core.trainer import Trainer
 
     rows = []
