@@ -39,13 +39,13 @@ def main(argv=None):
     print(f"hostile: 2 sessions on the reference workload, {args.threads} threads polling "
           f"a's feed, {args.seconds:.0f} s per phase")
     print(f"a: {r['a_alone']:.0f} steps/s alone, {r['a_hammered']:.0f} hammered "
-          f"({r['a_gain']:.2f}x)")
+          f"({r['a_gain']:.2f}x; {r['a_gain_over_b']:.2f}x b's gain over the same phases)")
     print(f"b: {r['b_alone']:.0f} steps/s alone, {r['b_hammered']:.0f} while a is hammered "
           f"(keeps {r['b_kept']:.0%})")
     print(f"hostile threads: {r['hostile_answers']} answers with a step, refused "
           f"{r['hostile_refused'] or 'none'}, errors {r['hostile_errors'] or 'none'}")
-    ok = r["a_gain"] <= 1.3 and r["b_kept"] >= 0.7
-    print(f"target (a gains <= 30%, b keeps >= 70%): {'met' if ok else 'NOT met'}")
+    ok = r["a_gain_over_b"] <= 1.3 and r["b_kept"] >= 0.7
+    print(f"target (a gains <= 30% over b, b keeps >= 70%): {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

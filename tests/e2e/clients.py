@@ -187,8 +187,11 @@ def hostile_rates(browser, url, seconds=15.0, threads=16, path=REFERENCE, rounds
                         seen["refused"][status] = seen["refused"].get(status, 0) + n
                     seen["errors"] += hammer.errors[:5]
         rates = {key: n / took[key[2:]] for key, n in moved.items()}
-        return {**rates, "a_gain": rates["a_hammered"] / rates["a_alone"],
-                "b_kept": rates["b_hammered"] / rates["b_alone"],
+        b_kept = rates["b_hammered"] / rates["b_alone"]
+        return {**rates, "a_gain": rates["a_hammered"] / rates["a_alone"], "b_kept": b_kept,
+                # a's gain over b's: what a took that b did not also get (b shares the
+                # machine's changing load with a)
+                "a_gain_over_b": rates["a_hammered"] / rates["a_alone"] / b_kept,
                 "hostile_answers": seen["answers"], "hostile_refused": seen["refused"],
                 "hostile_errors": seen["errors"][:5]}
     finally:
