@@ -123,7 +123,9 @@ def slice_figure(result: dict, height: int = 420, show_others: bool = True):
              hovertemplate=f"a = %{{x:.2f}}, b = %{{y:.2f}}<br>{unit} %{{z:.4g}}<extra></extra>")
         | colours,
         dict(type="scatter", x=[0.0], y=[0.0], mode="markers+text", name="now",
-             text=["now"], textposition="top right", textfont=dict(color="white"),
+             text=["now"], textposition="top right",
+             # on the white of the diverging scale's middle, white letters vanish
+             textfont=dict(color="black" if "zmid" in colours else "white"),
              marker=dict(symbol="star", size=16, color="white", line=dict(color=NOW, width=1.5)),
              hovertemplate=f"now<br>loss {result.get('centre_loss', np.nan):.4g}"
                            "<extra></extra>"),
