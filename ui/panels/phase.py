@@ -1,6 +1,9 @@
 """The order-chaos phase diagram of the network's activation, with this network on it."""
 
 import functools
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -19,13 +22,37 @@ def phase_span(weight_var: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-@functools.lru_cache(maxsize=16)  # seconds for a smooth activation: once per range
-def planes(activation: str, lo: float, hi: float, q0: float | None = None
-           ) -> tuple[phase.Plane, np.ndarray]:
+PLANES_KEPT = 16
+_PLANES: dict = {}  # (activation, lo, hi, q0) -> (plane, critical σ_w² per σ_b²)
+_PLANES_LOCK = threading.Lock()
+
+
+def work_out(activation: str, lo: float, hi: float, q0: float | None = None
+             ) -> tuple[phase.Plane, np.ndarray]:
     """The phase plane of ``activation`` over σ_w² from ``lo`` to ``hi`` (log-spaced) and
-    its critical σ_w² at each of its σ_b², from layer-1 variance ``q0``."""
+    its critical σ_w² at each of its σ_b², from layer-1 variance ``q0``: seconds of work for
+    a smooth activation."""
     plane = phase.plane(activation, weight_var=np.geomspace(lo, hi, 31), points=31, q0=q0)
     return plane, phase.critical_weight_var(activation, plane.bias_var, q0=q0)
+
+
+def _keep(key, value) -> None:
+    with _PLANES_LOCK:
+        _PLANES.setdefault(key, value)
+        while len(_PLANES) > PLANES_KEPT:
+            _PLANES.pop(next(iter(_PLANES)))
+
+
+def planes(activation: str, lo: float, hi: float, q0: float | None = None
+           ) -> tuple[phase.Plane, np.ndarray]:
+    """work_out's answer, once per range."""
+    key = (activation, lo, hi, q0)
+    with _PLANES_LOCK:
+        found = _PLANES.get(key)
+    if found is None:
+        found = work_out(*key)
+        _keep(key, found)
+    return found
 
 
 @functools.lru_cache(maxsize=64)
@@ -35,12 +62,16 @@ def here(cfg) -> dict:
     return phase.network_point(cfg)
 
 
-def _plane_of(cfg):
+def _plane_key(cfg) -> tuple:
     at = here(cfg)
     # Only where q⁰ decides the side is the plane drawn from this network's own q⁰ (two
     # significant digits: a few planes, not one per data set).
     q0 = float(f"{at['q0']:.2g}") if cfg.activation in phase.Q0_DECIDES else None
-    return planes(cfg.activation, *phase_span(at["weight_var"]), q0)
+    return (cfg.activation, *phase_span(at["weight_var"]), q0)
+
+
+def _plane_of(cfg):
+    return planes(*_plane_key(cfg))
 
 
 def _diagram(view):
@@ -75,10 +106,19 @@ def _inputs(view):
 
 
 def warm(lessons) -> None:
-    """The planes the lessons open, worked out as the server starts."""
-    for lesson in lessons:
-        if "phase" in lesson.panels:
-            _plane_of(lesson.config)
+    """The planes the lessons open, worked out as the server starts: in a process of their
+    own, so that seconds of NumPy loops on this process's interpreter lock do not slow the
+    first visitor's page (the server's other core works them out)."""
+    keys = sorted({_plane_key(lesson.config) for lesson in lessons if "phase" in lesson.panels},
+                  key=str)
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads forked
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        for key, found in zip(keys, pool.map(_work_out_key, keys), strict=True):
+            _keep(key, found)
+
+
+def _work_out_key(key):
+    return work_out(*key)
 
 
 PANEL = Panel(
