@@ -15,6 +15,16 @@ disconnected (``adopt``): a reload comes back to the runs where they were. A tab
 while its original still runs holds the original's id too; its claim is refused, and it
 keeps the Tab of its own. A new tab claims nothing, so its first run is not followed by
 another.
+
+Whether a page's address is news is judged on what the browser asked for, which is not
+always the query a request carries (``Address``). The server puts a page's settings in the
+address (``write_query``) by a message that reaches the browser a moment later, and a
+request the browser sends in that moment (Play pressed straight after a new initializer,
+on a busy browser) still carries the address the server has just replaced: taken for
+news, it brought the replaced settings back, and their old run with them. And a reloaded
+tab's state is claimed on its second run, whose request may carry the address the page
+was opened with or the one its first run wrote: the address the page was opened with,
+typed or reloaded, is what the claimed state is judged against.
 """
 
 from __future__ import annotations
@@ -69,6 +79,7 @@ def adopt(claimed: str) -> None:
         return
     old.session_id = ctx.session_id
     st.session_state["_tab"] = old
+    address().adopted = True
 
 
 def drop_expired_sessions() -> int:
@@ -99,15 +110,65 @@ def page_state(page: str, make: Callable[[], T]) -> T:
     return pages[page]
 
 
+@dataclass(eq=False)
+class Address:
+    """This session's address bar, as far as the server knows it (one per Streamlit
+    session, that is per page load: not kept in the Tab, which a reload takes over)."""
+
+    opened: dict | None = None  # the query the page was loaded with (typed, a link, reload)
+    shown: dict | None = None  # the query the server last wrote into the address bar
+    # Queries the server wrote over (``shown`` replaced them) while the browser has not
+    # been heard from since: a request that carries one was sent before the browser had
+    # the new address.
+    replaced: list = field(default_factory=list)
+    stale: bool = False  # this run's request carries one of ``replaced``
+    adopted: bool = False  # this run took over the Tab of the page that was reloaded
+
+
+def address() -> Address:
+    if "_address" not in st.session_state:
+        st.session_state["_address"] = Address()
+    return st.session_state["_address"]
+
+
+def _plain(query: dict) -> dict:
+    """A query without the presenter view's flag, which every page writes alike."""
+    return {k: v for k, v in query.items() if k != "present"}
+
+
+def heard() -> None:
+    """At the start of each whole run (app.py, through view.mount): what this run's
+    request says of the address bar. Back and Forward, a link, a lesson opened: anything
+    but an address the server wrote over means the browser has moved on."""
+    state, query = address(), _plain(st.query_params.to_dict())
+    ctx = get_script_run_ctx()
+    if state.opened is None:
+        state.opened = st.query_params.to_dict()
+    state.adopted = False
+    history = bool(getattr(ctx, "is_history_navigation", False))
+    state.stale = not history and query in state.replaced
+    if not state.stale:
+        state.replaced = []
+
+
 def news(written: dict | None) -> dict | None:
     """The address's query string when it is news to a page that last wrote ``written``
     (None: the page has not run in this tab yet): the tab's first visit, a link opened in
     it, Back or Forward to another of the page's addresses, a lesson opened from the
-    Lessons page. An empty query on a return visit is not news: Streamlit drops the query
-    when the sidebar changes pages, and the page keeps its own state."""
-    query = {k: v for k, v in st.query_params.to_dict().items() if k != "present"}
+    Lessons page, an address typed into a tab that had been elsewhere. An empty query on
+    a return visit is not news: Streamlit drops the query when the sidebar changes pages,
+    and the page keeps its own state. Nor is an address the server has just written over
+    (``Address``): the browser sent it before the new one reached it."""
+    state = address()
+    if state.adopted:  # a reload, or an address typed into the tab: what it was opened with
+        asked = state.opened
+    elif state.stale and written is not None:
+        return None
+    else:
+        asked = st.query_params.to_dict()
+    query = _plain(asked)
     if written is None or (query and query != written):
-        return st.query_params.to_dict()
+        return asked
     return None
 
 
@@ -116,8 +177,13 @@ def write_query(query: dict) -> dict:
     reproduces the view, the presenter view included); returns it, for the page to
     remember as written."""
     shown = {**query, "present": "1"} if tab().present else query
-    if shown != st.query_params.to_dict():
+    before, state = st.query_params.to_dict(), address()
+    if shown != before:
         st.query_params.from_dict(shown)
+        for old in (_plain(before), state.shown):  # what the browser may still say
+            if old is not None and old != _plain(shown) and old not in state.replaced:
+                state.replaced.append(old)
+    state.shown = _plain(shown)
     return query
 
 

@@ -71,6 +71,7 @@ def header(title: str, presenter, key_prefix: str, reset_help: str = "") -> None
 def mount() -> None:
     """app.py's part, above every page: the view's look, the keys, and the Tab's id for
     the browser tab to keep; a reloaded tab claims the id it kept (ui/session.py)."""
+    session.heard()  # what this run's request says of the address, before a claim
     claim = (st.session_state.get(_KEY) or {}).get("claim")
     if claim and not st.session_state.get("_claimed"):
         session.adopt(claim)

@@ -128,12 +128,17 @@ def stop_process_group(proc: subprocess.Popen) -> None:
 
 
 def settled(page, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
-    """Wait until no script run is going on (Streamlit's running indicator has been gone for
-    ``quiet_ms``): a click that lands during a run (the one that follows a page's first,
-    when its tab reports its id) can be lost."""
+    """Wait until no script run is going on (the app has said so, and Streamlit's running
+    indicator has been gone, for ``quiet_ms``): a click that lands during a run (the one
+    that follows a page's first, when its tab reports its id) can be lost. The indicator
+    alone is not enough: it shows only once a run has lasted half a second, so a run that
+    had just started passed for none (stApp's data-test-script-state, which Streamlit's
+    own tests read, says at once)."""
     page.wait_for_function(
         """(quiet) => {
-          const busy = document.querySelector('[data-testid="stStatusWidget"]');
+          const app = document.querySelector('[data-testid="stApp"]');
+          const busy = document.querySelector('[data-testid="stStatusWidget"]') ||
+            !app || app.dataset.testScriptState !== "notRunning";
           const now = performance.now();
           if (busy) window.__wriBusyAt = now;
           return !busy && now - (window.__wriBusyAt || 0) > quiet;
