@@ -2,30 +2,13 @@
 server's last write disagree: a request sent before the address the server wrote reached
 the browser carries the address it replaced, and must not bring that back."""
 
-import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from core.lessons import BY_KEY
 from tests.app.live_charts import page, step_of
 from tests.e2e.helpers import REPO_ROOT
+from ui.catalogue import LESSONS as BY_KEY
 
 APP = str(REPO_ROOT / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def app_py_on_every_run(monkeypatch):
-    """Every run through app.py, as the server does (ui/view.py mount() judges the address
-    there). AppTest forgets between runs that the app uses st.navigation, and from its
-    second run on runs the page alone, as Streamlit's first multipage mode (a folder named
-    pages/) would."""
-    init = PagesManager.__init__
-
-    def navigation(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", navigation)
 
 
 def run_app(query):
