@@ -142,24 +142,24 @@ def core_trainer(record_every):
 
 
 def with_recorder(t, measure):
-    """Record `measure(p, delta)` after every step instead of core's measure and losses."""
+    """Record `measure(p, delta)` after every step instead of core's measure and losses
+    (`t` records every step: made by core_trainer(1))."""
     nan_steps = np.full((t.n_members, len(telemetry.STEP_FIELDS)), np.nan)
     t._measure = measure
     t._record = lambda layer_values: t.record.add(t.step, layer_values, nan_steps)
-    t.config.record_every = 1
     return t
 
 
 def core_grad_norms():
-    t = core_trainer(NEVER)
+    t = core_trainer(1)
     return with_recorder(
         t, lambda p, delta: np.sqrt(telemetry.layer_sq_norms(p.grads, t.sizes)).T)
 
 
 def core_layer_telemetry():
-    t = core_trainer(NEVER)
+    t = core_trainer(1)
     return with_recorder(
-        t, lambda p, delta: telemetry.measure(p, t.params, t.sizes, delta, t.act.df_max))
+        t, lambda p, delta: telemetry.measure(p, t.params, t.sizes, delta, t.act.bounds))
 
 
 def core_runner(t):
@@ -350,7 +350,7 @@ def piece_timings(calls, repeats):
 
     return {
         "measure (10 per-layer fields)": call_us(
-            lambda: telemetry.measure(p, t.params, t.sizes, delta, t.act.df_max), calls, repeats),
+            lambda: telemetry.measure(p, t.params, t.sizes, delta, t.act.bounds), calls, repeats),
         "  of which distinct_units": call_us(
             lambda: telemetry._distinct_units(network.layer_groups(t.params, t.sizes), n),
             calls, repeats),
