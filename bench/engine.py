@@ -29,6 +29,7 @@ The "+ grad norms" and "+ per-layer telemetry" rows call core's internals (they 
 `Trainer._measure` and `Trainer._record` on one instance); if core changes, they change with it.
 
     .venv/bin/python bench/engine.py [--steps 200] [--repeats 7] [--glibc-defaults]
+    .venv/bin/python bench/engine.py --smoke   # a tiny network, a few seconds: it still runs
     OPENBLAS_NUM_THREADS=2 .venv/bin/python bench/engine.py   # both libraries on 2 threads
 
 It runs under the server's environment (tests/e2e/helpers.SERVER_ENV: BLAS threads and malloc
@@ -76,6 +77,9 @@ except ImportError:  # optional: the torch rows are skipped
 
 CONFIG = {"dataset": "spiral", "n_samples": 1000, "depth": 8, "width": 64,
           "activation": "tanh", "batch_size": 128, "optimizer": "sgd", "lr": 0.1}
+# --smoke: every row and check on a tiny network in a few seconds, so that `make test` sees
+# the bench run; its figures say nothing about the engine's speed.
+SMOKE_CONFIG = {"n_samples": 200, "depth": 2, "width": 16, "batch_size": 32}
 NEVER = 1_000_000  # the largest record_every core accepts: only step 0 is recorded
 CHECK_STEPS = 20  # steps over which core and torch must agree
 APP_STEPS_PER_TICK = 80  # bench/explore_refresh.py's slider setting
@@ -381,11 +385,17 @@ def matmul_flops(sizes, rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=None, help="steps per repeat (200)")
+    parser.add_argument("--repeats", type=int, default=None, help="(7)")
     parser.add_argument("--glibc-defaults", action="store_true",
                         help="keep glibc's own malloc settings instead of the server's")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a tiny network, few steps: checks that every row still runs")
     args = parser.parse_args()
+    if args.smoke:
+        CONFIG.update(SMOKE_CONFIG)
+    args.steps = args.steps or (5 if args.smoke else 200)
+    args.repeats = args.repeats or (1 if args.smoke else 7)
 
     print(__doc__.splitlines()[0])
     print(f"workload: {CONFIG['depth']} x {CONFIG['width']} {CONFIG['activation']}, batch "
@@ -466,14 +476,15 @@ def main():
     t = core_trainer(NEVER)
     fwd, bwd = matmul_flops(t.sizes, CONFIG["batch_size"])
     eval_fwd, _ = matmul_flops(t.sizes, n_points)
-    rate = matmul_gflops()
+    rate = matmul_gflops(n=256 if args.smoke else 2048)
     floor_us = (fwd + bwd) / (rate * 1e9) * 1e6
     print()
     print(f"compute floor: sizes {t.sizes}; matrix products per step "
           f"{fwd / 1e6:.2f} MFLOP forward + {bwd / 1e6:.2f} MFLOP backward = "
           f"{(fwd + bwd) / 1e6:.2f} MFLOP (elementwise work not counted); the full-telemetry "
           f"loss evaluation adds {eval_fwd / 1e6:.2f} MFLOP of forward products")
-    print(f"numpy float64 2048 x 2048 matmul: {rate:.1f} GFLOP/s (median of 5, "
+    n = 256 if args.smoke else 2048
+    print(f"numpy float64 {n} x {n} matmul: {rate:.1f} GFLOP/s (median of 5, "
           f"{os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s)) -> floor {floor_us:.1f} µs "
           f"per step")
     line = (f"floor / measured: core bare {floor_us / bare:.0%}, core + full telemetry "
