@@ -170,77 +170,116 @@ def _cached(workspace, key, make):
     return workspace[key]
 
 
-def _buffer(workspace, name, shape):
-    """An array of ``shape`` to write into, reused from ``workspace`` when it has one."""
-    return _cached(workspace, (name, shape), lambda: np.empty(shape))
+def _stacked(workspace, name, shape):
+    """A stacked (depth, M, B, width) array to write into and the list of its per-layer
+    views, both reused from ``workspace`` when it has one: making a layer's view costs
+    about what the elementwise work on a 64-unit layer does, so a pass takes them ready."""
+
+    def make():
+        stack = np.empty(shape)
+        return stack, list(stack)
+
+    return _cached(workspace, (name, shape), make)
 
 
 def _flat_buffer(workspace, name, M, sizes):
     """A flat (M, P) array, its per-layer views and the hidden layers' biases as one
-    (M, depth, width) view."""
+    (depth, M, width) view (the layout of a stacked product's output)."""
 
     def make():
         flat = np.empty((M, n_params(sizes)))
         first, depth = n_weights(sizes), len(sizes) - 2  # b1 … b(depth): one block
         hidden_b = flat[:, first:first + depth * sizes[1]].view()
         hidden_b.shape = (M, depth, sizes[1] if depth else 0)
-        return (flat, *flat_views(flat, sizes), hidden_b)
+        return (flat, *flat_views(flat, sizes), hidden_b.swapaxes(0, 1))
 
     return _cached(workspace, (name, M, tuple(sizes)), make)
+
+
+def _transposed_weights(workspace, M, sizes):
+    """Per layer, an array to copy W_l's transpose into; layers of one shape share one."""
+
+    def make():
+        by_shape = {}
+        return [by_shape.setdefault(shape, np.empty((M, *shape)))
+                for shape in zip(sizes[1:], sizes[:-1], strict=True)]
+
+    return _cached(workspace, ("W_T", M, tuple(sizes)), make)
 
 
 def forward(Ws, bs, X, y, act, loss_name, classification, masks=None, workspace=None):
     depth = len(Ws) - 1
     M, B = Ws[0].shape[0], X.shape[0]
     width = Ws[0].shape[2] if depth else 0
-    Z = _buffer(workspace, "Z", (depth, M, B, width))
-    A = _buffer(workspace, "A", (depth, M, B, width))
+    Z, z = _stacked(workspace, "Z", (depth, M, B, width))
+    A, a = _stacked(workspace, "A", (depth, M, B, width))
     h, hs = X, [X]
     for layer in range(depth):
-        z = np.matmul(h, Ws[layer], out=Z[layer])
-        z += bs[layer][:, None, :]
-        act.apply(z, A[layer])
-        h = A[layer] if masks is None else A[layer] * masks[layer]
+        z_l = np.matmul(h, Ws[layer], out=z[layer])
+        z_l += bs[layer][:, None, :]
+        h = act.apply(z_l, a[layer])
+        if masks is not None:
+            h = h * masks[layer]
         hs.append(h)
     logits = h @ Ws[-1]
     logits += bs[-1][:, None, :]
     loss, dlogits, outputs = losses.evaluate(loss_name, classification, logits, y)
-    return Pass(list(Z) + [logits], list(A), hs, masks, loss, dlogits, outputs, Z, A)
+    return Pass(z + [logits], list(a), hs, masks, loss, dlogits, outputs, Z, A)
+
+
+def evaluate(Ws, bs, X, y, act, loss_name, classification, workspace=None):
+    """(loss, outputs) of ``forward`` over X, the same numbers, without keeping every
+    layer: layer after layer is written into one of two arrays in turn. For a loss over a
+    whole data set, where keeping each layer's z and a would take megabytes per trainer
+    and push the training step's arrays out of the cache."""
+    depth = len(Ws) - 1
+    M, B = Ws[0].shape[0], X.shape[0]
+    h = X
+    if depth:
+        shape = (M, B, Ws[0].shape[2])
+        pair = _cached(workspace, ("evaluate", shape),
+                       lambda: (np.empty(shape), np.empty(shape)))
+        for layer in range(depth):
+            z = np.matmul(h, Ws[layer], out=pair[layer % 2])
+            z += bs[layer][:, None, :]
+            h = act.apply(z, z)
+    logits = h @ Ws[-1]
+    logits += bs[-1][:, None, :]
+    loss, _, outputs = losses.evaluate(loss_name, classification, logits, y)
+    return loss, outputs
 
 
 def backward(p: Pass, Ws, act, l2=0.0, workspace=None):
     """Fill in dz, df, dW, db of ``p``; ``l2`` adds l2·W to each weight gradient."""
     n, M = len(Ws), Ws[0].shape[0]
-    p.DF = act.derivative(p.Z, p.A, _buffer(workspace, "DF", p.Z.shape))  # all layers at once
-    p.DZ = _buffer(workspace, "DZ", p.Z.shape)
-    p.grads, dW, db, hidden_db = _flat_buffer(workspace, "grads", M, sizes_of(Ws))
+    sizes = sizes_of(Ws)
+    p.DF, df = _stacked(workspace, "DF", p.Z.shape)
+    act.derivative(p.Z, p.A, p.DF)  # all layers at once
+    p.DZ, dz = _stacked(workspace, "DZ", p.Z.shape)
+    p.grads, dW, db, hidden_db = _flat_buffer(workspace, "grads", M, sizes)
+    # OpenBLAS multiplies by a transposed operand a quarter slower than by a contiguous
+    # copy of it, and the copy is a tenth of the product.
+    W_T = _transposed_weights(workspace, M, sizes)
     g = p.dlogits
-    for layer in range(n - 1, -1, -1):
-        h = p.h[layer]
-        np.matmul(h.T if h.ndim == 2 else np.swapaxes(h, -1, -2), g, out=dW[layer])
-        if layer == 0:
-            break
-        below = layer - 1
-        # OpenBLAS multiplies by a transposed operand a quarter slower than by a contiguous
-        # copy of it, and the copy is a tenth of the product.
-        members, fan_in, fan_out = Ws[layer].shape
-        W_T = _buffer(workspace, "W_T", (members, fan_out, fan_in))
-        np.copyto(W_T, np.swapaxes(Ws[layer], -1, -2))
-        g = np.matmul(g, W_T, out=p.DZ[below])
+    for layer in range(n - 1, 0, -1):
+        np.matmul(p.h[layer].swapaxes(-1, -2), g, out=dW[layer])
+        np.copyto(W_T[layer], Ws[layer].swapaxes(-1, -2))
+        g = np.matmul(g, W_T[layer], out=dz[layer - 1])
         if p.masks is not None:
-            g *= p.masks[below]
-        g *= p.DF[below]
+            g *= p.masks[layer - 1]
+        g *= df[layer - 1]
+    np.matmul(p.h[0].swapaxes(-1, -2), g, out=dW[0])
     # Bias gradients are batch sums: the hidden layers' in one product over the stacked dz.
     B = p.dlogits.shape[-2]
     ones = _cached(workspace, ("ones", B), lambda: np.ones(B))
     np.matmul(ones, p.dlogits, out=db[-1])
     if n > 1:
-        np.matmul(ones, p.DZ, out=hidden_db.swapaxes(0, 1))
+        np.matmul(ones, p.DZ, out=hidden_db)
     if l2 is not None and np.any(l2):
         for layer in range(n):
             dW[layer] += l2 * Ws[layer]
-    p.dz = list(p.DZ) + [p.dlogits]
-    p.df, p.dW, p.db = list(p.DF), list(dW), list(db)
+    p.dz = dz + [p.dlogits]
+    p.df, p.dW, p.db = list(df), list(dW), list(db)
     return p
 
 

@@ -61,7 +61,7 @@ class Trainer:
         # of every layer they have in common.
         self._mask_rngs = [np.random.default_rng([cfg.train_seed, 1, layer])
                            for layer in range(1, len(self.sizes) - 1)]
-        self._workspace = {}  # buffers reused by every pass of one shape (network._buffer)
+        self._workspace = {}  # arrays reused by every pass of one shape (network._cached)
         self._delta = np.empty_like(self.params)
         self._order, self._cursor = np.empty(0, np.int64), 0
         self._next = self._draw_batch()
@@ -240,14 +240,19 @@ class Trainer:
         for loss_at, acc_at, X, y in [(M.train_loss, M.train_acc, d.X_train, d.y_train),
                                       (M.test_loss, M.test_acc, d.X_test, d.y_test)]:
             if len(y):
-                e = network.forward(self.Ws, self.bs, X, y, self.act, self.config.loss,
-                                    d.classification, workspace=self._workspace)
-                step_values[:, loss_at] = e.loss
+                loss, outputs = network.evaluate(self.Ws, self.bs, X, y, self.act,
+                                                 self.config.loss, d.classification,
+                                                 self._workspace)
+                step_values[:, loss_at] = loss
                 if d.classification:
-                    step_values[:, acc_at] = losses.accuracy(e.outputs, y)
+                    step_values[:, acc_at] = losses.accuracy(outputs, y)
                 # A finite update can still leave weights whose outputs overflow: that
                 # step is where the run diverged, not the next one.
-                for m in np.flatnonzero(~np.isfinite(e.loss) & self.alive):
+                overflowed = np.flatnonzero(~np.isfinite(loss) & self.alive)
+                if len(overflowed):  # where: the same pass again, every layer kept
+                    e = network.forward(self.Ws, self.bs, X, y, self.act, self.config.loss,
+                                        d.classification)
+                for m in overflowed:
                     self.diverged_at[m] = {"step": self.step, **_first_bad_layer(e, None, m)}
         dead = ~self.alive
         layer_values[dead] = np.nan
