@@ -170,6 +170,13 @@ def _cached(workspace, key, make):
     return workspace[key]
 
 
+def scratch(workspace, name, shape, dtype=np.float64):
+    """An array of ``shape`` to write into: the same one from ``workspace`` on every call
+    after the first (a fresh one without a workspace). Under the server's malloc settings
+    any fresh array above 128 KiB is mapped from the OS and faults in page by page."""
+    return _cached(workspace, (name, shape, dtype), lambda: np.empty(shape, dtype))
+
+
 def _stacked(workspace, name, shape):
     """A stacked (depth, M, B, width) array to write into and the list of its per-layer
     views, both reused from ``workspace`` when it has one: making a layer's view costs

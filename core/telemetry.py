@@ -255,31 +255,36 @@ def _share(mask) -> np.ndarray:
     return (counts / rows.shape[1]).reshape(mask.shape[:2])
 
 
-def unit_spread(groups, n_layers) -> np.ndarray:
+def unit_spread(groups, n_layers, workspace=None) -> np.ndarray:
     """How far a layer's units are from being one unit copied, (layers, M): the root mean
     square distance of the units' (incoming weights, bias) from their mean, relative to
     their root mean square size. 0: every unit is the same (zeros, a constant); about 1:
-    as different as random units; in between: near-copies (a constant broken by dropout)."""
+    as different as random units; in between: near-copies (a constant broken by dropout).
+    ``workspace``: where the units and their deviations are written (network.scratch)."""
     M = groups[0][1].shape[0]
     out = np.zeros((n_layers, M))
     for first, W, b in groups:
-        units = np.concatenate([W, b[:, :, None, :]], axis=2)  # (M, count, fan_in + 1, units)
-        centred = units - units.mean(axis=3, keepdims=True)
-        flat, cflat = (u.reshape(M, W.shape[1], -1) for u in (units, centred))
+        shape = (M, W.shape[1], W.shape[2] + 1, W.shape[3])  # (M, count, fan_in + 1, units)
+        units = np.concatenate([W, b[:, :, None, :]], axis=2,
+                               out=network.scratch(workspace, "units", shape))
+        centred = np.subtract(units, units.mean(axis=3, keepdims=True),
+                              out=network.scratch(workspace, "centred", shape))
+        size = _row_sq(units.reshape(M, W.shape[1], -1))
         with np.errstate(divide="ignore", invalid="ignore"):
-            spread = np.sqrt(_row_sq(cflat) / _row_sq(flat))
-        out[first:first + W.shape[1]] = np.where(_row_sq(flat) > 0, spread, 0.0).T
+            spread = np.sqrt(_row_sq(centred.reshape(M, W.shape[1], -1)) / size)
+        out[first:first + W.shape[1]] = np.where(size > 0, spread, 0.0).T
     if W.shape[3] == 1:  # the output of a one-output network: one unit, nothing to compare
         out[-1] = np.nan
     return out
 
 
-def measure(p, params, sizes, delta, bounds):
+def measure(p, params, sizes, delta, bounds, workspace=None):
     """Telemetry of one step: (M, layers, FIELDS).
 
     ``params`` are the weights the pass used and ``delta`` the update the step took, both
     flat (M, P) arrays laid out as network.flat_views; ``delta`` None means no update
-    (step 0); ``bounds`` the activation's (core.activations.Activation.bounds).
+    (step 0); ``bounds`` the activation's (core.activations.Activation.bounds);
+    ``workspace`` a dict that keeps scratch arrays from one call to the next.
     """
     M, n = params.shape[0], len(sizes) - 1
     out = np.full((n, M, len(FIELDS)), np.nan)
@@ -312,7 +317,7 @@ def measure(p, params, sizes, delta, bounds):
     out[-1, :, Field.preact_std] = _moments(logits)[1][0]
     out[-1, :, Field.backprop_std] = _moments(dlogits)[1][0]
     out[..., Field.distinct_units] = _distinct_units(groups, n)
-    out[..., Field.unit_spread] = unit_spread(groups, n)
+    out[..., Field.unit_spread] = unit_spread(groups, n, workspace)
     return out.transpose(1, 0, 2)
 
 

@@ -227,7 +227,8 @@ class Trainer:
         self._record(self._measure(p, delta))
 
     def _measure(self, p, delta):
-        return telemetry.measure(p, self.params, self.sizes, delta, self.act.bounds)
+        return telemetry.measure(p, self.params, self.sizes, delta, self.act.bounds,
+                                 self._workspace)
 
     def _record(self, layer_values):
         """Record the step: layer_values measured on its pass, losses on the new weights.
