@@ -49,6 +49,7 @@ class Trainer:
         self._l2 = self._l2_penalty()
         self.step = 0
         self.diverged_at: list[dict | None] = [None] * len(self.members)
+        self._alive = np.ones(len(self.members), bool)  # kept with diverged_at (_diverged)
         self.record = telemetry.Record(len(self.members), len(self.Ws))
         # Recorded every this many steps: a live run raises it as it speeds up, and doubles
         # it whenever its max_records records fill up (then every other one is dropped).
@@ -84,7 +85,7 @@ class Trainer:
 
     @property
     def alive(self):
-        return np.array([d is None for d in self.diverged_at])
+        return self._alive.copy()
 
     def set_lr(self, lr):
         """Change the learning rate while training (every member, or one value each)."""
@@ -98,7 +99,7 @@ class Trainer:
         """Advance up to ``n_steps`` steps; stops early once every member has diverged."""
         with np.errstate(all="ignore"):
             for _ in range(int(n_steps)):
-                if not self.alive.any():
+                if not self._alive.any():
                     break
                 self._one_step()
         return self
@@ -207,13 +208,11 @@ class Trainer:
         # (M, P), laid out as params; written into the same buffer every step
         (delta,) = self.optimizer.deltas([p.grads], out=[self._delta])
         finite = np.isfinite(p.loss) & np.isfinite(telemetry.sq_norms(delta))
-        alive = self.alive
-        if not (finite & alive).all():
+        if not (finite & self._alive).all():
             dWs, dbs = network.flat_views(delta, self.sizes)
-            for m in np.flatnonzero(~finite & alive):
-                self.diverged_at[m] = {"step": self.step + 1,
-                                       **_first_bad_layer(p, dWs + dbs, m)}
-            delta[~(finite & alive)] = 0.0  # a diverged member keeps its last finite weights
+            for m in np.flatnonzero(~finite & self._alive):
+                self._diverged(m, self.step + 1, _first_bad_layer(p, dWs + dbs, m))
+            delta[~self._alive] = 0.0  # a diverged member keeps its last finite weights
         recording = ((self.step + 1) % self.record_every == 0
                      or self.step + 1 in self.record_at)
         if recording:  # before the update: the weights this step used
@@ -222,6 +221,10 @@ class Trainer:
         self.step += 1
         if recording:
             self._record(layer_values)
+
+    def _diverged(self, m, step, where):
+        self.diverged_at[m] = {"step": step, **where}
+        self._alive[m] = False
 
     def _measure_and_record(self, p, delta):
         self._record(self._measure(p, delta))
@@ -249,13 +252,13 @@ class Trainer:
                     step_values[:, acc_at] = losses.accuracy(outputs, y)
                 # A finite update can still leave weights whose outputs overflow: that
                 # step is where the run diverged, not the next one.
-                overflowed = np.flatnonzero(~np.isfinite(loss) & self.alive)
+                overflowed = np.flatnonzero(~np.isfinite(loss) & self._alive)
                 if len(overflowed):  # where: the same pass again, every layer kept
                     e = network.forward(self.Ws, self.bs, X, y, self.act, self.config.loss,
                                         d.classification)
                 for m in overflowed:
-                    self.diverged_at[m] = {"step": self.step, **_first_bad_layer(e, None, m)}
-        dead = ~self.alive
+                    self._diverged(m, self.step, _first_bad_layer(e, None, m))
+        dead = ~self._alive
         layer_values[dead] = np.nan
         step_values[dead] = np.nan
         self.record.add(self.step, layer_values, step_values)
