@@ -162,8 +162,7 @@ def core_grad_norms():
 
 def core_layer_telemetry():
     t = core_trainer(1)
-    return with_recorder(
-        t, lambda p, delta: telemetry.measure(p, t.params, t.sizes, delta, t.act.bounds))
+    return with_recorder(t, t._measure)
 
 
 def core_runner(t):
@@ -304,16 +303,19 @@ def agreement(make_run):
 # ------------------------------------------------------------------ timing
 
 def per_step_us(runs, steps, repeats):
-    """{name: [µs per step for each repeat]}; each variant warmed up first, then in turns."""
+    """({name: [wall µs per step, each repeat]}, {name: [CPU µs per step, each repeat]});
+    each variant warmed up first, then in turns. The CPU time is this thread's own: on a
+    shared machine it counts the work, not the waits for a core."""
     for run in runs.values():
         run(max(20, steps // 4))
-    out = {name: [] for name in runs}
+    wall, cpu = {name: [] for name in runs}, {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             run(steps)
-            out[name].append((time.perf_counter() - start) / steps * 1e6)
-    return out
+            wall[name].append((time.perf_counter() - start) / steps * 1e6)
+            cpu[name].append((time.thread_time() - start_cpu) / steps * 1e6)
+    return wall, cpu
 
 
 def call_us(fn, calls, repeats):
@@ -339,33 +341,27 @@ def piece_timings(calls, repeats):
     n_points = len(d.y_train) + len(d.y_test)
     act, width = t.config.activation, t.config.width
     hidden = np.random.default_rng(0).standard_normal((t.depth, 1, n_points, width))
+    out = np.empty_like(hidden[0])
+    groups = network.layer_groups(t.params, t.sizes)
 
-    def fresh_buffers():
-        # What forward() allocates per call for the whole data set (pre-activations and
-        # activations of every hidden layer): large blocks come from the OS as fresh pages.
-        Z = np.empty((t.depth, 1, n_points, width))
-        A = np.empty_like(Z)
-        Z.fill(0.0)
-        A.fill(0.0)
-
-    def losses_only():
+    def losses_only():  # what the trainer's _record evaluates, in the trainer's arrays
         for X, y in ((d.X_train, d.y_train), (d.X_test, d.y_test)):
-            network.forward(t.Ws, t.bs, X, y, t.act, t.config.loss, d.classification)
+            network.evaluate(t.Ws, t.bs, X, y, t.act, t.config.loss, d.classification,
+                             t._workspace)
 
     return {
-        "measure (10 per-layer fields)": call_us(
-            lambda: telemetry.measure(p, t.params, t.sizes, delta, t.act.bounds), calls, repeats),
+        "measure (every per-layer field)": call_us(
+            lambda: t._measure(p, delta), calls, repeats),
         "  of which distinct_units": call_us(
-            lambda: telemetry._distinct_units(network.layer_groups(t.params, t.sizes), n),
-            calls, repeats),
+            lambda: telemetry._distinct_units(groups, n), calls, repeats),
+        "  of which unit_spread": call_us(
+            lambda: telemetry.unit_spread(groups, n, t._workspace), calls, repeats),
         "  of which grad norms": call_us(
             lambda: np.sqrt(telemetry.layer_sq_norms(p.grads, t.sizes)), calls, repeats),
         f"train+test loss ({len(d.y_train)}+{len(d.y_test)} points)": call_us(
             losses_only, calls, repeats),
         f"  of which {t.depth} x {act} on ({n_points}, {width})": call_us(
-            lambda: [t.act.f(z) for z in hidden], calls, repeats),
-        "  of which new Z, A buffers (alloc + 1st write)": call_us(
-            fresh_buffers, calls, repeats),
+            lambda: [t.act.apply(z, out) for z in hidden], calls, repeats),
         "_measure_and_record (all of it)": call_us(
             lambda: t._measure_and_record(p, delta), calls, repeats),
     }, n_points
@@ -441,24 +437,29 @@ def main():
               f"{CHECK_STEPS} steps on the same weights and batches")
         assert worst < 1e-9, "torch and core compute different gradients"
 
-    times = per_step_us(runs, args.steps, args.repeats)
+    times, cpu_times = per_step_us(runs, args.steps, args.repeats)
     med = {name: statistics.median(v) for name, v in times.items()}
+    cpu = {name: statistics.median(v) for name, v in cpu_times.items()}
     bare = med["core bare"]
     print()
-    print(f"{'µs per step':<28}{'median':>9}{'min':>9}{'max':>9}   vs core bare")
+    print(f"{'µs per step':<28}{'median':>9}{'min':>9}{'max':>9}{'cpu med':>9}   vs core bare")
     for name, v in times.items():
         extra = "" if name == "core bare" else f"   {(med[name] / bare - 1) * 100:+7.0f}%"
-        print(f"{name:<28}{med[name]:9.1f}{min(v):9.1f}{max(v):9.1f}{extra}")
+        print(f"{name:<28}{med[name]:9.1f}{min(v):9.1f}{max(v):9.1f}{cpu[name]:9.1f}{extra}")
+
+    def ratio(a, b):  # of the medians, wall clock and CPU time
+        return f"{med[a] / med[b]:.2f} (cpu {cpu[a] / cpu[b]:.2f})"
+
+    print(f"{EXPLORE_ROW} / {STRAIGHT_ROW}: {ratio(EXPLORE_ROW, STRAIGHT_ROW)}")
+    print(f"core bare / {STRAIGHT_ROW}: {ratio('core bare', STRAIGHT_ROW)} (what core's "
+          f"bookkeeping costs: members, bias layout, loss, finiteness, records)")
     if torch is not None:
-        print("ratios core / torch: "
-              f"bare {bare / med['torch bare']:.2f}, "
-              f"with grad norms {med['core + grad norms'] / med['torch + grad norms']:.2f}; "
-              f"torch's grad-norm overhead "
+        print(f"torch + grad norms / core + grad norms: "
+              f"{ratio('torch + grad norms', 'core + grad norms')}; torch bare / core bare: "
+              f"{ratio('torch bare', 'core bare')}; torch's grad-norm overhead "
               f"{(med['torch + grad norms'] / med['torch bare'] - 1) * 100:+.0f}%")
-        print(f"torch bare / {STRAIGHT_ROW}: {med['torch bare'] / med[STRAIGHT_ROW]:.2f} (the "
-              f"most any NumPy step of this network could gain on torch here)")
-    print(f"core bare / {STRAIGHT_ROW}: {bare / med[STRAIGHT_ROW]:.2f} (what core's "
-          f"bookkeeping costs: members, bias layout, finiteness, records)")
+        print(f"torch bare / {STRAIGHT_ROW}: {ratio('torch bare', STRAIGHT_ROW)} (the most any "
+              f"NumPy step of this network could gain on torch here)")
     print("telemetry overhead over core bare: "
           f"grad norms {(med['core + grad norms'] / bare - 1) * 100:+.0f}%, "
           f"per-layer {(med['core + per-layer telemetry'] / bare - 1) * 100:+.0f}%, "
