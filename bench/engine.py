@@ -43,6 +43,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench._harness import SMOKE_HELP  # noqa: E402
 from tests.e2e.helpers import SERVER_ENV  # noqa: E402
 
 # The server's environment, as the app gets it in its container and from `make run`, unless
@@ -385,8 +386,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=None, help="(7)")
     parser.add_argument("--glibc-defaults", action="store_true",
                         help="keep glibc's own malloc settings instead of the server's")
-    parser.add_argument("--smoke", action="store_true",
-                        help="a tiny network, few steps: checks that every row still runs")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     if args.smoke:
         CONFIG.update(SMOKE_CONFIG)
@@ -423,7 +423,7 @@ def main():
     assert worst < 1e-9, "the straight-line step and core compute different gradients"
     if torch is None:
         print("torch: not installed, PyTorch rows skipped (`make bench-engine` installs "
-              "requirements-bench.txt)")
+              "requirements-bench.lock)")
     else:
         torch.set_num_threads(THREADS)
         torch.set_num_interop_threads(1)
