@@ -289,3 +289,25 @@ def test_the_report_carries_the_instruments_on_screen():
     for title in ("Order and chaos", "Loss on the line from the first weights",
                   "spectrum, depth 3"):
         assert title in doc
+
+
+def test_the_phase_planes_worked_out_ahead_survive_their_process_being_killed(monkeypatch,
+                                                                              caplog):
+    """A server stopped while its planes are worked out (the tests stop servers at once)
+    says so in one line, no traceback, and a plane is then worked out when first shown."""
+    phase_panel._PLANES.clear()
+    real = phase_panel._work_out_key
+    monkeypatch.setattr(phase_panel, "_work_out_key", _killed)
+    phase_panel.warm(BY_KEY)
+    assert "not worked out ahead" in caplog.text and not phase_panel._PLANES
+    monkeypatch.setattr(phase_panel, "_work_out_key", real)
+    p = explore(config.validate(activation="relu", init="he_normal"))
+    assert json.loads(p.frames(panels.BY_NAME["phase"])["phase"])["data"]
+
+
+def _killed(key):
+    """What the planes' process meets when its server is stopped under it."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,9 +1,11 @@
 """The order-chaos phase diagram of the network's activation, with this network on it."""
 
 import functools
+import logging
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -112,9 +114,13 @@ def warm(lessons) -> None:
     keys = sorted({_plane_key(lesson.config) for lesson in lessons if "phase" in lesson.panels},
                   key=str)
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads forked
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        for key, found in zip(keys, pool.map(_work_out_key, keys), strict=True):
-            _keep(key, found)
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            for key, found in zip(keys, pool.map(_work_out_key, keys), strict=True):
+                _keep(key, found)
+    except BrokenProcessPool as err:  # the server stopping while it worked, or it was killed
+        logging.getLogger(__name__).warning(
+            "phase planes not worked out ahead (%s): each is worked out when first shown", err)
 
 
 def _work_out_key(key):
