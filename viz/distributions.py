@@ -117,16 +117,27 @@ def theory_figure(predicted, measured, depth, height=320, band=None):
         xaxis=style.layer_axis(labels)))
 
 
+def density_steps(edges, density) -> dict:
+    """x and y of a density given per bin, drawn as steps (line shape "hv") the way the
+    histogram beside it is: level across each bin, down to 0 outside the first and last
+    edge. A line through the bins' centres would round a uniform's corners off and show
+    any wobble between bins as a shape."""
+    edges, density = np.asarray(edges, float), np.asarray(density, float)
+    return dict(x=np.r_[edges[0], edges, edges[-1]], y=np.r_[0.0, density, 0.0, 0.0])
+
+
 def weight_histogram_figure(weights, edges, density, layer, init_name, height=280):
-    """The first weights of one layer against the initializer's density."""
+    """The first weights of one layer against the initializer's density (core.theory
+    .init_density: exact and flat for a uniform), drawn as steps like the histogram."""
     w = np.asarray(weights, float).ravel()
     lo, hi = float(edges[0]), float(edges[-1])
     counts, bins = np.histogram(np.clip(w, lo, hi), bins=30, range=(lo, hi), density=True)
     traces = [
         dict(type="bar", x=(bins[:-1] + bins[1:]) / 2, y=counts, width=(hi - lo) / 30,
              name="drawn weights", marker=dict(color=style.POSITIVE), opacity=0.55),
-        dict(type="scatter", x=(edges[:-1] + edges[1:]) / 2, y=density, mode="lines",
-             name=f"{init_name} density", line=dict(color=style.THEORY, width=2.2)),
+        dict(type="scatter", **density_steps(edges, density), mode="lines",
+             name=f"{init_name} density", line=dict(color=style.THEORY, width=2.2, shape="hv"),
+             hovertemplate="density %{y:.3g} from %{x:.3g}<extra></extra>"),
     ]
     return style.figure(traces, style.layout(
         f"Layer {layer}: first weights against the initializer", height, bargap=0,

@@ -19,6 +19,7 @@ SHORT_TITLES = {  # for a projector: the same quantities in a few words
     "backprop_std": "Error ∂L/∂z per layer, now",
     "update_ratio": "Update / weight per layer, now",
 }
+UNDEFINED = "#9A9A9A"  # a value that does not exist (a cosine with a zero vector)
 STATE_COLOURS = {"vanishing": style.VANISHING, "exploding": style.EXPLODING,
                  "ok": style.HEALTHY, "zero": style.VANISHING}
 
@@ -203,12 +204,27 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
 
 
 def similarity_figure(similarity, layer, height=280):
+    """Cosine similarity of one layer's units; a pair with an all-zero unit (NaN: its
+    cosine is undefined) is drawn grey and named in a note, not coloured as a value."""
+    similarity = np.asarray(similarity, dtype=float)
     n = similarity.shape[0]
+    units = np.arange(1, n + 1)
     trace = dict(
-        type="heatmap", z=similarity, x=np.arange(1, n + 1), y=np.arange(1, n + 1), zmin=-1,
-        zmax=1, colorscale=style.DIVERGING, colorbar=dict(thickness=10),
+        type="heatmap", z=similarity, x=units, y=units, zmin=-1,
+        zmax=1, colorscale=style.DIVERGING, colorbar=dict(thickness=10, tickformat=".1f"),
         hovertemplate="units %{x} and %{y}: cosine %{z:.3f}<extra></extra>")
-    return style.figure([trace], style.layout(
-        f"Layer {layer}: cosine similarity of units' weights", height,
+    undefined = np.isnan(similarity)
+    traces, notes = [trace], []
+    if undefined.any():
+        traces.append(dict(
+            type="heatmap", z=np.where(undefined, 0.0, np.nan), x=units, y=units,
+            colorscale=[[0, UNDEFINED], [1, UNDEFINED]], showscale=False,
+            hovertemplate="units %{x} and %{y}: cosine undefined (an all-zero unit)"
+                          "<extra></extra>"))
+        notes.append(style.note("grey: all-zero units, cosine undefined", x=0, y=0,
+                                yanchor="top", yshift=-36, font=dict(size=12, color="#333")))
+    return style.figure(traces, style.layout(
+        f"Layer {layer}: cosine similarity of units' weights", height, annotations=notes,
         xaxis=dict(title="unit", constrain="domain"),
-        yaxis=dict(title="unit", autorange="reversed", scaleanchor="x")))
+        yaxis=dict(title="unit", autorange="reversed", scaleanchor="x"))
+        | (dict(margin=dict(l=65, r=15, t=40, b=60)) if notes else {}))

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core import diagnosis, telemetry, theory
+from core import diagnosis, initializers, telemetry, theory
 from core.config import validate
 from core.trainer import Trainer
 from viz import boundary, distributions, network, style, training
@@ -195,11 +195,31 @@ def test_symmetry_meter_shows_one_unit_for_constant_and_width_for_random(zeros_r
             assert all((np.asarray(t.y, float) > 0.5).all() for t in spreads)
 
 
-def test_similarity_matrix_is_all_ones_under_zeros(zeros_run):
+def test_similarity_of_all_zero_units_is_undefined_and_said_so(zeros_run):
+    """A cosine with a zero vector does not exist: the map marks those cells (grey) and a
+    note says why, instead of colouring them 1 (as if the units pointed the same way)."""
     sim = diagnosis.unit_similarity(zeros_run.Ws[1][0], zeros_run.bs[1][0])
+    assert np.isnan(sim).all()
     fig = training.similarity_figure(sim, 2)
-    assert np.all(np.asarray(fig.data[0].z) == 1)
+    assert np.isnan(np.asarray(fig.data[0].z, float)).all()
     assert (fig.data[0].zmin, fig.data[0].zmax) == (-1, 1)
+    marked = np.asarray(fig.data[1].z, float)
+    assert np.all(marked == 0) and fig.data[1].showscale is False
+    assert any("cosine undefined" in a.text for a in fig.layout.annotations)
+
+
+def test_similarity_marks_only_the_pairs_of_a_zero_unit():
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(4, 5)), np.zeros(5)
+    W[:, 2] = 0.0
+    sim = diagnosis.unit_similarity(W, b)
+    assert np.isnan(sim[2]).all() and np.isnan(sim[:, 2]).all()
+    rest = np.delete(np.delete(sim, 2, 0), 2, 1)
+    assert np.isfinite(rest).all() and np.allclose(np.diag(rest), 1.0)
+    fig = training.similarity_figure(sim, 1)
+    assert np.count_nonzero(np.isfinite(np.asarray(fig.data[1].z, float))) == 9
+    fig = training.similarity_figure(diagnosis.unit_similarity(rng.normal(size=(4, 5)), b), 1)
+    assert len(fig.data) == 1 and not fig.layout.annotations
 
 
 def test_histograms_share_bins_and_sum_to_one(he_run):
@@ -267,6 +287,25 @@ def test_weight_histogram_is_a_density_beside_the_initializers(he_run):
     bars = fig.data[0]
     assert np.isclose(np.sum(np.asarray(bars.y) * bars.width), 1.0)
     assert fig.data[1].name == "he_normal density"
+
+
+@pytest.mark.parametrize(("name", "params"), [("glorot_uniform", {}), ("he_uniform", {}),
+                                              ("variance_scaling", {"distribution": "uniform"}),
+                                              ("kaiming_uniform", {}), ("uniform_0_1", {})])
+def test_a_uniform_density_is_drawn_flat(name, params):
+    """A uniform is flat: exact from its bounds, drawn as steps down to 0 at its ends (a
+    line through 60 sampled bins wobbled by several per cent)."""
+    W = initializers.get(name, **params)((32, 32), np.random.default_rng(1))
+    edges, density = theory.init_density(name, params, (32, 32))
+    assert np.ptp(density) == 0
+    a, b = initializers.uniform_bounds(name, params, (32, 32))
+    assert (edges[0], edges[-1]) == pytest.approx((a, b))
+    assert a <= W.min() and W.max() <= b
+    line = distributions.weight_histogram_figure(W, edges, density, 1, name).data[1]
+    assert line.line.shape == "hv"
+    y = np.asarray(line.y, float)
+    assert y[0] == y[-1] == 0 and len(set(y[1:-2])) == 1
+    assert list(line.x[:2]) == [edges[0], edges[0]] and line.x[-1] == edges[-1]
 
 
 def test_a_deep_networks_layer_axis_reads_numbers_not_cut_off_names():
