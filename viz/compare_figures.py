@@ -343,8 +343,9 @@ def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
     else:
         finite = z[np.isfinite(z)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        extra = dict(colorscale="Viridis", reversescale=True,
-                     colorbar=dict(thickness=10, title=dict(text="loss", side="right")))
+        extra = dict(colorscale="Viridis", reversescale=True, **style.colour_scale(
+            z, thickness=10, title=dict(text="loss", side="right")))
+        lo, hi = extra.pop("zmin", lo), extra.pop("zmax", hi)
         colours = _text_colours(shown, lo, hi, -0.45)
     xs, ys = [str(v) for v in x_labels], [str(v) for v in y_labels]
     trace = dict(type="heatmap", z=shown, x=xs, y=ys, zmin=lo, zmax=hi, text=text,

@@ -101,7 +101,7 @@ def slice_figure(result: dict, height: int = 420, show_others: bool = True):
         dict(type="contour", x=a, y=b, z=z, colorscale="Viridis", ncontours=18,
              contours=dict(coloring="heatmap", showlines=True),
              line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
-             colorbar=dict(title=dict(text=unit, side="right"), thickness=12),
+             **style.colour_scale(z, title=dict(text=unit, side="right"), thickness=12),
              hovertemplate=f"a = %{{x:.2f}}, b = %{{y:.2f}}<br>{unit} %{{z:.4g}}<extra></extra>"),
         dict(type="scatter", x=[0.0], y=[0.0], mode="markers+text", name="now",
              text=["now"], textposition="top right", textfont=dict(color="white"),

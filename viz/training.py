@@ -83,7 +83,7 @@ def layer_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points
     crowded = style.many_layers(len(layers))
     notes = crowded.pop("annotations", [])
     if zero_layers:
-        names = ", ".join(style.layer_name(k, depth) for k in zero_layers)
+        names = style.layer_list(zero_layers, depth)
         notes.append(style.note(f"exactly 0, so not drawn on a log scale: {names}",
                                 font=dict(color=style.VANISHING, size=12)))
     return style.figure(traces, style.layout(
@@ -103,11 +103,11 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
     names = [style.layer_name(k, depth) for k in table.index]
     trace = dict(
         type="heatmap", z=z, x=table.columns.to_numpy(), y=names, colorscale="Viridis",
-        colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=10),
-        hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>")
-    zero = [name for name, row in zip(names, table.to_numpy(dtype=float), strict=True)
+        hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>",
+        **style.colour_scale(z, title=dict(text="log₁₀", side="right"), thickness=10))
+    zero = [layer for layer, row in zip(table.index, table.to_numpy(dtype=float), strict=True)
             if style.exactly_zero(row)]
-    notes = [style.note(f"exactly 0, so left blank: {', '.join(zero)}",
+    notes = [style.note(f"exactly 0, so left blank: {style.layer_list(zero, depth)}",
                         font=dict(color=style.VANISHING, size=12))] if zero else []
     return style.figure([trace], style.layout(
         FIELD_TITLES.get(field, field) + ": layer x step", height, annotations=notes,
@@ -177,7 +177,7 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
         distinct = rows["distinct_units"].astype(float)
         spread = rows["unit_spread"].to_numpy(dtype=float)
         if style.exactly_zero(spread):
-            zero.append(name)
+            zero.append(layer)
         traces += [
             dict(type="scatter", x=rows["step"], y=distinct, mode=style.line_mode(distinct),
                  name=name, legendgroup=name, line=dict(color=colour, width=1.6, shape="hv")),
@@ -189,7 +189,8 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
     notes = [style.note("distinct units", x=0, y=1.0, yanchor="bottom"),
              style.note("spread of the units (0 = copies)", x=0.56, y=1.0, yanchor="bottom")]
     if zero:
-        notes.append(style.note(f"spread exactly 0 (copies): {', '.join(zero)}", x=0.56,
+        notes.append(style.note(f"spread exactly 0 (copies): {style.layer_list(zero, depth)}",
+                                x=0.56,
                                 y=0.02, yanchor="bottom",
                                 font=dict(color=style.VANISHING, size=12)))
     crowded = style.many_layers(len(traces) // 2)
