@@ -142,13 +142,21 @@ def room_for_notes(layout_: dict) -> None:
     margin; without this its first line ran into the title or off the figure."""
     margin = dict(layout_.get("margin") or dict(l=65, r=15, t=40, b=40))
     title = layout_.get("title") or {}
-    title_px = ((title.get("font") or {}).get("size") or 15) * 1.6 if title.get("text") else 0
+    title_px = ((title.get("font") or {}).get("size") or 15) * 1.4 if title.get("text") else 0
     for a in layout_.get("annotations") or []:
         if not isinstance(a, dict) or a.get("yref", "paper") != "paper":
             continue
+        if lines(a) > 1 and a.get("xanchor") in ("left", "right"):
+            a.setdefault("align", a["xanchor"])  # Plotly centres a note's lines otherwise
         tall = lines(a) * note_font(a) * 1.3
         if a.get("y", 0.5) >= 1 and a.get("yanchor") == "bottom":
-            margin["t"] = max(margin.get("t", 40), int(title_px + a.get("yshift", 0) + tall + 4))
+            need = int(title_px + 8 + a.get("yshift", 0) + tall + 4)
+            if need > margin.get("t", 40) and title.get("text"):
+                # The title to the figure's top, out of the way of the note's first line
+                # (Plotly centres it in the margin).
+                layout_["title"] = title = {**title, "yref": "container", "y": 1,
+                                            "yanchor": "top", "pad": {"t": 8}}
+            margin["t"] = max(margin.get("t", 40), need)
         elif a.get("y", 0.5) <= 0 and a.get("yanchor") == "top":
             margin["b"] = max(margin.get("b", 40), int(-a.get("yshift", 0) + tall + 6))
     layout_["margin"] = margin

@@ -86,10 +86,17 @@ def layer_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points
         names = style.layer_list(zero_layers, depth)
         notes.append(style.note(f"exactly 0, so not drawn on a log scale: {names}",
                                 font=dict(color=style.VANISHING, size=12)))
+    yaxis = dict(type="log", title=field, exponentformat="power")
+    shown = _positive(f[field].to_numpy(dtype=float))
+    shown = shown[np.isfinite(shown)]
+    if shown.size and np.log10(shown.max() / shown.min()) < 1:
+        # Within a decade (step 0: one point a line) Plotly's own log range is so narrow
+        # that its ticks read like "046940745", cut at the margin: a decade around them.
+        centre = np.log10(shown.min() * shown.max()) / 2
+        yaxis["range"] = [centre - 0.5, centre + 0.5]
     return style.figure(traces, style.layout(
         title or FIELD_TITLES.get(field, field) + " over steps", height, annotations=notes,
-        xaxis=dict(title="step"), yaxis=dict(type="log", title=field, exponentformat="power"))
-        | crowded)
+        xaxis=dict(title="step"), yaxis=yaxis) | crowded)
 
 
 def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_steps=150,

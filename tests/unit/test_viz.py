@@ -245,7 +245,8 @@ def test_theory_figure_pairs_prediction_lines_with_measured_markers(he_run):
                                he_run.act, top_grad_sq=1e-4)
     layers, _ = he_run.frames()
     fig = distributions.theory_figure(predicted, layers[layers.step == 0], depth=3)
-    assert [t.mode for t in fig.data] == ["lines", "markers", "lines", "markers"]
+    assert [t.mode for t in fig.data] == ["lines", "markers", "lines", "markers",
+                                          "lines+markers", "lines+markers"]  # the legend's
     assert fig.layout.yaxis.type == "log"
 
 
@@ -258,7 +259,7 @@ def test_theory_figure_draws_the_seed_band_behind_each_quantity(he_run):
     band = theory.seed_band(he_run.config, seeds=3)
     fig = distributions.theory_figure(predicted, step0, depth=3, band=band)
     fills = [t for t in fig.data if t.fill == "tonexty"]
-    assert len(fills) == 2 and len(fig.data) == 8
+    assert len(fills) == 2 and len(fig.data) == 10  # and the two legend entries
     for fill, field in zip(fills, ("preact_std", "backprop_std"), strict=True):
         upper = fig.data[list(fig.data).index(fill) - 1]  # the band's top edge, drawn first
         np.testing.assert_allclose(upper.y, band[f"{field}_high"])
@@ -455,3 +456,28 @@ def test_sweep_map_draws_the_trainable_depth_line():
     plain = compare.sweep_heatmap(z, "init_scale", p.x.labels, "depth", p.y.labels,
                                   "trained_fraction")
     assert len(plain.data) == 1
+
+
+def test_theory_figure_keeps_its_plot_tall_on_a_30_layer_net():
+    """Three lessons ask the class to watch this chart. Its six legend entries took four
+    rows of a half-width chart (and scrolled) and squashed the plot to about 70 px, its
+    log ticks on top of each other. Two entries at the figure's foot and a key line under
+    the title leave the plot most of the figure, in the app and on a projector; the log
+    axis labels only as many decades as have room."""
+    cfg = validate({"init": "glorot_normal", "activation": "relu", "depth": 30, "width": 32,
+                    "batch_size": 32})
+    run = Trainer(cfg)
+    layers, _ = run.frames()
+    step0 = layers[(layers.step == 0) & (layers.member == 0)].sort_values("layer")
+    fig = distributions.theory_figure(theory.at_init(run), step0, 30,
+                                      band=theory.seed_band(cfg, 3))
+    for f, font in ((fig, 13), (style.projected(fig), style.PROJECTOR_FONT)):
+        lay = f.layout
+        entries = [t for t in f.data if t.showlegend is not False]
+        assert len(entries) == 2
+        assert lay.legend.yref == "container" and lay.legend.orientation == "h"
+        plot_px = lay.height - lay.margin.t - lay.margin.b
+        assert plot_px >= 0.5 * lay.height, (plot_px, lay.height)
+        lo, hi = lay.yaxis.range
+        labels = (hi - lo) / (lay.yaxis.dtick or 1)
+        assert plot_px / labels >= 2 * font  # tick labels at least two lines apart

@@ -160,3 +160,13 @@ def test_a_flat_landscape_and_regression_surface_name_their_value():
             "output_map": np.full((4, 4), -0.0679954854807569564)}
     data = Trainer(validate({"dataset": "plane", "depth": 1, "width": 2})).data
     ticks_read(boundary.boundary_figure(snap, data).data[0], -0.0679954854807569564)
+
+
+def test_gradient_lines_at_step_0_get_a_decade_not_a_sliver():
+    """At step 0 (one point a line, all near one value) Plotly's own log range was so
+    narrow that its tick read "046940745", cut at the margin."""
+    frame = pd.DataFrame([{"layer": k, "step": 0, "member": 0, "grad_norm": 0.3 + 1e-9 * k}
+                          for k in (1, 2, 3)])
+    y = training.layer_lines(frame, "grad_norm", depth=2).layout.yaxis
+    assert y.range[1] - y.range[0] == pytest.approx(1.0)
+    assert y.range[0] < np.log10(0.3) < y.range[1]
