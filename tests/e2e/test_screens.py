@@ -4,11 +4,12 @@ keeps its plot; Sweep's presenter view fits its screen; no serious accessibility
 any screen (axe-core, WCAG 2.1 A and AA). Screenshots land in test-output/screenshots."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import screenshot, settled
+from tests.e2e.helpers import REPO_ROOT, screenshot, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -95,3 +96,46 @@ def test_the_theory_chart_keeps_its_plot(sized, streamlit_server, size, present)
     assert plot["h"] >= 150, plot
     assert plot["legend"] <= 40, plot  # one row
 
+
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"  # package.json pins it
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag',
+    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    .map(v => ({rule: v.id, impact: v.impact, nodes: v.nodes.map(
+      n => n.target.join(' ') + ' ' + n.html.slice(0, 200) + ': '
+        + (n.failureSummary || '').split('\\n')[1])}));
+}"""
+SCREENS = {"explore": ("/", STEP), "lessons": ("/lessons", "Lessons: the classic"),
+           "compare": ("/compare", STEP), "sweep": ("/sweep", "Sweep: where"),
+           "presenter view": ("/?present=1", STEP),
+           "a lesson": ("/?lesson=xavier_relu_30", STEP)}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_no_serious_accessibility_failure(browser, streamlit_server, screen, scheme):
+    """axe-core's WCAG 2.1 A and AA rules find nothing serious or critical. Before: five
+    colour-contrast failures (captions at Streamlit's opacity 0.6, the status line's
+    caption, a segmented control's chosen option)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} missing: `npm ci` installs axe-core (package.json)", pytrace=False)
+    context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                  color_scheme=scheme)
+    try:
+        page = context.new_page()
+        path, ready = SCREENS[screen]
+        page.goto(streamlit_server + path)
+        expect(page.get_by_text(ready).first).to_be_visible(timeout=60_000)
+        settled(page)
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(AXE_RUN)
+        if found:  # a rerun still under way shows stale elements faded: look once more
+            time.sleep(2)
+            settled(page)
+            found = page.evaluate(AXE_RUN)
+        if found:
+            screenshot(page, f"axe-{screen.replace(' ', '-')}-{scheme}")
+        assert not found, "\n".join(f"{v['rule']}: {n}" for v in found for n in v["nodes"])
+    finally:
+        context.close()
