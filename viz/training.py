@@ -194,9 +194,9 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
                  hovertemplate=f"{name}<br>step %{{x}}<br>spread %{{y:.2e}}<extra></extra>"),
         ]
     notes = [style.note("distinct units", x=0, y=1.0, yanchor="bottom"),
-             style.note("spread of the units (0 = copies)", x=0.56, y=1.0, yanchor="bottom")]
+             style.note("spread (0 = copies)", x=0.56, y=1.0, yanchor="bottom")]
     if zero:
-        notes.append(style.note(f"spread exactly 0 (copies): {style.layer_list(zero, depth)}",
+        notes.append(style.note(f"exactly 0: {style.layer_list(zero, depth)}",
                                 x=0.56,
                                 y=0.02, yanchor="bottom",
                                 font=dict(color=style.VANISHING, size=12)))
