@@ -106,7 +106,10 @@ def layer_axis(labels: list[str], crowded: int = 6, most: int = 16) -> dict:
                 ticktext=short)
 
 
-def many_layers(n: int, most: int = 10) -> dict:
+MANY_LAYERS = 10  # lines a legend may list before a note on the colours replaces it
+
+
+def many_layers(n: int, most: int = MANY_LAYERS) -> dict:
     """Layout for a chart with a line per layer: past ``most`` lines a legend crowds out
     the chart, so a note under the x axis says how the colours run instead."""
     if n <= most:
@@ -168,6 +171,17 @@ def room_for_notes(layout_: dict) -> None:
 NARROW_PX = 330
 MARGIN_PX = 80  # a chart's side margins, about (style.layout: 65 + 15)
 CHAR_EM = 0.56  # the width of an average character of the app's font, in ems, generously
+
+
+# Widths of the characters a number is written with, in ems of the app's font (Source Sans):
+# a cell of a map holds "0.69" or "1e-12", and counting each as CHAR_EM overstates them.
+_EMS = {**{d: 0.51 for d in "0123456789"}, ".": 0.25, ",": 0.25, "-": 0.32, "–": 0.5,
+        "e": 0.5, "%": 0.84, " ": 0.23}
+
+
+def text_em(text: str) -> float:
+    """The width of a short text (a number) in ems; CHAR_EM a character it does not know."""
+    return sum(_EMS.get(c, CHAR_EM) for c in _TAG.sub("", text))
 
 
 def fits(font_px: float, share: float = 1.0, width_px: float = NARROW_PX) -> int:

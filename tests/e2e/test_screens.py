@@ -139,3 +139,75 @@ def test_no_serious_accessibility_failure(browser, streamlit_server, screen, sch
         assert not found, "\n".join(f"{v['rule']}: {n}" for v in found for n in v["nodes"])
     finally:
         context.close()
+
+
+OVERLAPS = """(selector) => {
+  // Pairs of a chart's texts (cell numbers, panel titles) whose boxes overlap on screen.
+  const boxes = [...document.querySelectorAll(selector)].map(e => {
+    const b = e.getBoundingClientRect();
+    return {text: e.textContent, l: b.left, r: b.right, t: b.top, b: b.bottom};
+  }).filter(b => b.r > b.l);
+  const hits = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach(c => {
+    if (a.l < c.r - 0.5 && c.l < a.r - 0.5 && a.t < c.b - 0.5 && c.t < a.b - 0.5)
+      hits.push(a.text + ' / ' + c.text);
+  }));
+  return hits;
+}"""
+MAPS = """() => [...document.querySelectorAll('.wri-live-chart[data-key^="swpfig_"]')].map(p => {
+  const b = p.getBoundingClientRect();
+  const cells = (p.layout.annotations || []).filter(a => a.xref !== 'paper');
+  return {top: b.top, bottom: b.bottom, key: p.dataset.key, cells: cells.length,
+          least: Math.min(...cells.map(a => a.font.size))};
+})"""
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_sweeps_maps_fit_the_screen_with_legible_numbers(sized, streamlit_server, present):
+    """Before: the presenter view needed scrolling to its maps, their numbers about 9 px;
+    at 1280 px the cells' numbers ran together ("0.6930.693")."""
+    page = sized(1280, 720)
+    page.goto(f"{streamlit_server}/sweep?present={int(present)}&steps=5&seeds=1")
+    expect(page.get_by_role("button", name="Run sweep")).to_be_enabled(timeout=60_000)
+    settled(page)
+    page.get_by_role("button", name="Run sweep").click()
+    expect(page.get_by_text("36 of 36 cells").first).to_be_visible(timeout=120_000)
+    settled(page)
+    if not present:
+        page.locator('.wri-live-chart[data-key^="swpfig_"]').first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.wri-live-chart[data-key^=\"swpfig_\"]')]"
+        ".filter(p => p._fullLayout).length === 3", timeout=30_000)
+    screenshot(page, f"sweep-maps-{'present' if present else '1280'}")
+    maps = page.evaluate(MAPS)
+    assert len(maps) == 3
+    for m in maps:
+        assert m["cells"] == 36, m
+        assert m["least"] >= (18 if present else 8), m
+        if present:  # the first screen, no scrolling
+            assert m["bottom"] <= 720, m
+        key = m["key"]
+        assert not page.evaluate(OVERLAPS, f'.wri-live-chart[data-key="{key}"] '
+                                           '.annotation-text'), key
+
+
+def test_compare_at_30_layers_keeps_its_small_multiples_on_a_phone(sized, streamlit_server):
+    """Before: a 31-entry legend left the gradient small multiples about 60 px tall, and on
+    a phone their column titles overlapped."""
+    page = sized(390, 844)
+    opened(page, f"{streamlit_server}/compare?depth=30&width=8")
+    grads = page.locator('.wri-live-chart[data-key="cmpfig_grads"]')
+    grads.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.wri-live-chart[data-key=\"cmpfig_grads\"]');"
+        " return p && p._fullLayout; }", timeout=30_000)
+    grads.scroll_into_view_if_needed()
+    screenshot(page, "compare-30-layers-phone")
+    size = page.evaluate("() => { const p = document.querySelector("
+                         "'.wri-live-chart[data-key=\"cmpfig_grads\"]'); return "
+                         "{h: p._fullLayout._size.h, legend: p._fullLayout.showlegend}; }")
+    assert size["h"] >= 150 and not size["legend"], size
+    for key in ("cmpfig_grads", "cmpfig_distinct", "cmpfig_thumbs"):
+        page.locator(f'.wri-live-chart[data-key="{key}"]').scroll_into_view_if_needed()
+        assert not page.evaluate(OVERLAPS, f'.wri-live-chart[data-key="{key}"] '
+                                           '.annotation-text'), key

@@ -170,3 +170,71 @@ def test_gradient_lines_at_step_0_get_a_decade_not_a_sliver():
     y = training.layer_lines(frame, "grad_norm", depth=2).layout.yaxis
     assert y.range[1] - y.range[0] == pytest.approx(1.0)
     assert y.range[0] < np.log10(0.3) < y.range[1]
+
+
+# ---------------------------------------------------------------- Sweep's maps and Compare's
+
+
+def cell_numbers(fig):
+    return [a for a in fig.layout.annotations if a.xref != "paper"]
+
+
+@pytest.mark.parametrize("value", ["final_train_loss", "backprop_ratio", "trained_fraction"])
+def test_a_sweep_maps_numbers_fit_their_cells(value):
+    """Six maps' columns of "0.693" at 9 px ran together at 1280 px ("0.6930.693"), and
+    were 9 px on a projector. Each number now fits its cell of the narrowest map, and in
+    the presenter view is at least 18 px (no colour bar: the numbers say it)."""
+    rng = np.random.default_rng(0)
+    z = rng.uniform(0.01, 0.7, (6, 6)) if value != "backprop_ratio" else 10.0 ** rng.uniform(
+        -9, 0, (6, 6))
+    labels = ["glorot_uniform", "glorot_normal", "lecun_normal", "he_uniform", "he_normal",
+              "orthogonal"]
+    depths = [5, 10, 20, 30, 40, 50]
+    for present, width in ((False, compare_figures.MAP_PX),
+                           (True, compare_figures.PRESENT_MAP_PX)):
+        fig = compare_figures.sweep_heatmap(z, "init", labels, "depth", depths, value,
+                                            width_px=width, present=present)
+        numbers = cell_numbers(fig)
+        assert len(numbers) == 36
+        size = numbers[0].font.size
+        cell = (width - 70 - 16) / 6
+        assert max(style.text_em(a.text) for a in numbers) * size <= cell - 3
+        assert fig.data[0].showscale is False  # the numbers say it
+        if present:
+            assert size >= style.PROJECTOR_FONT
+            assert min(a.font.size for a in cell_numbers(style.projected(fig))) == size
+        else:
+            assert 8 <= size <= 12
+
+
+def test_a_map_too_fine_for_numbers_says_hover():
+    z = np.full((8, 8), 2e-12)  # "2e-12" in each of 8 columns, at 18 px
+    fig = compare_figures.sweep_heatmap(z, "x", list(range(8)), "y", list(range(8)),
+                                        "backprop_ratio", present=True,
+                                        width_px=compare_figures.PRESENT_MAP_PX)
+    assert not cell_numbers(fig) and fig.data[0].showscale is not False
+    assert "hover a cell" in " ".join(a.text for a in fig.layout.annotations)
+
+
+def test_compare_small_multiples_at_30_layers_keep_their_plots_and_titles_apart():
+    """At 30 layers a 31-entry legend took the figure (plots about 60 px); on a phone the
+    panels' titles ran into each other. The colours' rule in one note instead, and a least
+    width (layout.meta.min_width) that holds every title, past which a phone scrolls."""
+    rows = []
+    labels = ["zeros", "random_normal(stddev=0.05)", "glorot_uniform", "he_normal"]
+    for column, label in enumerate(labels):
+        for layer in range(1, 32):
+            for step in (0, 10):
+                rows.append({"column": column, "label": label, "depth": 30, "width": 8,
+                             "layer": layer, "step": step, "value": 0.1 * layer})
+    fig = compare_figures.gradient_multiples(pd.DataFrame(rows))
+    assert fig.layout.showlegend is False
+    assert any("colour: layer 1 dark" in a.text.replace("<br>", " ")
+               for a in fig.layout.annotations)
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_px >= 0.6 * fig.layout.height
+    titles = [a for a in fig.layout.annotations if a.xanchor == "center" and a.y == 1.0]
+    least = fig.layout.meta["min_width"]
+    panel = (least - 70) / len(titles)
+    for title in titles:
+        assert len(_shown(title.text)) * 12 * EM * 1.1 <= panel, title.text
