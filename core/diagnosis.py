@@ -49,15 +49,18 @@ def stall(layers: np.ndarray) -> Stall | None:
 def unit_similarity(W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine similarity between the units of one layer, by (incoming weights, bias).
 
-    Two all-zero units count as identical (1): under zeros initialisation they are.
+    NaN for a pair with an all-zero unit: a cosine needs two directions, and a zero vector
+    has none (under zeros initialisation every pair is NaN; the symmetry meter, not this
+    map, says they are copies).
     """
     units = np.vstack([W, b[None, :]]).T
     norms = np.linalg.norm(units, axis=1)
     safe = np.where(norms > 0, norms, 1.0)
-    sim = (units / safe[:, None]) @ (units / safe[:, None]).T
+    sim = np.clip((units / safe[:, None]) @ (units / safe[:, None]).T, -1.0, 1.0)
     zero = norms == 0
-    sim[np.ix_(zero, zero)] = 1.0
-    return np.clip(sim, -1.0, 1.0)
+    sim[zero, :] = np.nan
+    sim[:, zero] = np.nan
+    return sim
 
 
 def remedy(cfg) -> str:

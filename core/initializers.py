@@ -391,6 +391,19 @@ def moments(name: str, params, shape, fans=None) -> tuple[float, float]:
     return float(mean), float(var)
 
 
+def uniform_bounds(name: str, params, shape) -> tuple[float, float] | None:
+    """[a, b] of an initializer that draws every weight from one uniform distribution
+    (its formula says ``~ U[``, or variance_scaling's ``distribution="uniform"``), from its
+    exact mean and variance (b - a = √(12·variance)); None for any other."""
+    p = check_params(name, dict(params))
+    if "~ U[" not in SPECS[name].formula and not (
+            name == "variance_scaling" and p["distribution"] == "uniform"):
+        return None
+    mean, var = moments(name, p, shape)
+    half = math.sqrt(3.0 * var)
+    return mean - half, mean + half
+
+
 # Allowed values and bounds of the parameters, for messages the user can act on.
 PARAM_CHOICES = {
     "mode": FAN_MODES,

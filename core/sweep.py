@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -398,6 +399,17 @@ def grid(summary: pd.DataFrame, spec: Spec, value: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One thing a preset's words say of its own maps: ``says`` is the phrase of its text
+    or look-for that makes the claim, ``holds(summary)`` whether the preset's sweep bears
+    it out (a test runs each preset and checks every claim, as lessons quote their runs'
+    facts instead of a figure from memory)."""
+
+    says: str
+    holds: Callable[[pd.DataFrame], bool]
+
+
+@dataclass(frozen=True)
 class Preset:
     key: str
     title: str
@@ -409,10 +421,28 @@ class Preset:
     seeds: int = 4
     steps: int = 300
     ratio: str = "backprop_ratio"  # the gradient-ratio map the page shows first
+    claims: tuple[Claim, ...] = ()
 
     def spec(self) -> Spec:
         return Spec(self.base, self.x, self.y, self.seeds, self.steps)
 
+
+def _cells(summary: pd.DataFrame, value: str, **where) -> np.ndarray:
+    """One summary column over the cells whose settings are ``where`` (a tuple: any of)."""
+    keep = np.ones(len(summary), bool)
+    for name, wanted in where.items():
+        keep &= summary[name].isin(wanted if isinstance(wanted, tuple) else (wanted,))
+    return summary.loc[keep, value].to_numpy(dtype=float)
+
+
+def _deepest_trained(summary: pd.DataFrame, init: str) -> int:
+    """The deepest depth at which any seed of ``init`` trained (0: none did)."""
+    rows = summary[(summary["init"] == init) & (summary["trained_fraction"] > 0)]
+    return int(rows["depth"].max()) if len(rows) else 0
+
+
+_GLOROT_LECUN = ("glorot_uniform", "glorot_normal", "lecun_normal")
+_HE = ("he_uniform", "he_normal")
 
 # N(0, σ²/fan_in): the init scale is then σ_w itself, the axis of Schoenholz et al.
 _SIGMA_W = {"init": "variance_scaling",
@@ -440,14 +470,41 @@ PRESETS = {p.key: p for p in [
         "He et al. (2015) found that a 30-layer ReLU network initialised with Glorot's "
         "variance, 1/fan_avg, does not learn, while their 2/fan_in trains: each ReLU layer "
         "halves the signal's second moment, which only the factor 2 restores.",
-        "the Glorot and LeCun columns stop training somewhere past 20 layers; He keeps "
-        "training to 50. The gradient-ratio map shows why: with Glorot the first layer's "
-        "gradient is orders of magnitude below the output layer's.",
+        "at 30 layers no Glorot or LeCun seed trains and every He seed does; He's columns "
+        "train deeper than Glorot's and LeCun's, though within these 300 steps even He "
+        "stalls at 50 layers, and orthogonal (made for linear nets) stops first. The "
+        "error-signal map shows why: with Glorot and LeCun the first layer's error signal "
+        "falls orders of magnitude below the output layer's as the net deepens; with He it "
+        "stays within a factor of 100 at every depth.",
         config.validate(dataset="circle", activation="relu", width=32, batch_size=32,
                         optimizer="sgd", lr=0.05, bias_init="zeros"),
         Axis("init", ("glorot_uniform", "glorot_normal", "lecun_normal", "he_uniform",
                       "he_normal", "orthogonal")),
         Axis("depth", (5, 10, 20, 30, 40, 50)),
+        claims=(
+            Claim("at 30 layers no Glorot or LeCun seed trains and every He seed does",
+                  lambda s: bool(np.all(_cells(s, "trained_fraction", depth=30,
+                                               init=_GLOROT_LECUN) == 0)
+                                 and np.all(_cells(s, "trained_fraction", depth=30,
+                                                   init=_HE) == 1))),
+            Claim("He's columns train deeper than Glorot's and LeCun's",
+                  lambda s: min(_deepest_trained(s, i) for i in _HE)
+                  > max(_deepest_trained(s, i) for i in _GLOROT_LECUN)),
+            Claim("even He stalls at 50 layers",
+                  lambda s: bool(np.all(_cells(s, "trained_fraction", depth=50, init=_HE)
+                                        == 0))),
+            Claim("orthogonal (made for linear nets) stops first",
+                  lambda s: _deepest_trained(s, "orthogonal")
+                  < min(_deepest_trained(s, i) for i in (*_GLOROT_LECUN, *_HE))),
+            Claim("falls orders of magnitude below the output layer's as the net deepens",
+                  lambda s: all(
+                      bool(np.all(np.diff(_cells(s.sort_values("depth"), "backprop_ratio",
+                                                 init=i)) < 0))
+                      and _cells(s, "backprop_ratio", init=i, depth=50)[0] < 1e-6
+                      for i in _GLOROT_LECUN)),
+            Claim("with He it stays within a factor of 100 at every depth",
+                  lambda s: bool(np.all(_cells(s, "backprop_ratio", init=_HE) >= 0.01))),
+        ),
     ),
 ]}
 

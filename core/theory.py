@@ -293,12 +293,18 @@ def init_density(name, params, fans, bins=60, scale=1.0):
     """The initializer's density for a layer with ``fans``, its weights multiplied by
     ``scale``: (bin edges, density).
 
-    Drawn from DENSITY_SAMPLES values with the layer's own shape repeated, so it is exact
-    to the eye for every initializer, including the shape-dependent ones (orthogonal,
-    identity, sparse) that have no simple closed form.
+    A uniform initializer's density is exact: flat, 1/(b − a) on its [a, b] (drawn, its
+    60 bins wobbled by several per cent, and a student reads a wobble as a shape). The
+    others are drawn from DENSITY_SAMPLES values with the layer's own shape repeated, so
+    they are exact to the eye, including the shape-dependent ones (orthogonal, identity,
+    sparse) that have no simple closed form.
     """
     if scale == 0:  # every weight is 0: one narrow bar of total mass 1
         return np.array([-0.01, 0.01]), np.array([50.0])
+    bounds = initializers.uniform_bounds(name, params, fans)
+    if bounds is not None and bounds[1] > bounds[0]:
+        edges = np.linspace(*bounds, bins + 1)
+        return edges * scale, np.full(bins, 1.0 / (bounds[1] - bounds[0]) / scale)
     init = initializers.get(name, **params)
     rng = np.random.default_rng(0)
     # A small layer is drawn many times: 128 values x 50 left the 60 bins of a uniform

@@ -35,6 +35,8 @@ view.shortcuts(explore_session.shortcuts(presenter))
 reset_help = "the identical run again: same data, first weights and batches"
 if present:
     view.header(lecture.heading() or "Explore", presenter, "expbtn_", reset_help)
+elif lecture.lesson:  # a lesson's first screen: its point (or question), Play, its chart
+    widgets.lesson_header(lecture.heading())
 else:
     widgets.header("Explore: watch a network train from its first weights", None, [])
 for message in link_errors:
@@ -42,13 +44,11 @@ for message in link_errors:
 if problem:
     st.error(f"Setting not applied: {problem}")
 told = lecture.told()
-if lecture.lesson and not present:
-    st.info(f"**Lesson: {lecture.heading()}.** " + (
-        f"{told[0]}\n\n**Look for:** {told[1]}" if told else
-        "Answer the question below first: the lesson's text comes with the run."))
 widgets.question_box(lecture, presenter.commit, PREFIX)
 if not present:
     widgets.transport(presenter, "expbtn_", reset_help)
+ahead = panel_layout.first(presenter)  # the lesson's panels to watch, right under Play
+panel_layout.static(presenter, PREFIX, only=ahead)
 
 
 def live_part(refresh):
@@ -57,13 +57,15 @@ def live_part(refresh):
         if present and told:
             with st.expander(f"Lesson: {lecture.heading()}", expanded=False):
                 st.markdown(f"{told[0]}\n\n**Look for:** {told[1]}")
+        elif told:
+            st.info(f"{told[0]}\n\n**Look for:** {told[1]}", icon=":material/school:")
 
-    live.status(presenter, refresh.parts, "head")
-    panel_layout.live(presenter, refresh.charts, PREFIX, between=notes)
+    panel_layout.live(presenter, refresh.charts, PREFIX, between=notes, ahead=ahead,
+                      head=lambda: live.status(presenter, refresh.parts, "head"))
 
 
 live.mount(presenter, live_part, show)
-panel_layout.static(presenter, PREFIX)
+panel_layout.static(presenter, PREFIX, skip=ahead)
 
 with st.expander("Export and share"):
     name = f"explore-{lecture.lesson.key}" if lecture.lesson else "explore"

@@ -24,29 +24,49 @@ def options(prefix: str) -> dict:
     return {c.name: st.session_state.get(prefix + c.name, c.default) for c in controls}
 
 
-def live(presenter: ExplorePresenter, frames: dict, prefix: str, between=lambda: None) -> None:
-    """The live panels shown, with this refresh's ``frames``; in the presenter view their
-    key charts first, then ``between()`` (the notes), then the rest."""
+def first(presenter: ExplorePresenter) -> tuple[str, ...]:
+    """The panels a lesson opened outside the presenter view puts on its first screen,
+    right under Play: those it asks to watch, in its order (none without a lesson)."""
+    lesson = presenter.lecture().lesson
+    return () if presenter.present or lesson is None else tuple(lesson.watch)
+
+
+def live(presenter: ExplorePresenter, frames: dict, prefix: str, between=lambda: None,
+         head=lambda: None, ahead: tuple[str, ...] = ()) -> None:
+    """The live panels shown, with this refresh's ``frames``, after ``head()`` (the status
+    line) and ``between()`` (the notes): in the presenter view their key charts first,
+    then the head and the notes, then the rest; with panels ``ahead`` (a lesson's to
+    watch), those first, then the head, the notes and the rest; otherwise the head, the
+    notes and the panels."""
     view = presenter.view()
     shown = presenter.drawn("live", view.depth)
     keyed = sorted((p for p in shown if p.key_at is not None), key=lambda p: p.key_at)
+    drawn: set = set()
     if presenter.present and keyed:
+        head()
         for column, panel in zip(st.columns(KEY_RATIOS[:len(keyed)]), keyed, strict=False):
             with column:
                 _place(presenter, panel.charts[0].key, frames)
-        between()
         shown = tuple(p for p in shown if p not in keyed)
     else:
-        between()
-    drawn: set = set()
+        lead = [p for name in ahead for p in shown if p.name == name]
+        for panel in lead:
+            _panel(presenter, panel, view, frames, prefix, drawn)
+        shown = tuple(p for p in shown if p not in lead)
+        head()
+    between()
     _rows(shown, lambda panel: _panel(presenter, panel, view, frames, prefix, drawn))
 
 
-def static(presenter: ExplorePresenter, prefix: str) -> None:
-    """The panels shown that are drawn on settings or when asked, outside the live part."""
+def static(presenter: ExplorePresenter, prefix: str, only: tuple[str, ...] | None = None,
+           skip: tuple[str, ...] = ()) -> None:
+    """The panels shown that are drawn on settings or when asked, outside the live part
+    (``only`` those named, in that order, or all but those in ``skip``)."""
     view, drawn_controls = presenter.view(), set()
-    for panel in (*presenter.drawn("settings", view.depth), *presenter.drawn("asked",
-                                                                           view.depth)):
+    panels_ = (*presenter.drawn("settings", view.depth), *presenter.drawn("asked", view.depth))
+    if only is not None:
+        panels_ = tuple(p for name in only for p in panels_ if p.name == name)
+    for panel in (p for p in panels_ if p.name not in skip):
         if panel.drawn == "asked":
             drawn = panel.name in view.asked
             st.button("Draw it again now" if drawn else panel.ask_label,

@@ -41,7 +41,10 @@ def for_the_room(chart: LiveChart, height: int | None = None,
     """``chart`` for the presenter view: legible from the back of a room (viz.style
     .projected), ``height`` tall and under ``title`` when given."""
     build = chart.build
-    return replace(chart, build=lambda: style.projected(build(), height, title=title),
+    # A chart of the first screen (given a height there) is one of three across it.
+    width = style.KEY_PX if height else style.PROJECTED_PX
+    return replace(chart, build=lambda: style.projected(build(), height, title=title,
+                                                        width_px=width),
                    inputs=(*chart.inputs, "projected"))
 
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 from core import phase, sweep
 from serving.limits import CAPS, LIMITS
 from ui.presenter import LiveChart, LivePresenter, Refresh, busy_message
-from viz import compare_figures
+from viz import compare_figures, style
 
 RATIOS = {"grad_ratio": "weight gradients ‖∂L/∂W‖", "backprop_ratio": "error signals std(∂L/∂z)"}
+KEY_HEIGHT = 450  # the presenter view: the three maps on its first screen, this tall
+SHORT_TITLES = {"final_train_loss": "Final train loss", "grad_ratio": "‖∂L/∂W‖ layer 1 / output",
+                "backprop_ratio": "std ∂L/∂z layer 1 / output",
+                "trained_fraction": "Seeds trained (%)"}
 
 
 class SweepPresenter(LivePresenter):
@@ -24,6 +28,7 @@ class SweepPresenter(LivePresenter):
         self.speed = LIMITS.max_steps_per_tick  # as many as the tick's time budget allows
         self.threshold, self.ratio = sweep.DEFAULT_THRESHOLD, "grad_ratio"
         self.line = None  # the theory's trainable depth over the map (phase.sweep_line)
+        self.present = False  # the presenter view: the maps large, their numbers 18 px
 
     def start(self, spec: sweep.Spec) -> None:
         with self.lock:
@@ -38,8 +43,8 @@ class SweepPresenter(LivePresenter):
             if self.run is not None:
                 self.run.cancel()
 
-    def show(self, threshold: float, ratio: str) -> None:
-        self.threshold, self.ratio = threshold, ratio
+    def show(self, threshold: float, ratio: str, present: bool = False) -> None:
+        self.threshold, self.ratio, self.present = threshold, ratio, present
 
     @property
     def running(self) -> bool:
@@ -58,12 +63,18 @@ class SweepPresenter(LivePresenter):
         s, threshold, ratio = self.run.spec, self.threshold, self.ratio
         summary = self.run.summary(threshold)
 
-        def heatmap(value):
-            return compare_figures.sweep_heatmap(
-                sweep.grid(summary, s, value), s.x.name, s.x.labels, s.y.name, s.y.labels,
-                value, line=self.line if value == "trained_fraction" else None)
+        present = self.present
 
-        inputs = (len(self.run.rows), threshold, ratio)
+        def heatmap(value):
+            fig = compare_figures.sweep_heatmap(
+                sweep.grid(summary, s, value), s.x.name, s.x.labels, s.y.name, s.y.labels,
+                value, line=self.line if value == "trained_fraction" else None,
+                present=present, width_px=compare_figures.PRESENT_MAP_PX if present else
+                compare_figures.MAP_PX)
+            return style.projected(fig, KEY_HEIGHT, SHORT_TITLES[value],
+                                   compare_figures.PRESENT_MAP_PX) if present else fig
+
+        inputs = (len(self.run.rows), threshold, ratio, present)
         return {key: LiveChart("sweep", 1, lambda v=value: heatmap(v), inputs)
                 for key, value in zip(self.map_keys(), self._maps(), strict=True)}
 

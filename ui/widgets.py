@@ -9,6 +9,7 @@ without a default of its own: its key always holds the value to show.
 
 from __future__ import annotations
 
+import html
 import random
 
 import streamlit as st
@@ -230,6 +231,14 @@ def header(title: str, intro: str | None, link_errors: list[str]) -> None:
         st.warning(f"Link setting ignored: {message}", icon=":material/link_off:")
 
 
+def lesson_header(heading: str) -> None:
+    """A lesson's heading on Explore: one short line (its title and, once it may be told,
+    its finding), where the page's own title took two lines at 1280 px and four on a
+    phone. The marker lets view.css tighten the space above it."""
+    st.markdown(f'<h1 class="wri-lesson-head">Lesson: {html.escape(heading, quote=False)}</h1>',
+                unsafe_allow_html=True)
+
+
 def row(widths: list[int], left, right, caption: str | None = None) -> None:
     """Two parts side by side (``left()`` and ``right()`` draw them), a caption under both."""
     a, b = st.columns(widths)
@@ -247,17 +256,21 @@ def row(widths: list[int], left, right, caption: str | None = None) -> None:
 def transport(presenter, key_prefix: str, reset_help: str = "", compact: bool = False) -> None:
     """Play/Pause, Step, Step x10 and Reset in one row, driving a live page's presenter;
     ``compact`` fills the row it is given (the presenter view's header)."""
-    c = st.columns([1, 1, 1, 1] if compact else [1, 1, 1, 1, 4])
+    # Outside the presenter view a row of buttons as wide as their labels, which on a
+    # phone stays one row (columns there stack: Play, Step, ... one under another).
+    c = st.columns([1, 1, 1, 1]) if compact else [st.container(
+        horizontal=True, gap="small")] * 4
+    width = "stretch" if compact else "content"
     playing = presenter.playing
     c[0].button("Pause" if playing else "Play", on_click=presenter.play, args=(not playing,),
                 type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
-                key=key_prefix + "play", width="stretch")
+                key=key_prefix + "play", width=width)
     c[1].button("Step", on_click=presenter.step, args=(1,), key=key_prefix + "step1",
-                width="stretch")
+                width=width)
     c[2].button("Step ×10", on_click=presenter.step, args=(10,), key=key_prefix + "step10",
-                width="stretch")
+                width=width)
     c[3].button("Reset", icon=":material/replay:", on_click=presenter.reset,
-                key=key_prefix + "reset", width="stretch", help=reset_help)
+                key=key_prefix + "reset", width=width, help=reset_help)
 
 
 # ---------------------------------------------------------------- predict, then run

@@ -11,12 +11,13 @@ def boundary_figure(snapshot, data, height=360, max_points=600):
     axis = snapshot["grid_axis"]
     classification = snapshot["classification"]
     z = snapshot["output_map"]
+    bar = dict(thickness=10, len=0.8, title=dict(text="P(class 1)" if classification
+                                                 else "output", side="right"))
     traces = [dict(
         type="heatmap", x=axis, y=axis, z=z, colorscale=style.DIVERGING, opacity=0.85,
-        colorbar=dict(thickness=10, len=0.8, title=dict(text="P(class 1)" if classification
-                                                         else "output", side="right")),
         hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>output %{z:.3f}<extra></extra>",
-        **(dict(zmin=0, zmax=1) if classification else dict(zmid=0)),
+        **(dict(zmin=0, zmax=1, colorbar=bar | dict(tickformat=".1f")) if classification
+           else dict(zmid=0) | style.colour_scale(z, **bar)),
     )]
     for name, X, y, marker in (
         ("train", data.X_train, data.y_train, dict(size=6, line=dict(width=0.8, color="white"))),

@@ -6,6 +6,8 @@ core.compare (curves with their median and band over seeds) and core.sweep (grid
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from viz import style
@@ -56,6 +58,20 @@ def _panel_title(i: int, n: int, text: str, colour_: str, gap: float = 0.025) ->
     return dict(text=f"<b>{text}</b>", x=i * (width + gap) + width / 2, y=1.0, xref="paper",
                 yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
                 font=dict(size=12, color=colour_))
+
+
+PANEL_PX = 130  # the least width of one of several panels side by side (its notes read)
+TITLE_CHAR_PX = 12 * style.CHAR_EM * 1.1  # a character of a panel's bold 12 px title
+
+
+def _least_width(titles: list[str], margins: int = 70) -> dict:
+    """layout.meta asking for the width panels side by side need to show their ``titles``
+    apart: a narrower screen (a phone) scrolls the chart sideways instead of running the
+    titles into each other (components/live_chart.js)."""
+    if len(titles) < 2:
+        return {}
+    widest = max(len(t) for t in titles) * TITLE_CHAR_PX + 12
+    return {"min_width": int(margins + len(titles) * max(PANEL_PX, widest))}
 
 
 def _short_label(text: str, limit: int = 28) -> str:
@@ -147,7 +163,7 @@ def layer_multiples(layer_curves, title: str, log_y: bool = True, y_title: str =
     n = len(columns)
     depth = int(layer_curves["depth"].max())
     ramp = style.layer_colours(depth + (0 if hidden_only else 1))
-    traces, notes = [], []
+    traces, notes, labels_of = [], [], []
     for i, column in enumerate(columns):
         rows = layer_curves[layer_curves["column"] == column]
         d = int(rows["depth"].iloc[0])
@@ -167,9 +183,10 @@ def layer_multiples(layer_curves, title: str, log_y: bool = True, y_title: str =
                 xaxis=f"x{_suffix(i)}", yaxis=f"y{_suffix(i)}",
                 hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"))
         label = rows["label"].iloc[0] if len(rows) else ""
+        labels_of.append(label)
         notes.append(_panel_title(i, n, _short_label(label, _panel_chars(n)), colour(column)))
         if log_y and all_zero and len(rows):
-            notes.append(dict(text="all exactly 0<br>(not drawable on a log scale)",
+            notes.append(dict(text="all exactly 0:<br>not drawable<br>on a log scale",
                               xref=f"x{_suffix(i)} domain", yref=f"y{_suffix(i)} domain",
                               x=0.5, y=0.5, showarrow=False,
                               font=dict(size=12, color=style.VANISHING)))
@@ -190,6 +207,16 @@ def layer_multiples(layer_curves, title: str, log_y: bool = True, y_title: str =
     lay = style.layout(title, height, annotations=notes, **axes)
     lay["margin"] = dict(l=55, r=15, t=60, b=30)
     lay["legend"] = dict(orientation="h", y=-0.15, yanchor="top", x=0, font=dict(size=11))
+    lay["meta"] = _least_width([_short_label(t, _panel_chars(n)) for t in labels_of])
+    if len({t["name"] for t in traces}) > style.MANY_LAYERS:
+        # A legend of 31 entries (30 layers) took the figure and left each plot 60 px: the
+        # colours' rule in one line instead, beside "step →", as on Explore's line charts.
+        lay["showlegend"] = False
+        lay["annotations"] = [*notes, style.fitted(dict(
+            text="colour: layer 1 dark → output light; hover a line for its layer",
+            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-22,
+            showarrow=False, font=dict(size=11, color="#555")),
+            lay["meta"].get("min_width", style.NARROW_PX) * 0.8)]
     return style.figure(traces, lay)
 
 
@@ -247,6 +274,7 @@ def thumbnails_figure(snapshots: list[dict], labels: list[str], data=None,
     lay = style.layout("Decision boundary of seed 1 (blue: class 1, orange: class 0)",
                        height, annotations=notes, showlegend=False, **axes)
     lay["margin"] = dict(l=10, r=10, t=60, b=10)
+    lay["meta"] = _least_width([_short_label(t, _panel_chars(n)) for t in labels], margins=20)
     return style.figure(traces, lay)
 
 
@@ -279,32 +307,51 @@ HEATMAPS = {
     "final_train_loss": ("Final train loss (median over seeds)", "loss"),
     "grad_ratio": ("‖∂L/∂W‖ of layer 1 / output layer at step 0", "ratio"),
     "backprop_ratio": ("std(∂L/∂z) of layer 1 / output at step 0", "ratio"),
-    "trained_fraction": ("Fraction of seeds that trained", "fraction"),
+    "trained_fraction": ("Seeds that trained (%)", "fraction"),
 }
 
 
 def _compact(v: float) -> str:
-    """A ratio in at most five characters, so it fits a cell: 0.12, 3.5, 45, 2e-5, 3e12."""
+    """A ratio in four characters (five past 1e±10), so it fits a cell: 0.12, 3.5, 45,
+    2e-5, 3e12: its order of magnitude is what it says."""
     if v == 0:
         return "0"
-    if 0.01 <= v < 100:
+    if 0.1 <= v < 100:  # four characters at most: 0.12, 3.5, 45, 2e-2
         return f"{v:.2g}"
     mantissa, exponent = f"{v:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
 
-def _cell_text(z, kind):
+def _cell_text(z, kind, loss_format=".2f"):
+    """What a cell says: a loss to two decimals in the cell (0.69 is the constant guess's
+    ln 2; hover gives four digits), a fraction in per cent, a ratio in at most five
+    characters."""
     out = np.full(z.shape, "", dtype=object)
     for idx, v in np.ndenumerate(z):
         if not np.isfinite(v):
             out[idx] = "–"
-        elif kind == "fraction":
-            out[idx] = f"{v:.0%}"
+        elif kind == "fraction":  # per cent, its sign in the title: "100%" filled a cell
+            out[idx] = f"{100 * v:.0f}"
         elif kind == "ratio":
-            out[idx] = _compact(v)
+            out[idx] = _compact(v) if loss_format == ".2f" else f"{v:.3g}"
         else:
-            out[idx] = f"{v:.3f}"
+            out[idx] = format(v, loss_format)
     return out
+
+
+MAP_PX = 260  # a sweep map at its narrowest: one of three across beside the sidebar at 1280
+PRESENT_MAP_PX = 360  # one of three across the presenter view at 1280 px
+COLOURBAR_PX = 50
+
+
+def cell_font(text, columns: int, width_px: float, margins_px: float, least: float,
+              most: float) -> float | None:
+    """The font size (px) at which the longest of a map's cell ``text`` fits its cell, at
+    most ``most``; None below ``least`` (the numbers would run together: "0.6930.693")."""
+    ems = max((style.text_em(t) for t in np.ravel(text)), default=1.0) or 1.0
+    cell_px = (width_px - margins_px) / max(columns, 1)
+    size = min(most, (cell_px - 3) / ems)
+    return size if size >= least else None
 
 
 def _text_colours(shown, lo, hi, dark_below):
@@ -316,14 +363,21 @@ def _text_colours(shown, lo, hi, dark_below):
 
 
 def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
-                  height: int = 380, title: str | None = None, line: dict | None = None):
+                  height: int = 380, title: str | None = None, line: dict | None = None,
+                  width_px: float = MAP_PX, present: bool = False):
     """One summary value over the grid: rows are y values, columns x values. Ratios are drawn
     as log10, white at 1, blue below (vanishing), red above (exploding). ``line``
     (core.phase.sweep_line: positions on the category axes) draws the theory's trainable
-    depth 6·ξ_c over the map."""
+    depth 6·ξ_c over the map.
+
+    Each cell's number is as large as fits the cell of a map ``width_px`` wide (its
+    narrowest), up to 12 px, or at least PROJECTOR_FONT in the presenter view (``present``),
+    and the numbers take the colour bar's room; where they cannot fit, the colour bar
+    comes back and hover says them."""
     default_title, kind = HEATMAPS[value]
     z = np.asarray(z, dtype=float)
     text = _cell_text(z, kind)
+    hover = _cell_text(z, kind, loss_format=".4f")
     shown = z
     if kind == "ratio":
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -343,20 +397,26 @@ def sweep_heatmap(z, x_name: str, x_labels, y_name: str, y_labels, value: str,
     else:
         finite = z[np.isfinite(z)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        extra = dict(colorscale="Viridis", reversescale=True,
-                     colorbar=dict(thickness=10, title=dict(text="loss", side="right")))
+        extra = dict(colorscale="Viridis", reversescale=True, **style.colour_scale(
+            z, thickness=10, title=dict(text="loss", side="right")))
+        lo, hi = extra.pop("zmin", lo), extra.pop("zmax", hi)
         colours = _text_colours(shown, lo, hi, -0.45)
     xs, ys = [str(v) for v in x_labels], [str(v) for v in y_labels]
-    trace = dict(type="heatmap", z=shown, x=xs, y=ys, zmin=lo, zmax=hi, text=text,
+    # Positions by index: on a category axis a label like "10" would be read as a number.
+    margins = 55 + 15 + 8 * max(len(v) for v in ys)
+    size = cell_font(text, z.shape[1], width_px, margins, style.PROJECTOR_FONT if present
+                     else 8, style.PROJECTOR_FONT if present else 12)
+    if size:  # the numbers say what the colours mean: their bar's room goes to the cells
+        extra["showscale"] = False
+    trace = dict(type="heatmap", z=shown, x=xs, y=ys, zmin=lo, zmax=hi, text=hover,
                  xgap=1, ygap=1,
                  hovertemplate=f"{x_name} %{{x}}, {y_name} %{{y}}<br>%{{text}}<extra></extra>",
                  **extra)
-    # Positions by index: on a category axis a label like "10" would be read as a number.
-    # Smaller type for more columns: six "0.693"s side by side ran together on a laptop.
-    size = 11 if z.shape[1] <= 4 else 9
     notes = [dict(x=c, y=r, text=text[r, c], showarrow=False,
-                  font=dict(size=size, color=colours[r, c]))
-             for r in range(z.shape[0]) for c in range(z.shape[1])]
+                  font=dict(size=math.floor(size * 10) / 10, color=colours[r, c]))
+             for r in range(z.shape[0]) for c in range(z.shape[1])] if size else [
+        style.note("too many cells for their numbers here: hover a cell", x=0, y=1,
+                   yanchor="bottom", font=dict(size=11, color="#555"))]
     lay = style.layout(title or default_title, height, annotations=notes,
                        xaxis=dict(title=dict(text=x_name), type="category", automargin=True),
                        yaxis=dict(title=dict(text=y_name), type="category", automargin=True))

@@ -118,8 +118,7 @@ def slice_figure(result: dict, height: int = 420, show_others: bool = True):
     traces = [
         dict(type="contour", x=a, y=b, z=z, contours=dict(coloring="heatmap", showlines=True),
              line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
-             colorbar=dict(title=dict(text=unit, side="right"), thickness=12,
-                           tickformat=".3~f" if not log_z else ".2~f"),
+             **style.colour_scale(z, title=dict(text=unit, side="right"), thickness=12),
              hovertemplate=f"a = %{{x:.2f}}, b = %{{y:.2f}}<br>{unit} %{{z:.4g}}<extra></extra>")
         | colours,
         dict(type="scatter", x=[0.0], y=[0.0], mode="markers+text", name="now",

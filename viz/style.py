@@ -106,7 +106,10 @@ def layer_axis(labels: list[str], crowded: int = 6, most: int = 16) -> dict:
                 ticktext=short)
 
 
-def many_layers(n: int, most: int = 10) -> dict:
+MANY_LAYERS = 10  # lines a legend may list before a note on the colours replaces it
+
+
+def many_layers(n: int, most: int = MANY_LAYERS) -> dict:
     """Layout for a chart with a line per layer: past ``most`` lines a legend crowds out
     the chart, so a note under the x axis says how the colours run instead."""
     if n <= most:
@@ -131,13 +134,142 @@ def figure(traces: list[dict], layout_: dict) -> go.Figure:
         # Validation turns title="x" into {"text": "x"}; plotly.js 3 ignores the bare string.
         if key.startswith(("xaxis", "yaxis")) and isinstance(axis.get("title"), str):
             layout_[key] = {**axis, "title": {"text": axis["title"]}}
+    room_for_notes(layout_)
     return go.Figure(dict(data=traces, layout=layout_), _validate=VALIDATE)
 
 
+def room_for_notes(layout_: dict) -> None:
+    """Margins grown (never shrunk) to hold every line of the paper notes that stand in
+    them: over the plot (``y`` 1, anchored at the bottom) under the title, and under the
+    x axis (``y`` 0, anchored at the top, ``yshift`` down). A wrapped note grows into the
+    margin; without this its first line ran into the title or off the figure."""
+    margin = dict(layout_.get("margin") or dict(l=65, r=15, t=40, b=40))
+    title = layout_.get("title") or {}
+    title_px = ((title.get("font") or {}).get("size") or 15) * 1.4 if title.get("text") else 0
+    for a in layout_.get("annotations") or []:
+        if not isinstance(a, dict) or a.get("yref", "paper") != "paper":
+            continue
+        if lines(a) > 1 and a.get("xanchor") in ("left", "right"):
+            a.setdefault("align", a["xanchor"])  # Plotly centres a note's lines otherwise
+        tall = lines(a) * note_font(a) * 1.3
+        if a.get("y", 0.5) >= 1 and a.get("yanchor") == "bottom":
+            need = int(title_px + 8 + a.get("yshift", 0) + tall + 4)
+            if need > margin.get("t", 40) and title.get("text"):
+                # The title to the figure's top, out of the way of the note's first line
+                # (Plotly centres it in the margin).
+                layout_["title"] = title = {**title, "yref": "container", "y": 1,
+                                            "yanchor": "top", "pad": {"t": 8}}
+            margin["t"] = max(margin.get("t", 40), need)
+        elif a.get("y", 0.5) <= 0 and a.get("yanchor") == "top":
+            margin["b"] = max(margin.get("b", 40), int(-a.get("yshift", 0) + tall + 6))
+    layout_["margin"] = margin
+
+
+# The narrowest a chart is drawn (px): a phone's column, or one of two charts side by side
+# beside the sidebar at 1280 px; what a note must fit, since Plotly never wraps one and
+# cuts it at the figure's edge ("exactly 0 ...: layer 1, layer 2, la").
+NARROW_PX = 330
+MARGIN_PX = 80  # a chart's side margins, about (style.layout: 65 + 15)
+CHAR_EM = 0.56  # the width of an average character of the app's font, in ems, generously
+
+
+# Widths of the characters a number is written with, in ems of the app's font (Source Sans):
+# a cell of a map holds "0.69" or "1e-12", and counting each as CHAR_EM overstates them.
+_EMS = {**{d: 0.51 for d in "0123456789"}, ".": 0.25, ",": 0.25, "-": 0.32, "–": 0.5,
+        "e": 0.5, "%": 0.84, " ": 0.23}
+
+
+def text_em(text: str) -> float:
+    """The width of a short text (a number) in ems; CHAR_EM a character it does not know."""
+    return sum(_EMS.get(c, CHAR_EM) for c in _TAG.sub("", text))
+
+
+def fits(font_px: float, share: float = 1.0, width_px: float = NARROW_PX) -> int:
+    """Characters of ``font_px`` text that one line of a note may hold in ``share`` of a
+    chart ``width_px`` wide."""
+    return max(16, int((width_px - MARGIN_PX) * share / (CHAR_EM * font_px)))
+
+
+def note_share(annotation: dict) -> float:
+    """The share of a chart's width a paper-anchored note has, from where it starts to the
+    right edge (a centred note has the whole width)."""
+    if annotation.get("xanchor") == "center":
+        return 1.0
+    x = annotation.get("x", 0.5)
+    return 1.0 - x if annotation.get("xanchor", "left") == "left" else x
+
+
+def note_font(annotation: dict) -> float:
+    return (annotation.get("font") or {}).get("size") or FONT["size"]
+
+
+def fitted(annotation: dict, width_px: float = NARROW_PX) -> dict:
+    """``annotation`` with its text wrapped to lines that fit its share of a chart
+    ``width_px`` wide at its font (in place)."""
+    text = annotation.get("text", "")
+    most = fits(note_font(annotation), note_share(annotation), width_px)
+    if text and any(_shown(line) > most for line in text.split("<br>")):
+        annotation["text"] = _wrap(text.replace("<br>", " "), most)
+    return annotation
+
+
+def lines(annotation: dict) -> int:
+    return annotation.get("text", "").count("<br>") + 1
+
+
 def note(text, x=0.01, y=0.98, **extra) -> dict:
-    """A paper-anchored annotation."""
-    return dict(text=text, xref="paper", yref="paper", x=x, y=y, showarrow=False,
-                xanchor="left") | extra
+    """A paper-anchored annotation, wrapped to fit the narrowest chart (``fitted``)."""
+    return fitted(dict(text=text, xref="paper", yref="paper", x=x, y=y, showarrow=False,
+                       xanchor="left") | extra)
+
+
+def below_axis(annotation: dict, margin: dict, axis_px: int = 30) -> dict:
+    """``margin`` grown so that a note hung under the x axis (``yshift``) has room for all
+    its lines."""
+    need = -annotation.get("yshift", 0) + lines(annotation) * note_font(annotation) * 1.3 + 6
+    return {**margin, "b": max(margin.get("b", 40), int(need), axis_px)}
+
+
+def layer_list(layers, depth: int) -> str:
+    """Layers named shortly, runs as ranges: "layers 1–29 and output", "layer 2",
+    "layers 1, 3 and 5–7": a note listing 30 layers one by one ran off the chart."""
+    layers = sorted(int(k) for k in layers)
+    out = layers and layers[-1] == depth + 1
+    hidden = layers[:-1] if out else layers
+    runs, start = [], None
+    for i, k in enumerate(hidden):
+        start = k if start is None else start
+        if i + 1 == len(hidden) or hidden[i + 1] != k + 1:
+            runs.append(f"{start}" if start == k else f"{start}–{k}")
+            start = None
+    parts = runs + (["output"] if out else [])
+    if not parts:
+        return ""
+    word = "layer " if len(hidden) == 1 else "layers " if hidden else ""
+    head = ", ".join(parts[:-1])
+    return word + (f"{head} and {parts[-1]}" if head else parts[-1])
+
+
+def colour_scale(z, **colorbar) -> dict:
+    """A colour bar whose numbers carry the digits they mean (trace keys: ``colorbar`` and,
+    for values that hardly differ, ``zmin``/``zmax``): as many significant digits as tell
+    its ticks apart, and over values equal to 6 digits (a loss flat at ln 2, a layer's
+    log-gradient that does not move) one tick at the value they share, where Plotly wrote
+    ticks such as −0.0679954854807569564."""
+    v = np.asarray(z, dtype=float)
+    v = v[np.isfinite(v)]
+    bar = dict(colorbar)
+    if not v.size:
+        return dict(colorbar={**bar, "tickformat": ".3~g"})
+    lo, hi = float(v.min()), float(v.max())
+    mid, spread = (lo + hi) / 2, hi - lo
+    scale = max(abs(lo), abs(hi))
+    if spread <= 1e-6 * scale or scale == 0:
+        pad = max(0.05 * abs(mid), 1e-3)
+        return dict(zmin=mid - pad, zmax=mid + pad,
+                    colorbar={**bar, "tickvals": [mid], "ticktext": [f"{mid:.4g}"]})
+    digits = min(6, max(2, math.ceil(math.log10(scale / spread)) + 2))
+    return dict(colorbar={**bar, "tickformat": f".{digits}~g"})
 
 
 PROJECTOR_FONT = 18  # px: the least a student at the back of a room can read at 1280 px
@@ -190,11 +322,17 @@ def axis_is_log(axis) -> bool:
     return isinstance(axis, dict) and axis.get("type") == "log"
 
 
-def projected(fig: go.Figure, height: int | None = None, wrap: int = 38,
-              title: str | None = None) -> go.Figure:
+PROJECTED_PX = 540  # the narrowest chart of the presenter view but its first screen's
+KEY_PX = 334  # the presenter view's first screen: its narrower charts at 1280 px
+
+
+def projected(fig: go.Figure, height: int | None = None, title: str | None = None,
+              width_px: float = PROJECTED_PX) -> go.Figure:
     """``fig`` for a classroom projector: every text at least PROJECTOR_FONT px (titles
-    PROJECTOR_TITLE), long notes wrapped, margins grown to hold the larger ticks, and
-    ``title`` (a shorter one) when given; a new figure, ``fig`` itself is not changed."""
+    PROJECTOR_TITLE), notes wrapped to fit at that size in a chart ``width_px`` wide (the
+    narrowest it is drawn there), margins grown to hold the larger ticks and the notes'
+    lines, and ``title`` (a shorter one) when given; a new figure, ``fig`` itself is not
+    changed."""
     spec = fig.to_plotly_json()
     layout = spec.setdefault("layout", {})
     if title is not None:
@@ -205,12 +343,13 @@ def projected(fig: go.Figure, height: int | None = None, wrap: int = 38,
     if isinstance(title, dict):
         title["font"] = {**title.get("font", {}), "size": PROJECTOR_TITLE}
     for note in layout.get("annotations", []):
-        text = note.get("text", "")
-        if _shown(text) > wrap and "<br>" not in text:
-            note["text"] = _wrap(text, wrap)
+        if note.get("xref", "paper") == "paper":
+            fitted(note, width_px)
     margin = layout.get("margin", {})
-    layout["margin"] = margin = {**margin, "l": margin.get("l", 65) + 20,
-                                 "b": margin.get("b", 40) + 15, "t": margin.get("t", 40) + 14}
+    layout["margin"] = {**margin, "l": margin.get("l", 65) + 20,
+                        "b": margin.get("b", 40) + 15, "t": margin.get("t", 40) + 14}
+    room_for_notes(layout)
+    margin = layout["margin"]
     if height:
         layout["height"] = height
     plot_px = layout.get("height", 300) - margin["t"] - margin["b"]

@@ -19,6 +19,7 @@ SHORT_TITLES = {  # for a projector: the same quantities in a few words
     "backprop_std": "Error ∂L/∂z per layer, now",
     "update_ratio": "Update / weight per layer, now",
 }
+UNDEFINED = "#9A9A9A"  # a value that does not exist (a cosine with a zero vector)
 STATE_COLOURS = {"vanishing": style.VANISHING, "exploding": style.EXPLODING,
                  "ok": style.HEALTHY, "zero": style.VANISHING}
 
@@ -82,13 +83,20 @@ def layer_lines(layer_frame, field="grad_norm", depth=None, member=0, max_points
     crowded = style.many_layers(len(layers))
     notes = crowded.pop("annotations", [])
     if zero_layers:
-        names = ", ".join(style.layer_name(k, depth) for k in zero_layers)
+        names = style.layer_list(zero_layers, depth)
         notes.append(style.note(f"exactly 0, so not drawn on a log scale: {names}",
                                 font=dict(color=style.VANISHING, size=12)))
+    yaxis = dict(type="log", title=field, exponentformat="power")
+    shown = _positive(f[field].to_numpy(dtype=float))
+    shown = shown[np.isfinite(shown)]
+    if shown.size and np.log10(shown.max() / shown.min()) < 1:
+        # Within a decade (step 0: one point a line) Plotly's own log range is so narrow
+        # that its ticks read like "046940745", cut at the margin: a decade around them.
+        centre = np.log10(shown.min() * shown.max()) / 2
+        yaxis["range"] = [centre - 0.5, centre + 0.5]
     return style.figure(traces, style.layout(
         title or FIELD_TITLES.get(field, field) + " over steps", height, annotations=notes,
-        xaxis=dict(title="step"), yaxis=dict(type="log", title=field, exponentformat="power"))
-        | crowded)
+        xaxis=dict(title="step"), yaxis=yaxis) | crowded)
 
 
 def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_steps=150,
@@ -102,11 +110,11 @@ def gradflow_heatmap(layer_frame, field="grad_norm", depth=None, member=0, max_s
     names = [style.layer_name(k, depth) for k in table.index]
     trace = dict(
         type="heatmap", z=z, x=table.columns.to_numpy(), y=names, colorscale="Viridis",
-        colorbar=dict(title=dict(text="log₁₀", side="right"), thickness=10),
-        hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>")
-    zero = [name for name, row in zip(names, table.to_numpy(dtype=float), strict=True)
+        hovertemplate="%{y}, step %{x}<br>log₁₀ = %{z:.2f}<extra></extra>",
+        **style.colour_scale(z, title=dict(text="log₁₀", side="right"), thickness=10))
+    zero = [layer for layer, row in zip(table.index, table.to_numpy(dtype=float), strict=True)
             if style.exactly_zero(row)]
-    notes = [style.note(f"exactly 0, so left blank: {', '.join(zero)}",
+    notes = [style.note(f"exactly 0, so left blank: {style.layer_list(zero, depth)}",
                         font=dict(color=style.VANISHING, size=12))] if zero else []
     return style.figure([trace], style.layout(
         FIELD_TITLES.get(field, field) + ": layer x step", height, annotations=notes,
@@ -187,7 +195,7 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
         distinct = rows["distinct_units"].astype(float)
         spread = rows["unit_spread"].to_numpy(dtype=float)
         if style.exactly_zero(spread):
-            zero.append(name)
+            zero.append(layer)
         traces += [
             dict(type="scatter", x=rows["step"], y=distinct, mode=style.line_mode(distinct),
                  name=name, legendgroup=name, line=dict(color=colour, width=1.6, shape="hv")),
@@ -197,9 +205,10 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
                  hovertemplate=f"{name}<br>step %{{x}}<br>spread %{{y:.2e}}<extra></extra>"),
         ]
     notes = [style.note("distinct units", x=0, y=1.0, yanchor="bottom"),
-             style.note("spread of the units (0 = copies)", x=0.56, y=1.0, yanchor="bottom")]
+             style.note("spread (0 = copies)", x=0.56, y=1.0, yanchor="bottom")]
     if zero:
-        notes.append(style.note(f"spread exactly 0 (copies): {', '.join(zero)}", x=0.56,
+        notes.append(style.note(f"exactly 0: {style.layer_list(zero, depth)}",
+                                x=0.56,
                                 y=0.02, yanchor="bottom",
                                 font=dict(color=style.VANISHING, size=12)))
     crowded = style.many_layers(len(traces) // 2)
@@ -214,12 +223,27 @@ def symmetry_figure(layer_frame, width, depth, member=0, max_points=200, height=
 
 
 def similarity_figure(similarity, layer, height=280):
+    """Cosine similarity of one layer's units; a pair with an all-zero unit (NaN: its
+    cosine is undefined) is drawn grey and named in a note, not coloured as a value."""
+    similarity = np.asarray(similarity, dtype=float)
     n = similarity.shape[0]
+    units = np.arange(1, n + 1)
     trace = dict(
-        type="heatmap", z=similarity, x=np.arange(1, n + 1), y=np.arange(1, n + 1), zmin=-1,
-        zmax=1, colorscale=style.DIVERGING, colorbar=dict(thickness=10),
+        type="heatmap", z=similarity, x=units, y=units, zmin=-1,
+        zmax=1, colorscale=style.DIVERGING, colorbar=dict(thickness=10, tickformat=".1f"),
         hovertemplate="units %{x} and %{y}: cosine %{z:.3f}<extra></extra>")
-    return style.figure([trace], style.layout(
-        f"Layer {layer}: cosine similarity of units' weights", height,
+    undefined = np.isnan(similarity)
+    traces, notes = [trace], []
+    if undefined.any():
+        traces.append(dict(
+            type="heatmap", z=np.where(undefined, 0.0, np.nan), x=units, y=units,
+            colorscale=[[0, UNDEFINED], [1, UNDEFINED]], showscale=False,
+            hovertemplate="units %{x} and %{y}: cosine undefined (an all-zero unit)"
+                          "<extra></extra>"))
+        notes.append(style.note("grey: all-zero units, cosine undefined", x=0, y=0,
+                                yanchor="top", yshift=-36, font=dict(size=12, color="#333")))
+    return style.figure(traces, style.layout(
+        f"Layer {layer}: cosine similarity of units' weights", height, annotations=notes,
         xaxis=dict(title="unit", constrain="domain"),
-        yaxis=dict(title="unit", autorange="reversed", scaleanchor="x")))
+        yaxis=dict(title="unit", autorange="reversed", scaleanchor="x"))
+        | (dict(margin=dict(l=65, r=15, t=40, b=60)) if notes else {}))

@@ -1,6 +1,7 @@
 """Explore and Lessons under AppTest: page logic, the address in and out, bad links,
 lessons, and the state a session keeps while it moves between pages."""
 
+import html
 import math
 
 import pytest
@@ -156,7 +157,10 @@ def test_a_diverging_run_is_caught_and_shown():
 def test_every_lesson_preset_runs_in_explore(lesson):
     at = run_app(query.explore_query(query.ExploreLink(lesson.config, lesson.key)))
     assert not at.exception
-    assert any(lesson.title in i.value for i in at.info)
+    # its point first, as the page's heading; its text after the chart it watches
+    title = html.escape(lesson.title, quote=False)
+    assert any("wri-lesson-head" in m.value and title in m.value for m in at.markdown)
+    assert any(lesson.told()[0] in i.value for i in at.info)
     assert "Live check" in status_text(at)
     assert run_of(at).config == lesson.config
 

@@ -194,3 +194,17 @@ def test_diverged_seeds_count_as_not_trained():
     summary = run.summary()
     assert summary.loc[0, "diverged"] == 2 and summary.loc[0, "trained_fraction"] == 0
     assert np.isnan(summary.loc[0, "final_train_loss"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["relu_stall"])
+def test_a_presets_words_hold_on_its_own_sweep(key):
+    """What a preset's look-for says of its maps is what its sweep gives (about 45 s of
+    one core for relu_stall): its text once said He kept training to 50 layers, where
+    its own map showed He at 0 % trained at depth 50."""
+    preset = sweep.PRESETS[key]
+    assert preset.claims, "its look-for quotes its maps: each phrase needs its Claim"
+    summary = sweep.SweepRun(preset.spec()).run_all().summary()
+    for claim in preset.claims:
+        assert claim.says in preset.text + " " + preset.look_for, claim.says
+        assert claim.holds(summary), f"{key}: not so on its sweep: {claim.says}"

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core import diagnosis, telemetry, theory
+from core import diagnosis, initializers, telemetry, theory
 from core.config import validate
 from core.trainer import Trainer
 from viz import boundary, distributions, network, style, training
@@ -127,7 +127,7 @@ def test_gradient_flow_lines_use_a_log_axis_and_name_exact_zeros(zeros_run):
     assert [t.name for t in fig.data] == ["layer 1", "layer 2", "layer 3", "output"]
     # zeros cannot sit on a log axis: they are gaps, and the figure says why
     assert np.all(np.isnan(np.asarray(fig.data[0].y, float)))
-    assert "layer 1, layer 2, layer 3" in fig.layout.annotations[0].text
+    assert "layers 1–3 and output" in fig.layout.annotations[0].text.replace("<br>", " ")
 
 
 def test_gradient_flow_heatmap_is_layer_by_step_in_log10(he_run):
@@ -144,7 +144,7 @@ def test_gradient_flow_heatmap_names_its_rows_and_the_layers_that_are_exactly_ze
     layers, _ = zeros_run.frames()
     fig = training.gradflow_heatmap(layers, "grad_norm", depth=3)
     assert list(fig.layout.yaxis.categoryarray) == ["layer 1", "layer 2", "layer 3", "output"]
-    assert "layer 1, layer 2, layer 3" in fig.layout.annotations[0].text
+    assert "layers 1–3 and output" in fig.layout.annotations[0].text.replace("<br>", " ")
 
 
 def test_gradient_bars_mark_vanishing_and_exploding_against_the_output():
@@ -195,11 +195,32 @@ def test_symmetry_meter_shows_one_unit_for_constant_and_width_for_random(zeros_r
             assert all((np.asarray(t.y, float) > 0.5).all() for t in spreads)
 
 
-def test_similarity_matrix_is_all_ones_under_zeros(zeros_run):
+def test_similarity_of_all_zero_units_is_undefined_and_said_so(zeros_run):
+    """A cosine with a zero vector does not exist: the map marks those cells (grey) and a
+    note says why, instead of colouring them 1 (as if the units pointed the same way)."""
     sim = diagnosis.unit_similarity(zeros_run.Ws[1][0], zeros_run.bs[1][0])
+    assert np.isnan(sim).all()
     fig = training.similarity_figure(sim, 2)
-    assert np.all(np.asarray(fig.data[0].z) == 1)
+    assert np.isnan(np.asarray(fig.data[0].z, float)).all()
     assert (fig.data[0].zmin, fig.data[0].zmax) == (-1, 1)
+    marked = np.asarray(fig.data[1].z, float)
+    assert np.all(marked == 0) and fig.data[1].showscale is False
+    assert any("cosine undefined" in a.text.replace("<br>", " ")
+               for a in fig.layout.annotations)
+
+
+def test_similarity_marks_only_the_pairs_of_a_zero_unit():
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(4, 5)), np.zeros(5)
+    W[:, 2] = 0.0
+    sim = diagnosis.unit_similarity(W, b)
+    assert np.isnan(sim[2]).all() and np.isnan(sim[:, 2]).all()
+    rest = np.delete(np.delete(sim, 2, 0), 2, 1)
+    assert np.isfinite(rest).all() and np.allclose(np.diag(rest), 1.0)
+    fig = training.similarity_figure(sim, 1)
+    assert np.count_nonzero(np.isfinite(np.asarray(fig.data[1].z, float))) == 9
+    fig = training.similarity_figure(diagnosis.unit_similarity(rng.normal(size=(4, 5)), b), 1)
+    assert len(fig.data) == 1 and not fig.layout.annotations
 
 
 def test_histograms_share_bins_and_sum_to_one(he_run):
@@ -224,7 +245,8 @@ def test_theory_figure_pairs_prediction_lines_with_measured_markers(he_run):
                                he_run.act, top_grad_sq=1e-4)
     layers, _ = he_run.frames()
     fig = distributions.theory_figure(predicted, layers[layers.step == 0], depth=3)
-    assert [t.mode for t in fig.data] == ["lines", "markers", "lines", "markers"]
+    assert [t.mode for t in fig.data] == ["lines", "markers", "lines", "markers",
+                                          "lines+markers", "lines+markers"]  # the legend's
     assert fig.layout.yaxis.type == "log"
 
 
@@ -237,7 +259,7 @@ def test_theory_figure_draws_the_seed_band_behind_each_quantity(he_run):
     band = theory.seed_band(he_run.config, seeds=3)
     fig = distributions.theory_figure(predicted, step0, depth=3, band=band)
     fills = [t for t in fig.data if t.fill == "tonexty"]
-    assert len(fills) == 2 and len(fig.data) == 8
+    assert len(fills) == 2 and len(fig.data) == 10  # and the two legend entries
     for fill, field in zip(fills, ("preact_std", "backprop_std"), strict=True):
         upper = fig.data[list(fig.data).index(fill) - 1]  # the band's top edge, drawn first
         np.testing.assert_allclose(upper.y, band[f"{field}_high"])
@@ -267,6 +289,25 @@ def test_weight_histogram_is_a_density_beside_the_initializers(he_run):
     bars = fig.data[0]
     assert np.isclose(np.sum(np.asarray(bars.y) * bars.width), 1.0)
     assert fig.data[1].name == "he_normal density"
+
+
+@pytest.mark.parametrize(("name", "params"), [("glorot_uniform", {}), ("he_uniform", {}),
+                                              ("variance_scaling", {"distribution": "uniform"}),
+                                              ("kaiming_uniform", {}), ("uniform_0_1", {})])
+def test_a_uniform_density_is_drawn_flat(name, params):
+    """A uniform is flat: exact from its bounds, drawn as steps down to 0 at its ends (a
+    line through 60 sampled bins wobbled by several per cent)."""
+    W = initializers.get(name, **params)((32, 32), np.random.default_rng(1))
+    edges, density = theory.init_density(name, params, (32, 32))
+    assert np.ptp(density) == 0
+    a, b = initializers.uniform_bounds(name, params, (32, 32))
+    assert (edges[0], edges[-1]) == pytest.approx((a, b))
+    assert a <= W.min() and W.max() <= b
+    line = distributions.weight_histogram_figure(W, edges, density, 1, name).data[1]
+    assert line.line.shape == "hv"
+    y = np.asarray(line.y, float)
+    assert y[0] == y[-1] == 0 and len(set(y[1:-2])) == 1
+    assert list(line.x[:2]) == [edges[0], edges[0]] and line.x[-1] == edges[-1]
 
 
 def test_a_deep_networks_layer_axis_reads_numbers_not_cut_off_names():
@@ -415,3 +456,28 @@ def test_sweep_map_draws_the_trainable_depth_line():
     plain = compare.sweep_heatmap(z, "init_scale", p.x.labels, "depth", p.y.labels,
                                   "trained_fraction")
     assert len(plain.data) == 1
+
+
+def test_theory_figure_keeps_its_plot_tall_on_a_30_layer_net():
+    """Three lessons ask the class to watch this chart. Its six legend entries took four
+    rows of a half-width chart (and scrolled) and squashed the plot to about 70 px, its
+    log ticks on top of each other. Two entries at the figure's foot and a key line under
+    the title leave the plot most of the figure, in the app and on a projector; the log
+    axis labels only as many decades as have room."""
+    cfg = validate({"init": "glorot_normal", "activation": "relu", "depth": 30, "width": 32,
+                    "batch_size": 32})
+    run = Trainer(cfg)
+    layers, _ = run.frames()
+    step0 = layers[(layers.step == 0) & (layers.member == 0)].sort_values("layer")
+    fig = distributions.theory_figure(theory.at_init(run), step0, 30,
+                                      band=theory.seed_band(cfg, 3))
+    for f, font in ((fig, 13), (style.projected(fig), style.PROJECTOR_FONT)):
+        lay = f.layout
+        entries = [t for t in f.data if t.showlegend is not False]
+        assert len(entries) == 2
+        assert lay.legend.yref == "container" and lay.legend.orientation == "h"
+        plot_px = lay.height - lay.margin.t - lay.margin.b
+        assert plot_px >= 0.5 * lay.height, (plot_px, lay.height)
+        lo, hi = lay.yaxis.range
+        labels = (hi - lo) / (lay.yaxis.dtick or 1)
+        assert plot_px / labels >= 2 * font  # tick labels at least two lines apart

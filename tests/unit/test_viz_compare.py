@@ -154,14 +154,16 @@ def test_fraction_and_loss_heatmaps():
                                 "trained_fraction")
     (heat,) = of_type(fig, "heatmap")
     assert (heat.zmin, heat.zmax) == (0, 1)
-    assert [a.text for a in fig.layout.annotations] == ["0%", "25%", "100%", "–"]
+    assert [a.text for a in fig.layout.annotations] == ["0", "25", "100", "–"]  # per cent
+    assert "(%)" in fig.layout.title.text
     colours = [a.font.color for a in fig.layout.annotations]
     assert colours[0] == "#FFFFFF" and colours[2] == "#111111"  # readable on dark and light
     loss = figures.sweep_heatmap(np.array([[0.693, 0.05]]), "x", [1, 2], "y", [1],
                                  "final_train_loss")
     (heat,) = of_type(loss, "heatmap")
     assert heat.reversescale and (heat.zmin, heat.zmax) == (0.05, 0.693)
-    assert [a.text for a in loss.layout.annotations] == ["0.693", "0.050"]
+    assert [a.text for a in loss.layout.annotations] == ["0.69", "0.05"]
+    assert list(np.ravel(heat.text)) == ["0.6930", "0.0500"]  # hover: four decimals
 
 
 def test_a_blowing_up_curve_does_not_squash_the_others(run):

@@ -177,6 +177,12 @@ export default function ({ parentElement, data }) {
     // chart's label sits on its outline, partly outside the box.)
     div.style.height = (spec.layout.height || 300) + "px";
     div.style.contain = "size layout style";
+    // Panels side by side need a width of their own (viz: layout.meta.min_width): on a
+    // narrower screen (a phone) the chart keeps it and scrolls sideways, where its panels'
+    // titles ran into each other.
+    const least = spec.layout.meta && spec.layout.meta.min_width;
+    div.style.minWidth = least ? least + "px" : "";
+    parentElement.style.overflowX = least ? "auto" : "";
     offer(div, spec);
   }
   return () => div.wriDetach && div.wriDetach();

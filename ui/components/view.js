@@ -29,9 +29,20 @@ function onKey(event) {
   else pending = { action, at: Date.now() };
 }
 
-export default function ({ data, setStateValue }) {
+// The theme's text and primary colours, from the --st-* variables of this component's
+// element, as variables on <body> for view.css (Streamlit sets none on the page itself).
+function themeColours(element) {
+  const style = element && getComputedStyle(element);
+  for (const name of ["text-color", "primary-color", "background-color"]) {
+    const value = style && style.getPropertyValue(`--st-${name}`).trim();
+    if (value) document.body.style.setProperty(`--wri-${name}`, value);
+  }
+}
+
+export default function ({ data, setStateValue, parentElement }) {
   const spec = typeof data === "string" ? JSON.parse(data) : data;
   document.body.classList.toggle("wri-present", Boolean(spec.present));
+  themeColours(parentElement);
   const kept = sessionStorage.getItem(TAB);
   if (!kept || spec.settled) {
     sessionStorage.setItem(TAB, spec.tab);  // a new tab, or the server has answered a claim
