@@ -88,15 +88,17 @@ def show():
 def live_part(refresh):
     live.status(presenter, refresh.parts, "head")
     live.status(presenter, refresh.parts, "notes")
-    if presenter.run is None or not presenter.run.rows:
+    if presenter.run is None:
         return
+    # The maps' places are on the page from the start: while the sweep plays the live feed
+    # hands each new frame to its place, cell by cell, with no rerun of the page.
     if not present:
         st.segmented_control("gradient ratio of", list(RATIOS), key=PREFIX + "ratio",
                              format_func=RATIOS.get)
     for place, key in zip(st.columns(3), presenter.map_keys(), strict=True):
         with place:
             live_chart.place(presenter.board, key, refresh.charts.get(key))
-    if present:
+    if present or not presenter.run.rows:
         return
     st.caption("Left: lower is better (bright). Middle: layer 1 against the output layer at "
                "step 0; white is 1, blue means the signal fades on its way back (vanishing), "

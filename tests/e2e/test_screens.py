@@ -211,3 +211,23 @@ def test_compare_at_30_layers_keeps_its_small_multiples_on_a_phone(sized, stream
         page.locator(f'.wri-live-chart[data-key="{key}"]').scroll_into_view_if_needed()
         assert not page.evaluate(OVERLAPS, f'.wri-live-chart[data-key="{key}"] '
                                            '.annotation-text'), key
+
+
+def test_sweeps_maps_fill_in_while_it_runs(sized, streamlit_server):
+    """The maps come cell by cell through the live feed, as the status promises: before,
+    served by server.py, they appeared only once the whole sweep had finished."""
+    page = sized(1280, 720)
+    page.goto(f"{streamlit_server}/sweep?steps=300&seeds=1")
+    expect(page.get_by_role("button", name="Run sweep")).to_be_enabled(timeout=60_000)
+    settled(page)
+    page.get_by_role("button", name="Run sweep").click()
+    page.locator('.wri-live-chart[data-key="swpfig_final_train_loss"]').scroll_into_view_if_needed(
+        timeout=60_000)
+    page.wait_for_function(
+        "() => { const p = document.querySelector("
+        "'.wri-live-chart[data-key=\"swpfig_final_train_loss\"]'); return p && p._fullLayout; }",
+        timeout=120_000)
+    progress = page.locator('[data-kind="progress"]').first.inner_text()
+    assert "36 of 36 cells" not in progress and "finished" not in progress, progress
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("cancelled").first).to_be_visible(timeout=30_000)
