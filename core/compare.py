@@ -142,7 +142,6 @@ class Lockstep:
 
     records_per_tick = 10  # each record is a point on every column's median curve
     generation = 0  # counts builds, so a page can tell this run from the last
-    stopped = False  # it has no stops (core.run.LiveRun has: a question's step)
 
     def __init__(self, comparison: Comparison, max_records: int = MAX_RECORDS):
         self.comparison = comparison
@@ -150,6 +149,7 @@ class Lockstep:
         self.configs = list(comparison.columns)
         self.labels = comparison.labels
         self.max_records = max_records
+        self.stops: frozenset[int] = frozenset()  # steps a playing run pauses at, recorded
         self._build()
 
     def _build(self):
@@ -162,6 +162,7 @@ class Lockstep:
                 self.places[c] = Place(len(self.trainers), slice(start, len(members)))
             self.trainers.append(Trainer(self.configs[cols[0]], members,
                                          max_records=self.max_records, record_every=1))
+            self.trainers[-1].record_at = set(self.stops)
         self.generation += 1
 
     def reset(self):
@@ -178,9 +179,25 @@ class Lockstep:
     def finished(self) -> bool:
         return not any(t.alive.any() for t in self.trainers)
 
-    def run(self, n_steps: int):
+    def stop_at(self, steps) -> None:
+        """Pause at each of ``steps`` (a class assignment's), with a record there in every
+        column, as core.run.LiveRun does: what is read at that step is the run as it stood."""
+        self.stops = frozenset(int(s) for s in steps if s > 0)
         for t in self.trainers:
-            t.run(n_steps)
+            t.record_at = set(self.stops)
+
+    @property
+    def stopped(self) -> bool:
+        """The run has just reached one of its stops."""
+        return self.step in self.stops
+
+    def run(self, n_steps: int):
+        """Up to ``n_steps`` steps in every column, never past the next stop."""
+        step = self.step
+        ahead = [s for s in self.stops if step < s <= step + n_steps]
+        n = min(ahead) - step if ahead else n_steps
+        for t in self.trainers:
+            t.run(n)
         return self
 
     # ------------------------------------------------------------ what the page draws

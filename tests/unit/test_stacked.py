@@ -175,3 +175,22 @@ def test_distinct_units_of_a_mixed_stack_match_each_member_alone():
     assert distinct_units(tiny, bs)[0, 2] == 1
     tiny[0][2, 0, 1] += 1e-6  # and far above it: two
     assert distinct_units(tiny, bs)[0, 2] == 2
+
+
+def test_a_stop_pauses_every_column_there_with_a_record_and_survives_a_reset():
+    # A class assignment's steps (ui/class_seat.py): the students' Compare runs pause at
+    # them, and each column's result is read from a record of that very step.
+    run = Lockstep(comparison(seeds=1))
+    run.stop_at([0, 37])  # 0 is no stop: every run starts there
+    assert run.stops == {37} and not run.stopped
+    for t in run.trainers:
+        t.record_every = 25  # as a playing page raises it
+    run.run(30).run(30)
+    assert run.step == 37 and run.stopped
+    assert all(t.step == 37 and t.record.steps[-1] == 37 for t in run.trainers)
+    run.run(5)  # Play again: on past the stop
+    assert run.step == 42 and not run.stopped
+    run.reset()
+    assert run.stops == {37} and all(t.record_at == {37} for t in run.trainers)
+    run.run(100)
+    assert run.step == 37
