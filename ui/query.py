@@ -10,6 +10,8 @@ starting value, so a mangled link still opens a working page.
 Explore adds ``lesson`` and ``panels``; Compare writes its shared settings as above and each
 column's own as ``cN.SETTING`` (``cols``, ``seeds``, ``band``); Sweep starts from a
 ``preset`` and adds its axes (``x=depth&xv=5,10,20``), ``seeds``, ``steps`` and ``trained``.
+Class carries ``class=CODE`` (a student's join link) and, in the lecturer's own address only,
+``key=KEY``: each checked for shape (classroom.codes) before anything asks the store.
 Any page may carry ``present=1``, the presenter view, which is the session's (ui/view.py):
 the readers here only check it.
 """
@@ -20,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from classroom import codes
 from core import compare, config, initializers, sweep
 from core.config import SETTINGS, RunConfig
 from ui import panels
@@ -372,4 +375,60 @@ def sweep_query(link: SweepLink) -> dict[str, str]:
     query.update(x=spec.x.name, xv=sweep.axis_text(spec.x), y=spec.y.name,
                  yv=sweep.axis_text(spec.y), seeds=str(spec.seeds), steps=str(spec.steps),
                  trained=_text(float(link.threshold)))
+    return query
+
+
+# ---------------------------------------------------------------- Class
+
+CLASS_KEYS = ("class", "key")
+
+
+@dataclass(frozen=True)
+class ClassLink:
+    """What a Class address says: the class's code, and the lecturer's key when it is the
+    lecturer's own address. ``keyed``: the address named a key, even one of the wrong shape
+    (a lecturer's link cut short must not seat its lecturer as a student)."""
+
+    code: str | None = None
+    key: str | None = None
+    keyed: bool = False
+
+    @property
+    def lecturer(self) -> bool:
+        return self.code is not None and self.key is not None
+
+
+def class_link(query: Mapping) -> tuple[ClassLink, list[str]]:
+    """The Class address, every entry checked for shape; a bad code or key is named (the
+    key never quoted) and left out."""
+    query = _strings(query)
+    errors = _view_errors(query)
+    code = key = None
+    if "class" in query:
+        try:
+            code = codes.parse_code(query.pop("class"))
+        except codes.BadShape as err:
+            errors.append(str(err))
+    keyed = "key" in query
+    if keyed:
+        try:
+            key = codes.parse_key(query.pop("key"))
+        except codes.BadShape as err:
+            errors.append(str(err))
+        if key is not None and code is None:
+            errors.append("key: a lecturer's key goes with its class's code (class=CODE); "
+                          "it was ignored")
+            key = None
+    for name in query:
+        errors.append(f"URL parameter {name[:40]!r} is unknown and was ignored; allowed "
+                      f"here: {', '.join(CLASS_KEYS)}")
+    return ClassLink(code, key, keyed), errors
+
+
+def class_query(link: ClassLink) -> dict[str, str]:
+    query = {}
+    if link.code:
+        query["class"] = link.code
+        if link.key:
+            query["key"] = link.key
     return query

@@ -2,12 +2,13 @@
 
 import pytest
 
+from classroom import codes
 from core import config, sweep
 from core.compare import Comparison
 from core.config import validate
 from ui import query as codec
 from ui.catalogue import LESSONS
-from ui.query import CompareLink, ExploreLink, SweepLink
+from ui.query import ClassLink, CompareLink, ExploreLink, SweepLink
 
 # ------------------------------------------------------------------ a run's settings
 
@@ -186,3 +187,46 @@ def test_every_bad_entry_is_named_and_the_page_still_gets_a_view(read, query, wo
     assert link == read(codec.explore_query(link) if read is codec.explore else
                         codec.compare_query(link) if read is codec.comparison else
                         codec.sweep_query(link))[0]  # a usable view, whose link reads back
+
+
+# ------------------------------------------------------------------ Class
+
+
+def test_a_class_link_reads_a_code_as_typed_and_the_lecturers_key_back():
+    code, key = codes.new_code(), codes.new_key()
+    link, errors = codec.class_link({"class": codes.shown(code).lower(), "key": key})
+    assert errors == [] and link == ClassLink(code, key, keyed=True) and link.lecturer
+    assert codec.class_query(link) == {"class": code, "key": key}
+    assert codec.class_link(codec.class_query(link)) == (link, [])
+    student = ClassLink(code)
+    assert codec.class_query(student) == {"class": code} and not student.lecturer
+    assert codec.class_link({"class": code}) == (student, [])
+    assert codec.class_link({}) == (ClassLink(), []) and codec.class_query(ClassLink()) == {}
+
+
+CLASS_BAD = [
+    ({"class": "' OR 1=1--"}, ["is not a class code", "8 letters and digits"]),
+    ({"class": "7K3M9Q2"}, ["7K3M9Q2", "is not a class code"]),  # one short
+    ({"class": "x" * 500}, ["8 letters and digits"]),
+    ({"class": "7K3M9Q2D", "key": "short"}, ["lecturer link is not whole"]),
+    ({"key": "A" * 32}, ["goes with its class's code"]),
+    ({"class": "7K3M9Q2D", "lesson": "zeros"}, ["'lesson'", "unknown", "class, key"]),
+    ({"present": "2"}, ["present", "0 or 1"]),
+]
+
+
+@pytest.mark.parametrize("query, words", CLASS_BAD)
+def test_a_bad_class_entry_is_named_and_never_reaches_the_link(query, words):
+    link, errors = codec.class_link(query)
+    text = " ".join(errors)
+    assert all(w in text for w in words), text
+    assert link.code is None or codes.is_code(link.code)
+    assert link.key is None  # a key of the wrong shape, or without a code, is dropped
+    if "key" in query:
+        assert link.keyed and query["key"] not in text  # named, never quoted
+    assert codec.class_link(codec.class_query(link))[0].code == link.code
+
+
+def test_a_bad_key_keeps_its_lecturer_from_being_seated_as_a_student():
+    link, _ = codec.class_link({"class": "7K3M9Q2D", "key": "cut-sho"})
+    assert link.code == "7K3M9Q2D" and link.keyed and not link.lecturer
