@@ -50,6 +50,8 @@ class ComparePresenter(LivePresenter):
     def show(self, speed: int, options: Options) -> None:
         self.speed, self.options = int(speed), options
         self.link = replace(self.link, band=options.band)
+        # A class assignment's run pauses at its steps, where it is posted (ui/class_seat).
+        self.run.stop_at(self.seat.stops(self.run) if self.seat is not None else [])
 
     # ------------------------------------------------------------ the live charts
 

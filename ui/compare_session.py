@@ -55,6 +55,7 @@ def _load(visit: session.Visit, link: query.CompareLink, errors: list) -> dict:
 
 def enter() -> tuple[ComparePresenter, session.Visit]:
     visit = PAGE.enter(_load)
+    visit.presenter.seat = session.tab().seat  # a student's place in a class, if any
     return visit.presenter, visit
 
 

@@ -61,8 +61,12 @@ class ExplorePresenter(LivePresenter):
         self.link = replace(self.link, panels=tuple(p for p in panels.NAMES if p in shown))
         lecture = self.lecture()
         self.shown = lecture.visible(self.link.panels)
-        # A question about step N is answered by the run as it stood at N: it pauses there.
-        self.run.stop_at([lecture.question.ready_at] if lecture.question else [])
+        # A question about step N is answered by the run as it stood at N: it pauses there;
+        # so does a class assignment's run at its steps, where it is posted (ui/class_seat).
+        stops = [lecture.question.ready_at] if lecture.question else []
+        if self.seat is not None:
+            stops += self.seat.stops(self.run)
+        self.run.stop_at(stops)
 
     def lecture(self) -> Lecture:
         return Lecture(catalogue.LESSONS.get(self.link.lesson), self.link.ask, self.picks)

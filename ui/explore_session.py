@@ -37,6 +37,7 @@ def _load(visit: session.Visit, link: query.ExploreLink, errors: list) -> dict:
 def enter() -> tuple[ExplorePresenter, list[str]]:
     """The tab's presenter and the messages about its link's bad entries."""
     visit = PAGE.enter(_load)
+    visit.presenter.seat = session.tab().seat  # a student's place in a class, if any
     return visit.presenter, visit.link_errors
 
 

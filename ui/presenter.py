@@ -87,6 +87,9 @@ class LivePresenter:
         # (ui/session.Tab's), shared by its live pages; a presenter of its own until a page
         # hands it the session's.
         self.pace = Pace()
+        # The tab's place in a class (ui/class_seat.py), or None: a refresh that brings the
+        # assignment's run to its steps posts it, and every refresh flushes what waits.
+        self.seat = None
         self.token = feed.register(self)
 
     # ------------------------------------------------------------ what subclasses define
@@ -142,11 +145,16 @@ class LivePresenter:
             self.prepare(set(due))
             if trained and self.run.stopped:
                 self.playing = False  # a stop: the page shows the run as it stands there
+            seat = self.seat
+            if seat is not None:
+                seat.at_refresh(self)  # the assignment's steps reached: the run is posted
             parts = self.status_parts()
             finished = self.run.finished or (ticking and not self.playing)
             built = {key: self.board.frame(key, chart.build, chart.every, self._inputs(chart),
                                            highlight=chart.highlight)
                      for key, chart in due.items()}
+        if seat is not None:
+            seat.flush()  # on the class pool's thread: a tick never waits for the database
         return Refresh(parts, built, finished)
 
     def _inputs(self, chart: LiveChart) -> tuple:
@@ -160,12 +168,16 @@ class LivePresenter:
         session: every feed of the session shares the pace."""
         return self.pace.wait_s()
 
+    def next_tick_s(self) -> float:
+        """How long from the start of this refresh to the next: a tick, stretched on a
+        crowded server (serving/pacing.py Pacer.stretch)."""
+        return self.tick_s * self.pacer.stretch()
+
     def poll(self, visible: set[str]) -> str:
         """The feed's answer: a refresh as JSON, or "done" once paused."""
         if not self.playing:  # paused since the request left the browser
             return json.dumps({"status": None, "charts": {}, "done": True})
-        # a crowded server stretches the tick (serving/pacing.py Pacer.stretch)
-        self.pace.started(self.tick_s * self.pacer.stretch())
+        self.pace.started(self.next_tick_s())
         r = self.refresh(visible, ticking=True, timer=True)
         if r.finished:
             self.playing = False

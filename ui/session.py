@@ -54,6 +54,7 @@ class Tab:
     present: bool = False  # the presenter view (ui/view.py)
     session_id: str | None = None  # the Streamlit session it belongs to now
     pace: Pace = field(default_factory=Pace)  # its live pages' one pace (serving/pacing.py)
+    seat: Any = None  # its place in a class, as a student (ui/class_seat.Seat), or None
     id: str = field(default_factory=lambda: secrets.token_hex(18))
 
     def __post_init__(self):
