@@ -18,6 +18,7 @@ pages = {
     "lessons": st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
     "compare": st.Page("pages/compare.py", title="Compare", icon=":material/view_column:"),
     "sweep": st.Page("pages/sweep.py", title="Sweep", icon=":material/grid_on:"),
+    "class": st.Page("pages/class.py", title="Class", icon=":material/groups:"),
 }
 view.mount()  # above every page: the view's look, its keys, the tab's id (ui/view.py)
 view.shortcuts({})  # a page that has runs to drive registers its keys

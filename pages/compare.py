@@ -4,7 +4,16 @@ import streamlit as st
 
 from core import compare
 from serving.limits import LIMITS
-from ui import compare_presenter, compare_session, live, live_chart, snapshot, view, widgets
+from ui import (
+    class_session,
+    compare_presenter,
+    compare_session,
+    live,
+    live_chart,
+    snapshot,
+    view,
+    widgets,
+)
 from ui.compare_session import PREFIX
 from viz.compare_figures import colour
 
@@ -39,6 +48,7 @@ if not present:
                    "and watch which ones learn.", visit.link_errors)
     transport = st.container()
 view.shortcuts(compare_session.shortcuts(presenter))
+class_session.banner(presenter)  # a student in a class: the class, the seed, the post
 # The run and its charts come first on the screen, the columns' settings under them; the
 # settings are read first, so the run on screen is the one they describe.
 running = st.container()

@@ -3,7 +3,17 @@
 import streamlit as st
 
 from serving.limits import LIMITS
-from ui import explore_session, live, live_chart, panel_layout, panels, snapshot, view, widgets
+from ui import (
+    class_session,
+    explore_session,
+    live,
+    live_chart,
+    panel_layout,
+    panels,
+    snapshot,
+    view,
+    widgets,
+)
 from ui.explore_session import PREFIX
 
 live_chart.preload()
@@ -44,6 +54,7 @@ for message in link_errors:
 if problem:
     st.error(f"Setting not applied: {problem}")
 told = lecture.told()
+class_session.banner(presenter)  # a student in a class: the class, the seed, the post
 widgets.question_box(lecture, presenter.commit, PREFIX)
 if not present:
     widgets.transport(presenter, "expbtn_", reset_help)

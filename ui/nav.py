@@ -16,7 +16,7 @@ from ui import query, session
 # What a page's address is before the tab has been there: what its first run writes.
 STARTING = {"explore": query.explore_query(query.ExploreLink()),
             "compare": query.compare_query(query.CompareLink()),
-            "sweep": query.sweep_query(query.SweepLink()), "lessons": {}}
+            "sweep": query.sweep_query(query.SweepLink()), "lessons": {}, "class": {}}
 
 
 def address(page: str) -> dict:

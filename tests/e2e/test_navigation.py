@@ -7,8 +7,9 @@ from tests.e2e.helpers import start_streamlit, tracebacks
 
 TITLES = {"compare": "Compare: initializers side by side",
           "lessons": "Lessons: the classic failures and fixes of initialisation",
-          "sweep": "Sweep: where does a network train?"}
-NAV = ["Explore", "Lessons", "Compare", "Sweep"]
+          "sweep": "Sweep: where does a network train?",
+          "class": "Class: the room as one experiment"}
+NAV = ["Explore", "Lessons", "Compare", "Sweep", "Class"]
 
 
 @pytest.mark.e2e
