@@ -48,7 +48,8 @@ if not present:
                    "and watch which ones learn.", visit.link_errors)
     transport = st.container()
 view.shortcuts(compare_session.shortcuts(presenter))
-class_session.banner(presenter)  # a student in a class: the class, the seed, the post
+# A student in a class: the class, the seed, the post; drawn once the run is settled below.
+seat_banner = st.container()
 # The run and its charts come first on the screen, the columns' settings under them; the
 # settings are read first, so the run on screen is the one they describe.
 running = st.container()
@@ -120,6 +121,8 @@ def live_part(refresh):
 
 
 show()
+with seat_banner:
+    class_session.banner(presenter)
 with running:
     if problem:
         st.error(f"Not started: {problem}", icon=":material/block:")
