@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import admission, nav, view
+from ui import admission, class_session, nav, view
 from viz.network import ramp_icon
 
 # The presenter view folds the sidebar away (ui/view.py): decided here, before any page runs.
@@ -20,8 +20,10 @@ pages = {
     "sweep": st.Page("pages/sweep.py", title="Sweep", icon=":material/grid_on:"),
     "class": st.Page("pages/class.py", title="Class", icon=":material/groups:"),
 }
-view.mount()  # above every page: the view's look, its keys, the tab's id (ui/view.py)
-view.shortcuts({})  # a page that has runs to drive registers its keys
 page = st.navigation(list(pages.values()), position="hidden")
+# Above every page: the view's look, its keys, the tab's id (ui/view.py); a student's join
+# link waits to know the tab, so that a reload finds its seat rather than taking another.
+view.mount(settle=class_session.joining(page.url_path))
+view.shortcuts({})  # a page that has runs to drive registers its keys
 nav.links(pages)  # links that carry each page's own address (ui/nav.py says why)
 page.run()

@@ -111,12 +111,18 @@ if link.lecturer:
                 if key in charts:
                     live_chart.place(dashboard.board, key, refresh.charts.get(key))
 
-            for pair in (("cls_final", "cls_trained"), ("cls_grads", "cls_distinct")):
-                if any(key in charts for key in pair):
-                    for column, key in zip(st.columns(2), pair, strict=True):
-                        with column:
-                            place(key)
-            place("cls_answers")
+            # Side by side only while each has a label or two to show: a Compare's four
+            # labels at 18 px need the whole width, as does every student's line.
+            if dashboard.labels() <= 2 and "cls_final" in charts:
+                for column, key in zip(st.columns(2), ("cls_final", "cls_trained"),
+                                       strict=True):
+                    with column:
+                        place(key)
+            else:
+                place("cls_final")
+                place("cls_trained")
+            for key in ("cls_grads", "cls_distinct", "cls_answers"):
+                place(key)
 
         live.mount(dashboard, body, configure)
     if not present:
@@ -156,12 +162,13 @@ else:
     for message in visit.link_errors:
         st.warning(f"Link setting ignored: {cls.plain(message)}", icon=":material/link_off:")
     student, lecturer = st.columns(2, gap="large")
-    with student, st.container(border=True):
+    with student, st.form("cls_join"):
         st.subheader("Join a class")
         typed = st.text_input("Class code", key="cls_code", placeholder="7K3M-9Q2D",
                               max_chars=4 * codes.CODE_LENGTH,
                               help="the code on your lecturer's screen")
-        if st.button("Join", key="clsbtn_join", type="primary", icon=":material/login:"):
+        if st.form_submit_button("Join", key="clsbtn_join", type="primary",
+                                 icon=":material/login:"):
             cls.join_typed(visit, typed)  # the assignment's page, or a message here
     with lecturer, st.container(border=True):
         st.subheader("Start a class")

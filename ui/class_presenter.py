@@ -127,6 +127,12 @@ class ClassPresenter(LivePresenter):
 
     # ------------------------------------------------------------ the status line
 
+    def labels(self) -> int:
+        """How many runs each student posts (1, or Compare's columns)."""
+        if self.payload is None:
+            return 0
+        return len(summary.labels(self.payload))
+
     def counts(self) -> tuple[int, int]:
         """(students joined, students whose result is in)."""
         if self.payload is None:

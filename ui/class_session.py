@@ -20,7 +20,7 @@ from classroom.outbox import Outbox
 from classroom.store import ClassError, RateLimited, StoreUnavailable
 from core.config import MAX_SEED
 from serving import classes
-from ui import query, session
+from ui import query, session, view
 from ui.catalogue import LESSONS
 from ui.class_presenter import ClassPresenter
 from ui.class_seat import PAGE_WAIT_S, Seat
@@ -269,13 +269,24 @@ def join(visit: session.Visit, code: str) -> Seat | None:
     return tab.seat
 
 
+def joining(page_path: str) -> bool:
+    """Whether this run opens a student's join link (app.py asks, before the page runs)."""
+    q = st.query_params
+    return page_path == "class" and "class" in q and "key" not in q
+
+
 def arrive(visit: session.Visit) -> None:
     """A student's join link, just opened (``class=CODE``, no key): a seat, then the
     assignment's page. A wrong, closed or full class, or a store that is down, leaves the
-    student here with the message."""
+    student here with the message. A new session first learns whose tab it is (a reload
+    keeps its Tab, and its seat: ui/view.mount's ``settle``), then joins."""
     got = link(visit)
-    if not arrived(visit) or got.code is None or got.keyed:
+    if not visit.own.get("arrived") or got.code is None or got.keyed:
         return
+    if not view.settled():
+        st.info(f"Joining class {codes.shown(got.code)}…", icon=":material/hourglass_top:")
+        st.stop()  # the tab's answer runs the page again
+    arrived(visit)
     seat = join(visit, got.code)
     if seat is not None:
         visit.written = query.class_query(got)  # back on this page later: not news
@@ -334,7 +345,7 @@ def banner(presenter) -> None:
                 st.rerun()
         kind, message = seat.state(presenter)
         with st.container(border=True, key="class_banner"):
-            left, right = st.columns([5, 1], vertical_alignment="center")
+            left, right = st.columns([3, 1], vertical_alignment="center")
             left.markdown(f":material/groups: **Class {seat.shown_code}** · your result is "
                           "shared with the class anonymously · your initial-weight seed "
                           f"**{seat.seed}**")

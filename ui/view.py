@@ -68,17 +68,29 @@ def header(title: str, presenter, key_prefix: str, reset_help: str = "") -> None
         toggle()
 
 
-def mount() -> None:
+def mount(settle: bool = False) -> None:
     """app.py's part, above every page: the view's look, the keys, and the Tab's id for
-    the browser tab to keep; a reloaded tab claims the id it kept (ui/session.py)."""
+    the browser tab to keep; a reloaded tab claims the id it kept (ui/session.py).
+
+    ``settle``: the page is to act once on whose tab this is (a student's join: a reload
+    must find the seat it took, not take another), so a tab with nothing to claim says so
+    too, and the page runs again knowing it (``settled``). Otherwise a new tab claims
+    nothing, and its first run is not followed by another."""
     session.heard()  # what this run's request says of the address, before a claim
     claim = (st.session_state.get(_KEY) or {}).get("claim")
     if claim and not st.session_state.get("_claimed"):
         session.adopt(claim)
         st.session_state["_claimed"] = True
     _component(key=_KEY, height=0, data={"present": presenting(), "tab": session.tab().id,
-                                         "settled": bool(st.session_state.get("_claimed"))},
+                                         "settled": bool(st.session_state.get("_claimed")),
+                                         "settle": settle},
                on_key_change=_pressed, on_claim_change=_ignore)
+
+
+def settled() -> bool:
+    """Whether this session knows its browser tab's Tab: it claimed one, or had none to
+    claim (``mount(settle=True)`` asks), or there is no browser (AppTest)."""
+    return bool(st.session_state.get("_claimed")) or st.context.url is None
 
 
 def _pressed():

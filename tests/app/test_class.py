@@ -148,12 +148,12 @@ def test_an_unknown_code_says_so_and_wrong_codes_are_rate_limited(store):
     at = open_class({"class": codes.new_code()})
     assert not at.exception and "There is no class" in texts(at)
     for _ in range(WRONG_CODES):
-        at.text_input(key="cls_code").input(codes.shown(codes.new_code())).run()
-        at.button(key="clsbtn_join").click().run()
+        at.text_input(key="cls_code").input(codes.shown(codes.new_code()))
+        at.button(key="clsbtn_join").click().run()  # the join form: typed and sent at once
     assert "wait a minute" in texts(at)
     assert at.session_state["_tab"].seat is None
     # a code of the wrong shape is refused before any query: it does not count, nor fail
-    at.text_input(key="cls_code").input("DROP TABLE").run()
+    at.text_input(key="cls_code").input("DROP TABLE")
     at.button(key="clsbtn_join").click().run()
     assert "is not a class code" in texts(at) and not at.exception
 
@@ -161,7 +161,7 @@ def test_an_unknown_code_says_so_and_wrong_codes_are_rate_limited(store):
 def test_a_typed_code_joins_as_the_link_does(store):
     _, code, _ = lecturer(store)
     at = open_class()
-    at.text_input(key="cls_code").input(codes.shown(code).lower()).run()
+    at.text_input(key="cls_code").input(codes.shown(code).lower())
     at.button(key="clsbtn_join").click().run()
     assert not at.exception
     seat = at.session_state["_tab"].seat

@@ -49,6 +49,9 @@ export default function ({ data, setStateValue, parentElement }) {
   } else if (kept !== spec.tab) {
     setStateValue("claim", kept);  // a reload: ask for the state this tab had
   }
+  if (spec.settle && !spec.settled && (!kept || kept === spec.tab)) {
+    setStateValue("claim", "none");  // nothing to claim: the page waits to know that
+  }
   document.addEventListener("keydown", onKey);  // the same listener is added once
   // A state, not a trigger: a key pressed while a run is under way is merged into the
   // rerun Streamlit has queued, and a trigger could be lost there (Reset just after Pause
