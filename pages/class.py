@@ -53,8 +53,12 @@ if link.lecturer:
                 made, problem = cls.assignment_form()
                 if problem:
                     st.caption(f":material/error: {problem}")
-                st.button("Set the assignment", key="clsbtn_set", disabled=made is None,
-                          on_click=cls.set_assignment, args=(visit, made), type="primary")
+                # Not a callback: its arguments would be the last run's, and the form's
+                # newest values (a number typed, then the button) would be lost.
+                if st.button("Set the assignment", key="clsbtn_set", disabled=made is None,
+                             type="primary"):
+                    cls.set_assignment(visit, made)
+                    st.rerun()
             st.button("Close the class", key="clsbtn_close", icon=":material/lock:",
                       on_click=cls.close, args=(visit,), disabled=dashboard.payload["closed"],
                       help="no more students or results; the results stay")
@@ -175,8 +179,11 @@ else:
         made, problem = cls.assignment_form()
         if problem:
             st.caption(f":material/error: {problem}")
-        st.button("Start a class", key="clsbtn_start", type="primary", disabled=made is None,
-                  icon=":material/co_present:", on_click=cls.start, args=(visit, made))
+        # Not a callback: this run's assignment, with the values just typed.
+        if st.button("Start a class", key="clsbtn_start", type="primary",
+                     disabled=made is None, icon=":material/co_present:"):
+            cls.start(visit, made)
+            st.rerun()
     with st.expander("How a class works", expanded=False):
         st.markdown(HELP)
 

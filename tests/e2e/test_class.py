@@ -257,6 +257,7 @@ def test_a_lecturer_and_five_students_on_two_replicas_sharing_one_store(
             play_to_the_end(s)
             if i:
                 lags.append(dashboard_shows(lecturer, i + 1) - posted_at(i + 1))
+        print(f"\nfrom a post to the dashboard, s: {', '.join(f'{x:.2f}' for x in lags)}")
         assert max(lags) <= SECONDS, lags
 
         status, payload = get_json(f"http://127.0.0.1:{listen}/_wri/class/{code}/results.json")
