@@ -137,7 +137,7 @@ def get_json(url: str) -> tuple[int, dict]:
 
 
 def context(browser, **kw):
-    return browser.new_context(viewport={"width": 1280, "height": 900}, **kw)
+    return browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **kw})
 
 
 # ---------------------------------------------------------------- databases
@@ -338,7 +338,9 @@ def test_a_class_survives_postgresql_going_down_and_every_post_arrives_once(brow
     contexts = []
     try:
         cluster.start()
-        with start_streamlit(env={"WRI_STORE_URL": cluster.url}) as url:
+        # a lecturer and ten students: one more session than a server takes by default
+        with start_streamlit(env={"WRI_STORE_URL": cluster.url,
+                                  "WRI_MAX_SESSIONS": "12"}) as url:
             lecturer_ctx = context(browser)
             contexts.append(lecturer_ctx)
             lecturer = lecturer_ctx.new_page()
