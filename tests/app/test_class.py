@@ -177,3 +177,37 @@ def test_a_lecturers_link_with_a_wrong_key_shows_no_dashboard(store):
     assert at.session_state["_tab"].seat is None  # nor is the lecturer seated as a student
     cut = open_class({"class": code, "key": "too-short"})
     assert "not whole" in texts(at := cut) and at.session_state["_tab"].seat is None
+
+
+def test_a_full_class_says_so_and_the_student_goes_on_alone(tmp_path, monkeypatch):
+    small = Store(f"sqlite:///{tmp_path / 'classes.db'}", max_class_size=1)
+    monkeypatch.setattr(classes, "_STORE", small)
+    try:
+        _, code, _ = lecturer(small)
+        assert open_class({"class": code}).session_state["_tab"].seat is not None
+        second = open_class({"class": code})
+        assert "is full (1 students)" in texts(second) and not second.exception
+        assert second.session_state["_tab"].seat is None
+        assert "Join a class" in texts(second)
+    finally:
+        small.dispose()
+
+
+def test_a_compare_assignment_opens_compare_with_one_seed_a_column(store):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/compare.py").run()
+    at.switch_page("pages/class.py").run()
+    at.radio(key="cls_a_source").set_value("compare").run()
+    assert "Compare's columns now: zeros · random_normal(stddev=0.05)" in texts(at)
+    at.button(key="clsbtn_start").click().run()
+    code = at.query_params["class"]
+    assert store.results(code)["assignment"]["kind"] == "compare"
+    student = open_class({"class": code})
+    seat = student.session_state["_tab"].seat
+    student.switch_page("pages/compare.py").run()
+    assert not student.exception
+    presenter = page(student, "compare").presenter
+    assert presenter.run.comparison.seeds == 1 and seat.matches(presenter.run)
+    assert presenter.run.stops == {300}
+    assert {c.init_seed for c in presenter.run.comparison.columns} == {seat.seed}
+    assert "shared with the class anonymously" in texts(student)
