@@ -37,6 +37,7 @@ from tests.e2e.helpers import (
     chromium_path,
     free_port,
     nginx_path,
+    screenshot,
     settled,
     start_streamlit,
     tracebacks,
@@ -257,6 +258,8 @@ def test_a_lecturer_and_five_students_on_two_replicas_sharing_one_store(
             play_to_the_end(s)
             if i:
                 lags.append(dashboard_shows(lecturer, i + 1) - posted_at(i + 1))
+        screenshot(students[-1], "class-student-sent")
+        screenshot(lecturer, "class-dashboard-five-students")
         print(f"\nfrom a post to the dashboard, s: {', '.join(f'{x:.2f}' for x in lags)}")
         assert max(lags) <= SECONDS, lags
 
@@ -360,6 +363,8 @@ def test_a_class_survives_postgresql_going_down_and_every_post_arrives_once(brow
             for s in students:  # ten posts during the outage: each run goes on, and waits
                 play_to_the_end(s, says="Your result is waiting for the class")
                 wait_text(s, "Your run goes on")
+            screenshot(students[-1], "class-student-waiting")
+            screenshot(lecturer, "class-dashboard-unavailable")
 
             cluster.start()
             end = time.monotonic() + 90  # the longest back-off is 30 s (and a little)
