@@ -345,7 +345,7 @@ def banner(presenter) -> None:
                 st.rerun()
         kind, message = seat.state(presenter)
         with st.container(border=True, key="class_banner"):
-            left, right = st.columns([3, 1], vertical_alignment="center")
+            left, right = st.columns([2, 1], vertical_alignment="center")
             left.markdown(f":material/groups: **Class {seat.shown_code}** · your result is "
                           "shared with the class anonymously · your initial-weight seed "
                           f"**{seat.seed}**")

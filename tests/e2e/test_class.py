@@ -548,7 +548,8 @@ def a_room(store_url: str, assignment: Assignment, students: int = 30,
 
 
 FONT_SIZES = """() => [...document.querySelectorAll(`.st-key-class_room .wri-live-chart svg text,
-  .st-key-class_room .wri-status, .st-key-class_room [data-testid="stMarkdownContainer"] p`)]
+  .st-key-class_room .wri-status p, .st-key-class_room [data-testid="stMarkdownContainer"] p,
+  .st-key-class_room .wri-join-code, .st-key-class_room .wri-join-link`)]
   .filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0)
   .map((t) => [t.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(t).fontSize)])"""
 
