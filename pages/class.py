@@ -100,8 +100,9 @@ if link.lecturer:
                 words.markdown("or scan the code, or type this on the Class page:")
                 words.markdown(f"<div class='wri-join-code'>{codes.shown(dashboard.code)}</div>",
                                unsafe_allow_html=True)
-                picture.image(qr.png(join, scale=10), width=320,
-                              caption="scan to join")
+                # PNG, never JPEG: a QR code's edges must stay sharp to be read
+                picture.image(qr.png(join, scale=10), width=320, caption="scan to join",
+                              output_format="PNG", alt=f"QR code of the join link {join}")
 
         def configure():
             dashboard.placed = set(dashboard.charts())

@@ -599,6 +599,15 @@ def test_the_dashboard_reads_on_a_projector_with_thirty_results(browser, classro
     small = [(t, s) for t, s in page.evaluate(FONT_SIZES) if s < 18]
     assert not small, small
     assert page.get_by_test_id("stSidebar").bounding_box()["x"] < 0  # folded away
+    qr = page.locator("img[alt^='QR code of the join link']")
+    assert qr.get_attribute("src").endswith(".png")  # sharp edges: never a JPEG
+    assert qr.bounding_box()["width"] >= 250
     shots = projected(page, f"class-dashboard-{kind}-1280x720")
     assert len(shots) >= 2
+    # and nothing serious for axe-core's WCAG 2.1 A and AA rules (as tests/e2e/test_screens.py)
+    from tests.e2e.test_screens import AXE, AXE_RUN
+
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(AXE_RUN)
+    assert not found, "\n".join(f"{v['rule']}: {n}" for v in found for n in v["nodes"])
     page.context.close()

@@ -109,7 +109,8 @@ AXE_RUN = """async () => {
 SCREENS = {"explore": ("/", STEP), "lessons": ("/lessons", "Lessons: the classic"),
            "compare": ("/compare", STEP), "sweep": ("/sweep", "Sweep: where"),
            "presenter view": ("/?present=1", STEP),
-           "a lesson": ("/?lesson=xavier_relu_30", STEP)}
+           "a lesson": ("/?lesson=xavier_relu_30", STEP),
+           "class": ("/class", "Class: the room as one experiment")}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
