@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from core import sweep
+from core import initializers, sweep
 from core.questions import ANSWERS
 from core.telemetry import Field, Metric
 
@@ -142,8 +142,6 @@ def check(entry: dict) -> dict:
     if not isinstance(entry, dict) or set(entry) != set(FIELDS):
         got = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
         raise ValueError(f"result: fields {got} are not allowed; allowed: {list(FIELDS)}")
-    from core import initializers
-
     e = dict(entry)
     _text("label", e["label"])
     if e["init"] not in (*initializers.NAMES, "lsuv"):

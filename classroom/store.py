@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from classroom import codes, result
@@ -285,11 +287,8 @@ def _unavailable(err: Exception) -> bool:
 
 def _upsert(connection, table, values: dict, keys: tuple, update: dict):
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET update, in either dialect."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values)
     return connection.execute(statement.on_conflict_do_update(index_elements=list(keys),
                                                               set_=update))
 
@@ -407,7 +406,6 @@ class Store:
         metadata.create_all(connection)  # the tables that are missing, nothing else
         rows = connection.execute(sa.select(schema.c.version, schema.c.salt)).all()
         if not rows:
-            import secrets
             salt = secrets.token_hex(32)
             connection.execute(schema.insert().values(version=SCHEMA_VERSION, salt=salt))
             return salt

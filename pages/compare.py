@@ -47,7 +47,7 @@ if not present:
                    "same seeds**; only what you choose per column differs. Press **Play** "
                    "and watch which ones learn.", visit.link_errors)
     transport = st.container()
-view.shortcuts(compare_session.shortcuts(presenter))
+view.shortcuts(view.live_shortcuts(presenter, compare_session.PREFIX + "init_seed"))
 # A student in a class: the class, the seed, the post; drawn once the run is settled below.
 seat_banner = st.container()
 # The run and its charts come first on the screen, the columns' settings under them; the
@@ -138,6 +138,6 @@ with st.expander("Export and share"):
     c2.download_button("Loss curves (CSV)", presenter.curves_csv, "compare_curves.csv",
                        "text/csv", key="cmpbtn_dl_curves", on_click="ignore")
     st.caption("Share link: reproduces this comparison exactly (seeds included).")
-    st.code(compare_session.share_link(presenter), language=None)
+    st.code(compare_session.PAGE.share_link(presenter.link), language=None)
 
 compare_session.leave(presenter, visit)

@@ -41,7 +41,7 @@ def show():
 
 
 show()
-view.shortcuts(explore_session.shortcuts(presenter))
+view.shortcuts(view.live_shortcuts(presenter, explore_session.PREFIX + "init_seed"))
 reset_help = "the identical run again: same data, first weights and batches"
 if present:
     view.header(lecture.heading() or "Explore", presenter, "expbtn_", reset_help)
@@ -100,6 +100,6 @@ with st.expander("Export and share"):
     # A text box, not st.code: the code block's highlighter costs a browser 0.3 s of work
     # before the first chart can appear, on every fresh page load.
     st.text_input("Share link: reproduces this view exactly (seeds included)",
-                  explore_session.share_link(presenter), help="select it and copy")
+                  explore_session.PAGE.share_link(presenter.link), help="select it and copy")
 
 explore_session.leave(presenter)

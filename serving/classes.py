@@ -32,6 +32,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
 from classroom import codes
 from classroom.store import (
     DEFAULT_MAX_CLASS_SIZE,
@@ -74,9 +80,6 @@ SPEC = {
 
 
 def _store_url(text: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     allowed = ("allowed: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
     env = SPEC["store_url"][0]
     if text.startswith("postgres://"):  # the short form some hosts hand out
@@ -172,8 +175,6 @@ def start() -> None:
 
 
 def _json(body: dict, status: int, **headers):
-    from starlette.responses import JSONResponse
-
     return JSONResponse(body, status_code=status,
                         headers={"Cache-Control": "no-store", **headers})
 
@@ -183,8 +184,6 @@ PUBLIC = ("class", "assignment", "joined", "closed", "results")
 
 async def results_json(request, get_store=None):
     """GET /_wri/class/{code}/results.json (see the module's docstring)."""
-    from starlette.concurrency import run_in_threadpool
-
     raw = request.path_params["code"]
     try:
         code = codes.parse_code(raw)  # before any query
@@ -203,8 +202,6 @@ async def results_json(request, get_store=None):
 
 
 def routes() -> list:
-    from starlette.routing import Route
-
     # As serving/feed.py's route: it answers under any base path too.
     return [Route(ROUTE, results_json, methods=["GET"]),
             Route("/{base:path}" + ROUTE, results_json, methods=["GET"])]

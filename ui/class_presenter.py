@@ -7,14 +7,14 @@ text at least 18 px) only when the results changed. So it rides the live feed th
 use (serving/feed.py): while the class is open the status line's component asks the feed's
 route once a second (``REFRESH_S``), a post appears within about a second, and a refresh
 that finds nothing new sends the status line alone. Served without the route
-(``streamlit run app.py``, AppTest) the same refresh runs in a fragment on the same
+(AppTest) the same refresh runs in a fragment on the same
 timer (ui/live.py). Nothing of the class is kept here but the newest read: the store is the
 truth, so a dashboard on another device, or another replica, shows the same room.
 """
 
 from __future__ import annotations
 
-from classroom import codes, summary
+from classroom import codes, export, summary
 from classroom.store import UNAVAILABLE, ClassError, StoreUnavailable
 from serving import classes
 from ui.presenter import LiveChart, LivePresenter, Refresh
@@ -168,8 +168,6 @@ class ClassPresenter(LivePresenter):
     def export(self, kind: str) -> str:
         """The newest read as CSV or JSON (classroom.export): no database is asked, so a
         download never fails while the database is down."""
-        from classroom import export
-
         payload = self.payload or {"class": self.code, "results": []}
         return export.to_csv(payload) if kind == "csv" else export.to_json(payload)
 

@@ -4,16 +4,13 @@ columns' own from their widgets, the keys, the share link, and a lesson opened h
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
-
-import streamlit as st
 
 from core import budget, compare, config
 from core.compare import Comparison
 from core.config import RunConfig
 from core.lessons import Lesson
 from serving.limits import CAPS
-from ui import query, session, view, widgets
+from ui import query, session, widgets
 from ui.compare_presenter import ComparePresenter
 
 PREFIX = "cmp_"
@@ -112,19 +109,6 @@ def lesson_query(lesson: Lesson) -> dict[str, str]:
     columns = lesson.compare_configs()
     seeds = fitting_seeds(columns, lesson.compared.seeds)
     return query.compare_query(query.CompareLink(Comparison(lesson.config, columns, seeds)))
-
-
-def shortcuts(presenter: ComparePresenter) -> dict:
-    """What the keys do on Compare (ui/view.py): space Play/Pause, s Step, r Reset, n new
-    first init seed."""
-    return {"space": lambda: presenter.play(not presenter.playing),
-            "step": lambda: presenter.step(1), "reset": presenter.reset,
-            "seed": view.new_seed(PREFIX + "init_seed")}
-
-
-def share_link(presenter: ComparePresenter) -> str:
-    base = (st.context.url or "").split("?")[0]
-    return f"{base}?{urlencode(query.compare_query(presenter.link))}"
 
 
 def leave(presenter: ComparePresenter, visit: session.Visit) -> None:

@@ -4,12 +4,9 @@ takes, the keys, the share link."""
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
-
-import streamlit as st
 
 from core import budget, config
-from ui import catalogue, query, session, view, widgets
+from ui import catalogue, query, session, widgets
 from ui.explore_presenter import ExplorePresenter
 
 PREFIX = "exp_"
@@ -49,19 +46,6 @@ def apply(presenter: ExplorePresenter, raw: dict) -> str | None:
         return None
     except ValueError as err:
         return str(err)
-
-
-def shortcuts(presenter: ExplorePresenter) -> dict:
-    """What the keys do on Explore (ui/view.py): space Play/Pause, s Step, r Reset, n new
-    initial weights."""
-    return {"space": lambda: presenter.play(not presenter.playing),
-            "step": lambda: presenter.step(1), "reset": presenter.reset,
-            "seed": view.new_seed(PREFIX + "init_seed")}
-
-
-def share_link(presenter: ExplorePresenter) -> str:
-    base = (st.context.url or "").split("?")[0]
-    return f"{base}?{urlencode(query.explore_query(presenter.link))}"
 
 
 def leave(presenter: ExplorePresenter) -> None:

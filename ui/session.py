@@ -34,6 +34,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.runtime import Runtime
@@ -247,6 +248,11 @@ class PageSession:
         visit.link_errors = errors
         set_widgets(values)
         return visit
+
+    def share_link(self, link) -> str:
+        """This page's address showing ``link``, to copy into another window."""
+        base = (st.context.url or "").split("?")[0]
+        return f"{base}?{urlencode(self.encode(link))}"
 
     def leave(self, visit: Visit, link) -> None:
         """At the end of the page's run: the address shows ``link``, the widgets are kept."""

@@ -111,6 +111,14 @@ def shortcuts(actions: dict[str, Callable]) -> None:
     st.session_state[_ACTIONS] = actions
 
 
+def live_shortcuts(presenter, seed_key: str) -> dict[str, Callable]:
+    """The keys of a live page (Explore, Compare): space Play/Pause, s Step, r Reset, n a new
+    initial-weight seed into the widget ``seed_key``."""
+    return {"space": lambda: presenter.play(not presenter.playing),
+            "step": lambda: presenter.step(1), "reset": presenter.reset,
+            "seed": new_seed(seed_key)}
+
+
 def new_seed(key: str) -> Callable[[], None]:
     """An action drawing a fresh seed into the widget ``key`` (the "n" key)."""
     return lambda: st.session_state.__setitem__(key, random.randrange(10**6))
