@@ -82,7 +82,7 @@ def final_loss_figure(payload: dict, projected: bool = False):
                        xaxis=dict(type="category", categoryorder="array", categoryarray=ticks,
                                   tickangle=0),
                        yaxis=dict(title=dict(text="final training loss"), rangemode="tozero",
-                                  tickformat=".3g"))
+                                  tickformat=".3~g"))  # 0, 0.1, 0.693: no "0.00" under "0.100"
     return _finish(style.figure(traces, lay), projected)
 
 

@@ -68,6 +68,8 @@ def test_final_loss_is_a_box_per_initializer_with_a_dot_per_student(room):
     np.testing.assert_allclose(ys, [sweep.DEFAULT_THRESHOLD * base, base])
     np.testing.assert_allclose(boxes[0].y, base, atol=1e-6)
     assert fig.layout.yaxis.title.text == "final training loss"
+    # three significant digits, trailing zeros trimmed: the axis read "0.00" under "0.100"
+    assert fig.layout.yaxis.tickformat == ".3~g"
     assert fig.layout.xaxis.categoryarray[0].startswith("zeros<br>8 runs")
 
 
