@@ -108,14 +108,23 @@ def start(visit: session.Visit, assignment: Assignment) -> None:
            "join link or QR code.")
 
 
-def set_assignment(visit: session.Visit, assignment: Assignment) -> None:
+def _as_lecturer(visit: session.Visit, action: str, *args):
+    """``Store.<action>(code, key, *args)`` for the visit's class: (True, its answer), or
+    (False, None) with the reason left as the page's notice (database down, class gone)."""
     p = visit.presenter
     try:
-        number = store().set_assignment(p.code, p.key, assignment)
+        return True, getattr(store(), action)(p.code, p.key, *args)
     except StoreUnavailable:
-        return notice(visit, "error", DOWN)
+        notice(visit, "error", DOWN)
     except ClassError as err:
-        return notice(visit, "error", str(err))
+        notice(visit, "error", str(err))
+    return False, None
+
+
+def set_assignment(visit: session.Visit, assignment: Assignment) -> None:
+    done, number = _as_lecturer(visit, "set_assignment", assignment)
+    if not done:
+        return
     notice(visit, "success", f"Assignment {number} set: {assignment.label}. Students who join "
            "from now on get it; those already in open it from their Class page (their "
            "results of the earlier one are kept in the store, not shown here).")
@@ -123,24 +132,16 @@ def set_assignment(visit: session.Visit, assignment: Assignment) -> None:
 
 def close(visit: session.Visit) -> None:
     p = visit.presenter
-    try:
-        store().close(p.code, p.key)
-    except StoreUnavailable:
-        return notice(visit, "error", DOWN)
-    except ClassError as err:
-        return notice(visit, "error", str(err))
+    if not _as_lecturer(visit, "close")[0]:
+        return
     notice(visit, "info", f"Class {p.shown_code} is closed: it takes no more students or "
            "results. Its results stay here until you delete it (or for a day).")
 
 
 def delete(visit: session.Visit) -> None:
     p = visit.presenter
-    try:
-        store().delete(p.code, p.key)
-    except StoreUnavailable:
-        return notice(visit, "error", DOWN)
-    except ClassError as err:
-        return notice(visit, "error", str(err))
+    if not _as_lecturer(visit, "delete")[0]:
+        return
     shown = p.shown_code
     _lecture(visit, None, None)
     notice(visit, "success", f"Class {shown} and every result of it are deleted.")
