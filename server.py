@@ -7,14 +7,12 @@ routes the live pages fall back to a timed fragment (ui/live.py says why the rou
 faster).
 """
 
-import threading
-
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from core import lessons
-from serving import classes, feed
+from serving import background, classes, feed
 from serving.client_gone import ClientGone
 from ui import catalogue, panels, session
 
@@ -27,15 +25,15 @@ PagesManager.uses_pages_directory = False
 
 
 
-def warm():
+def warm(map_):
     """A lesson's text quotes its own run (the sigmoid one trains ~1000 steps for it), and
     tanh's phase plane takes seconds: worked out while the server starts, not when the
-    first student opens them."""
-    lessons.warm(catalogue.LESSONS)
-    panels.warm(catalogue.LESSONS)
+    first student opens them, and behind the first visitor's page (serving/background.py)."""
+    lessons.warm(catalogue.LESSONS, map_)
+    panels.warm(catalogue.LESSONS, map_)
 
 
-threading.Thread(target=warm, name="lesson texts", daemon=True).start()
+background.start(warm, "work ahead")
 
 feed.BEFORE_TRIM.append(session.drop_expired_sessions)  # closed tabs' sessions, once expired
 # A tab closed while the server sends to it is an ordinary departure, not an error

@@ -67,7 +67,13 @@ class Lesson:
 
     def told(self) -> tuple[str, str]:
         """(text, look for) with the numbers of the lesson's own run."""
-        return _told(self.config, self.text, self.look_for)
+        key = self.told_key
+        return _WORKED_OUT.get(key) or _told(*key)
+
+    @property
+    def told_key(self) -> tuple[RunConfig, str, str]:
+        """What the lesson's text depends on: work_out_told's argument."""
+        return (self.config, self.text, self.look_for)
 
     def checked(self, trainer) -> tuple[str, str]:
         """The live check of ``trainer``'s run: (state, message). A network the lesson's
@@ -94,6 +100,15 @@ def _fields(text: str) -> list[tuple[str, str]]:
     """(name, format spec) of each {field} of a text."""
     return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(text)
             if name is not None]
+
+
+# Texts worked out ahead (warm), possibly in another process, by told_key.
+_WORKED_OUT: dict[tuple, tuple[str, str]] = {}
+
+
+def work_out_told(key: tuple[RunConfig, str, str]) -> tuple[str, str]:
+    """A lesson's (text, look for) from its told_key: what Lesson.told answers."""
+    return _told(*key)
 
 
 @functools.lru_cache(maxsize=256)
@@ -347,7 +362,10 @@ def builtin() -> Catalogue:
     return catalogue(BUILTIN)
 
 
-def warm(lessons: Catalogue) -> None:
-    """Work out every lesson's text once (the sigmoid lesson trains ~1000 steps for its)."""
-    for lesson in lessons:
-        lesson.told()
+def warm(lessons: Catalogue, map_=map) -> None:
+    """Work out every lesson's text once (the sigmoid lesson trains ~1000 steps for its),
+    with ``map_(work_out_told, keys)``: the server passes one that works in another
+    process. Texts it did not answer are worked out when first told."""
+    keys = [lesson.told_key for lesson in lessons]
+    for key, told in zip(keys, map_(work_out_told, keys), strict=False):  # short: see above
+        _WORKED_OUT[key] = told

@@ -80,7 +80,7 @@ class Panel:
     ask: Callable | None = None  # "asked" panels: view -> what the charts draw
     ask_label: str = ""
     ask_help: str = ""
-    warm: Callable | None = None  # work done as the server starts: (lessons) -> None
+    warm: Callable | None = None  # work done as the server starts: (lessons, map_) -> None
 
     def __post_init__(self):
         assert self.drawn in DRAWN, self.drawn

@@ -10,6 +10,7 @@ import pytest
 from core import budget, config
 from core.compare import Comparison
 from core.trainer import Trainer
+from serving import background
 from tests.app.busy import every_slot_taken
 from ui import panels, query
 from ui.catalogue import LESSONS as BY_KEY
@@ -298,7 +299,8 @@ def test_the_phase_planes_worked_out_ahead_survive_their_process_being_killed(mo
     phase_panel._PLANES.clear()
     real = phase_panel._work_out_key
     monkeypatch.setattr(phase_panel, "_work_out_key", _killed)
-    phase_panel.warm(BY_KEY)
+    background.start(lambda map_: phase_panel.warm(BY_KEY, map_), "planes",
+                     quiet_s=0).join()
     assert "not worked out ahead" in caplog.text and not phase_panel._PLANES
     monkeypatch.setattr(phase_panel, "_work_out_key", real)
     p = explore(config.validate(activation="relu", init="he_normal"))

@@ -42,8 +42,9 @@ def shown(names) -> tuple[Panel, ...]:
     return tuple(p for p in PANELS if p.name in set(names))
 
 
-def warm(lessons) -> None:
-    """What the panels work out as the server starts, for the lessons that open them."""
+def warm(lessons, map_=map) -> None:
+    """What the panels work out as the server starts, for the lessons that open them, with
+    ``map_`` (the built-in map, or serving/background.py's)."""
     for panel in PANELS:
         if panel.warm is not None:
-            panel.warm(lessons)
+            panel.warm(lessons, map_)

@@ -1,11 +1,7 @@
 """The order-chaos phase diagram of the network's activation, with this network on it."""
 
 import functools
-import logging
-import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -107,20 +103,14 @@ def _inputs(view):
     return (view.config.activation, at["weight_var"], at["bias_var"], at["q0"])
 
 
-def warm(lessons) -> None:
-    """The planes the lessons open, worked out as the server starts: in a process of their
-    own, so that seconds of NumPy loops on this process's interpreter lock do not slow the
-    first visitor's page (the server's other core works them out)."""
+def warm(lessons, map_=map) -> None:
+    """The planes the lessons open, worked out ahead with ``map_(_work_out_key, keys)``:
+    the server passes one that works in another process (serving/background.py). A plane
+    it did not answer is worked out when first shown."""
     keys = sorted({_plane_key(lesson.config) for lesson in lessons if "phase" in lesson.panels},
                   key=str)
-    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads forked
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-            for key, found in zip(keys, pool.map(_work_out_key, keys), strict=True):
-                _keep(key, found)
-    except BrokenProcessPool as err:  # the server stopping while it worked, or it was killed
-        logging.getLogger(__name__).warning(
-            "phase planes not worked out ahead (%s): each is worked out when first shown", err)
+    for key, found in zip(keys, map_(_work_out_key, keys), strict=False):  # short: see above
+        _keep(key, found)
 
 
 def _work_out_key(key):
