@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 LOWEST_PRIORITY = 19  # os.nice: the process runs only on a core nothing else wants
 QUIET_S = 2.0  # the work waits for the server to use under BUSY of a core for this long,
@@ -37,27 +36,23 @@ def start(work: Callable[[Callable], None], name: str, quiet_s: float = QUIET_S,
     """Run ``work(map_)`` on a thread of its own at the lowest CPU priority, once the server
     has been quiet for ``quiet_s`` (or after ``at_latest_s``). ``map_(fn,
     items)`` answers the list of ``fn(item)``, worked out in one fresh process at that
-    priority from its first instruction (``fn`` must be importable by name). If the
-    process dies (the server stopping under it), a map says so in one log line and answers
-    nothing, as does every later one."""
+    priority from its first instruction (``fn`` must be importable by name). Work ahead
+    is a head start, never needed: if it fails (its process killed as the server stops
+    under it, say), one log line says so, and what it did not store is worked out when
+    first needed."""
 
     def run():
         wait_for_quiet(quiet_s, at_latest_s)
         if sys.platform == "linux":  # niceness is per thread there: this one, and what it
             os.nice(LOWEST_PRIORITY)  # starts (the process below) inherits it from birth
         spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads forked
-        with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=os.nice,
-                                 initargs=(LOWEST_PRIORITY,)) as pool:
-
-            def map_(fn, items):
-                try:
-                    return list(pool.map(fn, items))
-                except BrokenProcessPool as err:
-                    log.warning("%s not worked out ahead (%s): worked out when first needed",
-                                fn.__qualname__, err)
-                    return []
-
-            work(map_)
+        try:
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=os.nice,
+                                     initargs=(LOWEST_PRIORITY,)) as pool:
+                work(lambda fn, items: list(pool.map(fn, items)))
+        except Exception as err:  # noqa: BLE001 - whatever it was, the app goes on without
+            log.warning("%s: not all worked out ahead (%s: %s); the rest is worked out when "
+                        "first needed", name, type(err).__name__, err)
 
     thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()

@@ -45,3 +45,14 @@ def test_the_work_ahead_waits_for_the_server_to_be_quiet_for_a_while():
     assert Server(busy_until=0).wait() == 2.0  # nobody came: after the quiet spell
     assert Server(busy_until=3).wait() == 3 + 2.0  # a visitor's page first
     assert Server(busy_until=1e9).wait() == 30.0  # a class at work: at the latest
+
+
+def test_work_ahead_that_fails_says_so_in_one_line_and_the_server_goes_on(caplog):
+    def fails(map_):
+        map_(os.nice, [0])
+        raise ValueError("a lesson file went away")
+
+    background.start(fails, "lesson texts", quiet_s=0).join()
+    assert "lesson texts: not all worked out ahead (ValueError: a lesson file went away)" \
+        in caplog.text
+    assert "Traceback" not in caplog.text

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from serving import feed
+from serving import background, feed
 from serving.pacing import Pacer
 from serving.slots import TrainingSlots
 from ui.presenter import LiveChart, LivePresenter
@@ -213,7 +213,10 @@ def test_the_hooks_before_a_trim_run_and_a_failing_one_stops_nothing(monkeypatch
     assert order[:4] == ["broken", "hook", "collect", "trim"] and len(calls) >= 2
 
 
-def test_the_server_forgets_closed_tabs_sessions_once_expired():
+def test_the_server_forgets_closed_tabs_sessions_once_expired(monkeypatch):
+    # Importing server.py starts its work ahead (serving/background.py): not in a test
+    # process, where it would work beside the tests that exercise it.
+    monkeypatch.setattr(background, "start", lambda *args, **kwargs: None)
     import server  # noqa: F401  (registers its hook)
     from ui import session
 
