@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import plotly.io as pio
 import streamlit as st
 
 from viz import transport
@@ -123,6 +122,4 @@ def place(board: Board, key: str, spec: str | None = None) -> None:
 
 
 def _spec(fig, key: str, version: int, highlight: bool = False) -> str:
-    fig = transport.compact_images(fig)
-    return pio.to_json({**fig.to_plotly_json(), "config": CONFIG, "key": key,
-                        "version": version, "highlight": highlight}, validate=False)
+    return transport.to_json(fig, config=CONFIG, key=key, version=version, highlight=highlight)

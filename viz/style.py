@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 
@@ -119,7 +120,39 @@ def many_layers(n: int, most: int = MANY_LAYERS) -> dict:
     return dict(showlegend=False, annotations=[key], margin=dict(l=65, r=15, t=40, b=64))
 
 
-def figure(traces: list[dict], layout_: dict) -> go.Figure:
+class Figure:
+    """What the builders answer: their plain trace and layout dicts (``spec``), and the
+    graph_objects Figure made of them on first use (``plotly``). A live frame is sent from
+    the dicts as they are (transport.to_json): building the Figure object, which nothing
+    on a live page reads, was a sixth of the CPU of a frame (bench/refresh_cost.py). The
+    tests, the report and the projector's restyle read it as a go.Figure: every attribute
+    not defined here is the Figure's. Nothing changes a figure once built."""
+
+    def __init__(self, traces: list[dict], layout_: dict):
+        self.spec = {"data": traces, "layout": layout_}
+        # Checked at once where the tests ask for it (VALIDATE): a misspelt property fails
+        # where it was built.
+        self._plotly = None
+        if VALIDATE:
+            self._plotly = self._made(validate=True)
+
+    @property
+    def plotly(self) -> go.Figure:
+        if self._plotly is None:
+            self._plotly = self._made(validate=False)
+        return self._plotly
+
+    def _made(self, validate: bool) -> go.Figure:
+        # From a copy: making a Figure rearranges the dicts it is given.
+        return go.Figure(copy.deepcopy(self.spec), _validate=validate)
+
+    def __getattr__(self, name):  # called only for names not found on this object
+        if name.startswith("__") or name in ("spec", "_plotly"):
+            raise AttributeError(name)
+        return getattr(self.plotly, name)
+
+
+def figure(traces: list[dict], layout_: dict) -> Figure:
     """A Figure from plain trace dicts (each with its ``type``) and a layout dict.
 
     Axes get fixed margins (no ``automargin``) unless a builder asks for it: measuring
@@ -135,7 +168,7 @@ def figure(traces: list[dict], layout_: dict) -> go.Figure:
         if key.startswith(("xaxis", "yaxis")) and isinstance(axis.get("title"), str):
             layout_[key] = {**axis, "title": {"text": axis["title"]}}
     room_for_notes(layout_)
-    return go.Figure(dict(data=traces, layout=layout_), _validate=VALIDATE)
+    return Figure(traces, layout_)
 
 
 def room_for_notes(layout_: dict) -> None:

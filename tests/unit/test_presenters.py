@@ -5,6 +5,7 @@ here."""
 import json
 import re
 
+import plotly.io as pio
 import pytest
 
 from core import budget, config
@@ -18,7 +19,7 @@ from ui.compare_presenter import ComparePresenter
 from ui.explore_presenter import ExplorePresenter
 from ui.panel import SLOW
 from ui.panels import phase as phase_panel
-from viz import training
+from viz import training, transport
 
 PANELS = panels.NAMES
 
@@ -314,3 +315,30 @@ def _killed(key):
     import signal
 
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_every_live_frame_is_the_json_plotly_itself_writes(monkeypatch):
+    """transport.to_json skips Plotly's copies and walk: the browser must get the same
+    figure as from Plotly's own route, for every chart of Explore (every panel, a lesson's
+    question, playing) and Compare."""
+    real, checked = transport.to_json, []
+
+    def both(fig, **extra):
+        sent = real(fig, **extra)
+        plotly = pio.to_json({**transport.compact_images(fig).to_plotly_json(), **extra},
+                             validate=False)
+        assert json.loads(sent) == json.loads(plotly), extra.get("key")
+        checked.append(extra.get("key"))
+        return sent
+
+    monkeypatch.setattr(transport, "to_json", both)
+    p = explore(BY_KEY["too_small"].config.replace(depth=6, width=16), "too_small")
+    p.refresh()
+    for _ in range(SLOW):
+        p.refresh(ticking=True, timer=True)
+    shared = config.validate(depth=2, width=4, n_samples=100)
+    c = ComparePresenter(query.CompareLink(Comparison(
+        shared, [shared.replace(init="zeros"), shared.replace(init="he_normal")], 2)))
+    c.refresh()
+    live = {c.key for panel in panels.PANELS if panel.drawn == "live" for c in panel.charts}
+    assert live | {"cmpfig_loss", "cmpfig_thumbs"} <= set(checked)

@@ -2,6 +2,7 @@
 
 import base64
 import io
+import json
 
 import numpy as np
 import plotly.io as pio
@@ -67,3 +68,21 @@ def test_figures_without_rgb_images_pass_unchanged():
     assert transport.compact_images(fig) is fig
     floats = style.figure([dict(type="image", z=np.zeros((2, 2, 3)))], {})
     assert transport.compact_images(floats) is floats  # not 8-bit: not what png() writes
+
+
+@pytest.mark.parametrize("value", [
+    np.linspace(0, 1, 7), np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4).T,
+    np.arange(12.0).reshape(3, 4)[:, ::2], np.ones(5, np.float32), np.array([[np.nan, -0.0]]),
+    np.arange(5), np.arange(5) * 10**6, np.array([2**40]), np.arange(3, dtype=np.uint64),
+    np.array([True, False]), np.array(["a", "b"]), np.zeros(0), np.array(2.5), [1.0, 2.0],
+    [np.arange(3.0)], np.float64(1.5), np.int64(3), "text", None,
+], ids=lambda v: f"{type(v).__name__}-{getattr(v, 'dtype', '')}-{np.shape(v)}")
+def test_any_value_is_sent_as_plotly_would_send_it(value):
+    """to_json's own walk against Plotly's (to_plotly_json) on every kind of value a trace
+    property can hold: floats of any layout, narrowed integers, booleans, text, scalars."""
+    fig = style.figure([dict(type="scatter", x=value, customdata=[{"v": value}])],
+                       {"template": "plotly_white"})
+    sent = transport.to_json(fig)
+    plotly = pio.to_json(fig.to_plotly_json(), validate=False)
+    assert json.loads(sent) == json.loads(plotly)
+    assert transport.to_json(fig) == sent  # building the Figure changed nothing
