@@ -15,8 +15,9 @@ function typing(target) {
 
 // One listener for the page, whatever the number of runs that mount the component: each
 // run hands it the newest way to report. A key pressed while a rerun swaps one run for the
-// next waits for the next (briefly: an old key must not act on a page opened later).
-const PENDING_MS = 3000;
+// next waits for the next, on the same page only (an old key must not act on a page opened
+// later), however long that rerun takes: a time limit lost Reset after Pause on a busy
+// server.
 let report = null;
 let pending = null;
 function onKey(event) {
@@ -26,7 +27,7 @@ function onKey(event) {
   }
   event.preventDefault();  // space would scroll the page
   if (report) report(action);
-  else pending = { action, at: Date.now() };
+  else pending = { action, page: location.pathname };
 }
 
 // The theme's text and primary colours, from the --st-* variables of this component's
@@ -56,10 +57,15 @@ export default function ({ data, setStateValue, parentElement }) {
   // A state, not a trigger: a key pressed while a run is under way is merged into the
   // rerun Streamlit has queued, and a trigger could be lost there (Reset just after Pause
   // was, under load); a state's newest value survives. Each press is a new value.
-  report = (action) => setStateValue("key", { action, at: Date.now() + Math.random() });
-  if (pending && Date.now() - pending.at < PENDING_MS) report(pending.action);
+  const mine = (action) => setStateValue("key", { action, at: Date.now() + Math.random() });
+  report = mine;
+  if (pending && pending.page === location.pathname) report(pending.action);
   pending = null;
+  // Where a run replaces this element, Streamlit removes the old one only as that run ends,
+  // after the new one has mounted: the old one's cleanup must not undo the newer mount (the
+  // keys would go dead, and the presenter view lose its look, until the next rerun).
   return () => {
+    if (report !== mine) return;
     report = null;
     document.body.classList.remove("wri-present");
   };
