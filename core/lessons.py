@@ -66,9 +66,11 @@ class Lesson:
         return self.title if asking or not self.finding else f"{self.title}: {self.finding}"
 
     def told(self) -> tuple[str, str]:
-        """(text, look for) with the numbers of the lesson's own run."""
+        """(text, look for) with the numbers of the lesson's own run, worked out once."""
         key = self.told_key
-        return _WORKED_OUT.get(key) or _told(*key)
+        if key not in _TOLD:
+            _TOLD[key] = work_out_told(key)
+        return _TOLD[key]
 
     @property
     def told_key(self) -> tuple[RunConfig, str, str]:
@@ -102,17 +104,14 @@ def _fields(text: str) -> list[tuple[str, str]]:
             if name is not None]
 
 
-# Texts worked out ahead (warm), possibly in another process, by told_key.
-_WORKED_OUT: dict[tuple, tuple[str, str]] = {}
+# Each lesson's (text, look for) by told_key: worked out when first told, or ahead (warm),
+# possibly in another process.
+_TOLD: dict[tuple, tuple[str, str]] = {}
 
 
 def work_out_told(key: tuple[RunConfig, str, str]) -> tuple[str, str]:
-    """A lesson's (text, look for) from its told_key: what Lesson.told answers."""
-    return _told(*key)
-
-
-@functools.lru_cache(maxsize=256)
-def _told(cfg: RunConfig, text: str, look_for: str) -> tuple[str, str]:
+    """A lesson's (text, look for) from its told_key, with the numbers of its run."""
+    cfg, text, look_for = key
     names = {name for name, _ in _fields(text) + _fields(look_for)}
     values = facts.quote(sorted(names), Trainer(cfg)) if names else {}
     return text.format(**values), look_for.format(**values)
@@ -368,4 +367,4 @@ def warm(lessons: Catalogue, map_=map) -> None:
     process. Texts it did not answer are worked out when first told."""
     keys = [lesson.told_key for lesson in lessons]
     for key, told in zip(keys, map_(work_out_told, keys), strict=False):  # short: see above
-        _WORKED_OUT[key] = told
+        _TOLD[key] = told

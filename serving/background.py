@@ -68,7 +68,8 @@ def wait_for_quiet(quiet_s: float, at_latest_s: float, poll_s: float = 0.25,
     used_before = cpu()
     while (now := clock()) - last_busy < quiet_s and now - start < at_latest_s:
         sleep(poll_s)
-        used, used_before = cpu() - used_before, cpu()
-        if used > BUSY * poll_s:
+        used_now = cpu()
+        if used_now - used_before > BUSY * poll_s:
             last_busy = clock()
+        used_before = used_now
     return clock() - start

@@ -17,9 +17,9 @@ def test_the_work_ahead_runs_at_the_lowest_cpu_priority_and_leaves_the_caller_al
 
 def test_lesson_texts_worked_out_in_that_process_are_the_ones_told_in_this_one():
     sigmoid = LESSONS["glorot_bengio_sigmoid"]  # trains ~1000 steps for its text
-    lessons._WORKED_OUT.clear()
+    lessons._TOLD.clear()
     background.start(lambda map_: lessons.warm([sigmoid], map_), "test", quiet_s=0).join()
-    ahead = lessons._WORKED_OUT[sigmoid.told_key]
+    ahead = lessons._TOLD[sigmoid.told_key]
     assert ahead == lessons.work_out_told(sigmoid.told_key) == sigmoid.told()
     assert "{" not in ahead[0]  # every number filled in
 
